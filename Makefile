@@ -1,0 +1,98 @@
+# The two commands a newcomer needs are `make run` and `make test`; each
+# installs what it needs first (Debian packages, then a local venv).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Extra Python extras for the tests, e.g. `make test EXTRAS=,reference` (CI does).
+EXTRAS ?=
+BUILD := build
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion
+CORE_SRCS := $(wildcard $(addprefix csrc/,$(addsuffix /*.cpp,json layers models formats dsp engine capi)))
+TEST_SRCS := $(wildcard csrc/tests/*.cpp)
+GOLDEN := csrc/tests/golden
+
+HOST_ARCH := $(shell uname -m)
+AARCH64_CXX := $(if $(filter aarch64,$(HOST_ARCH)),g++,aarch64-linux-gnu-g++)
+ARMHF_CXX := $(if $(filter armv7l,$(HOST_ARCH)),g++,arm-linux-gnueabihf-g++)
+AARCH64_RUN := $(if $(filter aarch64,$(HOST_ARCH)),,qemu-aarch64)
+ARMHF_RUN := $(if $(filter armv7l,$(HOST_ARCH)),,qemu-arm)
+
+NATIVE_FLAGS := -std=c++17 -O3 -g $(WARNINGS)
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_FLAGS := -std=c++17 -O1 -g -fno-omit-frame-pointer $(SANITIZE) $(WARNINGS)
+# Pi 4 (Cortex-A72). Static so qemu needs no target sysroot.
+AARCH64_FLAGS := -std=c++17 -O3 -mcpu=cortex-a72 $(WARNINGS)
+ARMHF_FLAGS := -std=c++17 -O3 -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
+
+.PHONY: all test run bench cross selftest sanitize pytest system-test system-run venv golden clean
+
+all: venv
+
+# --- C++ core builds: one object tree per target --------------------------------
+# $(1) target name, $(2) compiler, $(3) compile flags, $(4) link flags
+define core_target
+$(BUILD)/$(1)/%.o: csrc/%.cpp
+	@mkdir -p $$(@D)
+	$(2) $(3) -Icsrc -MMD -MP -c $$< -o $$@
+$(BUILD)/$(1)/selftest: $(patsubst csrc/%.cpp,$(BUILD)/$(1)/%.o,$(CORE_SRCS) $(TEST_SRCS))
+	$(2) $(3) $$^ -o $$@ $(4)
+-include $(patsubst csrc/%.cpp,$(BUILD)/$(1)/%.d,$(CORE_SRCS) $(TEST_SRCS))
+endef
+$(eval $(call core_target,native,$(CXX),$(NATIVE_FLAGS),))
+$(eval $(call core_target,asan,clang++,$(ASAN_FLAGS),$(SANITIZE)))
+$(eval $(call core_target,aarch64,$(AARCH64_CXX),$(AARCH64_FLAGS),-static))
+$(eval $(call core_target,armhf,$(ARMHF_CXX),$(ARMHF_FLAGS),-static))
+
+selftest: $(BUILD)/native/selftest
+	$(BUILD)/native/selftest --data $(GOLDEN)
+
+sanitize: $(BUILD)/asan/selftest
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/selftest --data $(GOLDEN)
+
+cross: $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
+	$(AARCH64_RUN) $(BUILD)/aarch64/selftest --data $(GOLDEN)
+	$(ARMHF_RUN) $(BUILD)/armhf/selftest --data $(GOLDEN)
+
+# --- Python ----------------------------------------------------------------------
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Reinstalls (rebuilding the extension) whenever the core or packaging changes.
+$(VENV)/.installed$(EXTRAS): $(VENV)/bin/python pyproject.toml setup.py pedal/_build_core.py $(CORE_SRCS) $(wildcard csrc/*/*.h)
+	$(PY) -m pip install -q -e ".[test$(EXTRAS)]"
+	@rm -f $(VENV)/.installed*
+	@touch $@
+
+venv: $(VENV)/.installed$(EXTRAS)
+
+pytest: venv
+	$(PY) -m pytest -q
+
+# --- What newcomers run ----------------------------------------------------------
+system-test:
+	@tools/setup-system.sh test
+
+system-run:
+	@tools/setup-system.sh run
+
+test: system-test
+	$(MAKE) -j2 $(BUILD)/native/selftest $(BUILD)/asan/selftest $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
+	$(MAKE) selftest sanitize cross
+	$(MAKE) pytest
+
+run: system-run venv
+	$(PY) -m pedal.demo
+
+bench: venv
+	$(PY) -m pedal.bench $(MODELS)
+
+# Regenerates the C++ self-test's golden vectors from PyTorch.
+golden: 
+	$(MAKE) venv EXTRAS=,reference
+	$(PY) tests/reference/make_golden.py
+
+clean:
+	rm -rf $(BUILD) $(VENV) pedal/_core*.so pedal/_core.cpp *.egg-info

@@ -1,0 +1,72 @@
+// Builds small JSON objects (model info) for the C ABI, which hands Python one
+// string rather than a struct per field. Numbers use the shortest text that
+// reads back to the same double.
+#pragma once
+
+#include <charconv>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pedal::json {
+
+class ObjectWriter {
+public:
+    ObjectWriter &number(std::string_view key, double value) {
+        char text[32];
+        auto result = std::to_chars(text, text + sizeof text, value);
+        return raw(key, std::string_view(text, static_cast<std::size_t>(result.ptr - text)));
+    }
+
+    ObjectWriter &integer(std::string_view key, long long value) {
+        return raw(key, std::to_string(value));
+    }
+
+    ObjectWriter &text(std::string_view key, std::string_view value) {
+        return raw(key, quote(value));
+    }
+
+    ObjectWriter &integers(std::string_view key, const std::vector<std::size_t> &values) {
+        std::string list = "[";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i) list += ',';
+            list += std::to_string(values[i]);
+        }
+        return raw(key, list + "]");
+    }
+
+    // `json_text` must already be valid JSON (e.g. another ObjectWriter's result).
+    ObjectWriter &raw(std::string_view key, std::string_view json_text) {
+        body_ += body_.empty() ? "{" : ",";
+        body_ += quote(key);
+        body_ += ':';
+        body_ += json_text;
+        return *this;
+    }
+
+    std::string str() const { return body_.empty() ? "{}" : body_ + "}"; }
+
+    static std::string quote(std::string_view value) {
+        std::string out = "\"";
+        for (unsigned char c : value) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += static_cast<char>(c);
+            } else if (c < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+        return out + "\"";
+    }
+
+private:
+    std::string body_;
+};
+
+}  // namespace pedal::json

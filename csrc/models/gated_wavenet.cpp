@@ -1,0 +1,103 @@
+#include "models/gated_wavenet.h"
+
+#include <algorithm>
+
+namespace pedal::models {
+
+using Activation = GatedWaveNetSpec::Activation;
+
+GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec) : spec_(std::move(spec)) {
+    const std::size_t channels = spec_.channels;
+    const std::size_t width = spec_.conv_width();
+    layers_.resize(spec_.layers.size());
+    std::size_t dilation_sum = 0;
+    for (std::size_t n = 0; n < layers_.size(); ++n) {
+        GatedWaveNetLayer &source = spec_.layers[n];
+        Layer &layer = layers_[n];
+        layer.conv = layers::Conv1d(channels, width, spec_.kernel, source.dilation,
+                                    std::move(source.conv_weights), std::move(source.conv_bias));
+        layer.residual = layers::Conv1d(channels, channels, 1, 1, std::move(source.residual_weights),
+                                        std::move(source.residual_bias));
+        layer.input.configure(channels, layer.conv.lookback(), kMaxChunk);
+        layer.mix_weights = spec_.mix_weights.data() + n * channels;
+        dilation_sum += source.dilation;
+    }
+    receptive_field_ = 1 + (spec_.kernel - 1) * dilation_sum;
+    pre_activation_.assign(kMaxChunk * width, 0.0f);
+    activated_.assign(kMaxChunk * channels, 0.0f);
+    mix_.assign(kMaxChunk, 0.0f);
+}
+
+void GatedWaveNet::reset() noexcept {
+    for (Layer &layer : layers_) layer.input.reset();
+}
+
+void GatedWaveNet::process(const float *in, float *out, std::size_t frames) noexcept {
+    while (frames > 0) {
+        const std::size_t chunk = std::min(frames, kMaxChunk);
+        process_chunk(in, out, chunk);
+        in += chunk;
+        out += chunk;
+        frames -= chunk;
+    }
+}
+
+void GatedWaveNet::apply_activation(float *pre, std::size_t frames) noexcept {
+    const std::size_t channels = spec_.channels;
+    float *activated = activated_.data();
+    switch (spec_.activation) {
+        case Activation::Gated:
+            layers::gate(layers::Gate::TanhSigmoid, pre, frames, channels, activated);
+            return;
+        case Activation::Softgated:
+            layers::gate(layers::Gate::SoftsignSoftsign, pre, frames, channels, activated);
+            return;
+        case Activation::Tanh: layers::activate_in_place(layers::Activation::Tanh, pre, frames * channels); break;
+        case Activation::Sigmoid: layers::activate_in_place(layers::Activation::Sigmoid, pre, frames * channels); break;
+        case Activation::ReLU: layers::activate_in_place(layers::Activation::ReLU, pre, frames * channels); break;
+        case Activation::Softsign: layers::activate_in_place(layers::Activation::Softsign, pre, frames * channels); break;
+        case Activation::Linear: break;
+    }
+    std::copy(pre, pre + frames * channels, activated);
+}
+
+void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames) noexcept {
+    const std::size_t channels = spec_.channels;
+    if (layers_.empty()) {
+        for (std::size_t t = 0; t < frames; ++t) out[t] = spec_.mix_bias;
+        return;
+    }
+
+    // Input 1x1 conv writes straight into the first layer's history. The
+    // chunk's input is fully read here, which is what makes in == out safe.
+    float *residual = layers_[0].input.prepare(frames);
+    for (std::size_t t = 0; t < frames; ++t)
+        for (std::size_t c = 0; c < channels; ++c)
+            residual[t * channels + c] = spec_.input_bias[c] + spec_.input_weights[c] * in[t];
+
+    std::fill(mix_.begin(), mix_.begin() + static_cast<std::ptrdiff_t>(frames), 0.0f);
+    for (std::size_t n = 0; n < layers_.size(); ++n) {
+        Layer &layer = layers_[n];
+        layer.conv.process(residual, frames, pre_activation_.data());
+        apply_activation(pre_activation_.data(), frames);
+
+        // Skip: the mix reads the gated output before the residual 1x1 conv.
+        const float *activated = activated_.data();
+        for (std::size_t t = 0; t < frames; ++t) {
+            float sum = 0.0f;
+            for (std::size_t c = 0; c < channels; ++c) sum += layer.mix_weights[c] * activated[t * channels + c];
+            mix_[t] += sum;
+        }
+
+        layer.input.advance(frames);
+        // The last layer's residual output feeds nothing, so it is not computed.
+        if (n + 1 == layers_.size()) break;
+        float *next = layers_[n + 1].input.prepare(frames);
+        layer.residual.process(activated, frames, next);
+        for (std::size_t i = 0; i < frames * channels; ++i) next[i] += residual[i];
+        residual = next;
+    }
+    for (std::size_t t = 0; t < frames; ++t) out[t] = spec_.mix_bias + mix_[t];
+}
+
+}  // namespace pedal::models

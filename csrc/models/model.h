@@ -1,0 +1,32 @@
+// What every playable model is to the rest of the core: mono float audio in,
+// mono float audio out, in blocks of any size.
+//
+// The contract that keeps the audio thread safe: process() and reset() never
+// allocate, lock, log or do I/O; all memory is sized by the constructor.
+#pragma once
+
+#include <cstddef>
+
+namespace pedal::models {
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    // Runs `frames` samples (any count, in == out allowed) through the model,
+    // continuing from the state left by the previous call.
+    virtual void process(const float *in, float *out, std::size_t frames) noexcept = 0;
+
+    // Returns the model to the state it had right after loading.
+    virtual void reset() noexcept = 0;
+
+    // Samples of input that influence one output sample (1 for a memoryless model).
+    virtual std::size_t receptive_field() const noexcept = 0;
+};
+
+// Models work through long blocks in slices of this many frames, so their
+// scratch buffers have a size fixed at load time whatever block size the
+// caller uses.
+constexpr std::size_t kMaxChunk = 64;
+
+}  // namespace pedal::models

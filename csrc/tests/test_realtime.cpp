@@ -1,0 +1,72 @@
+// The audio-thread contract: after warm-up, processing makes no call to the
+// global allocation functions. Counting replaces operator new/delete for this
+// whole binary; the count only matters inside the measured window.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "capi/pedal.h"
+#include "test_support.h"
+
+namespace {
+
+std::atomic<long> g_allocations{0};
+
+void *counted_allocation(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void *p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+
+void *counted_aligned_allocation(std::size_t size, std::align_val_t alignment) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t align = static_cast<std::size_t>(alignment);
+    const std::size_t rounded = (size + align - 1) / align * align;
+    if (void *p = std::aligned_alloc(align, rounded ? rounded : align)) return p;
+    throw std::bad_alloc();
+}
+
+}  // namespace
+
+void *operator new(std::size_t size) { return counted_allocation(size); }
+void *operator new[](std::size_t size) { return counted_allocation(size); }
+void *operator new(std::size_t size, const std::nothrow_t &) noexcept {
+    try { return counted_allocation(size); } catch (...) { return nullptr; }
+}
+void *operator new[](std::size_t size, const std::nothrow_t &) noexcept {
+    try { return counted_allocation(size); } catch (...) { return nullptr; }
+}
+void *operator new(std::size_t size, std::align_val_t a) { return counted_aligned_allocation(size, a); }
+void *operator new[](std::size_t size, std::align_val_t a) { return counted_aligned_allocation(size, a); }
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+PEDAL_TEST(allocation_counter_sees_allocations) {
+    const long before = g_allocations.load();
+    auto *probe = new std::vector<float>(16);
+    delete probe;
+    CHECK(g_allocations.load() - before >= 2);
+}
+
+PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
+    for (const auto &c : pedal::test::golden_cases()) {
+        char error[256];
+        pedal_model *model = pedal_model_load(c.model_json.data(), c.model_json.size(), error, sizeof error);
+        CHECK(model != nullptr);
+        if (!model) continue;
+        std::vector<float> out(c.input.size());
+        pedal_model_process(model, c.input.data(), out.data(), 256);  // warm-up
+        const long before = g_allocations.load();
+        for (std::size_t n : {1, 7, 64, 128, 333, 1024}) pedal_model_process(model, c.input.data(), out.data(), n);
+        pedal_model_reset(model);
+        pedal_model_process(model, c.input.data(), out.data(), c.input.size());
+        CHECK_EQ(g_allocations.load() - before, 0L);
+        pedal_model_free(model);
+    }
+}

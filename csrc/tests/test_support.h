@@ -1,0 +1,81 @@
+// Helpers shared by the self-tests: reading files, loading models through the
+// registry, and golden-vector cases.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "formats/registry.h"
+#include "json/json.h"
+
+namespace pedal::test {
+
+inline std::string read_file(const std::string &path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+inline formats::LoadedModel load_or_fail(const std::string &text) {
+    formats::LoadedModel loaded;
+    std::string error;
+    if (!formats::load_model(text, loaded, error)) fail(__FILE__, __LINE__, "load failed: " + error);
+    return loaded;
+}
+
+inline std::string load_error(const std::string &text) {
+    formats::LoadedModel loaded;
+    std::string error;
+    if (formats::load_model(text, loaded, error)) fail(__FILE__, __LINE__, "expected a load error");
+    return error;
+}
+
+inline std::vector<float> floats_of(const json::Value &array) {
+    std::vector<float> out;
+    for (const json::Value &v : array.array()) out.push_back(static_cast<float>(v.number()));
+    return out;
+}
+
+struct GoldenCase {
+    std::string name;
+    std::string model_json;
+    std::vector<float> input, output;
+};
+
+// The cases written by tests/reference/make_golden.py (PyTorch's outputs).
+inline std::vector<GoldenCase> golden_cases() {
+    static const char *names[] = {"pedalnet_c4_d4_k3", "pedalnet_c3_d2_r2_k2", "wavenetva_c5_d3_k4_numbers",
+                                  "wavenetva_c2_d3_softgated"};
+    std::vector<GoldenCase> cases;
+    for (const char *name : names) {
+        GoldenCase c;
+        c.name = name;
+        c.model_json = read_file(data_dir() + "/" + name + ".model.json");
+        json::Value io;
+        std::string error;
+        if (!json::parse(read_file(data_dir() + "/" + name + ".io.json"), io, error)) {
+            fail(__FILE__, __LINE__, std::string(name) + ": golden file unreadable: " + error);
+            continue;
+        }
+        c.input = floats_of(*io.find("input"));
+        c.output = floats_of(*io.find("output"));
+        cases.push_back(std::move(c));
+    }
+    return cases;
+}
+
+inline double max_abs_difference(const std::vector<float> &a, const std::vector<float> &b) {
+    if (a.size() != b.size()) return 1e30;
+    double worst = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+        if (!(d <= worst)) worst = d;  // NaN also lands here
+    }
+    return worst;
+}
+
+}  // namespace pedal::test

@@ -1,0 +1,133 @@
+"""How fast does a model run here? ns/sample and real-time factor per block size.
+
+    python -m pedal.bench MODEL [MODEL...] [--blocks 32,64,128,256] [--json]
+
+Each (model, block size) is timed over ``--runs`` runs of ``--seconds`` of a
+reference guitar signal, after a warm-up, all in one process; the median is the
+figure to compare and the spread (min..max) says how noisy the machine was.
+Real-time factor is audio time / compute time at ``--rate`` (a factor of 20
+means the model uses 5 % of one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from pedal.core import Model, ModelError, core_version
+from pedal.signals import guitar_like
+
+DEFAULT_BLOCKS = (32, 64, 128, 256)
+
+
+@dataclass
+class Timing:
+    model: str
+    block: int
+    ns_per_sample: float      # median over runs
+    ns_per_sample_min: float
+    ns_per_sample_max: float
+    realtime_factor: float    # median
+    core_percent: float       # % of one core at the benchmark rate
+    runs: int
+    seconds_per_run: float
+
+
+def time_block_size(model: Model, signal: np.ndarray, block: int, runs: int) -> list[float]:
+    """ns/sample of each run; one run pushes the whole signal through in blocks."""
+    out = np.empty_like(signal)
+    starts = range(0, len(signal) - block + 1, block)
+    inputs = [signal[s:s + block] for s in starts]   # views made before timing
+    outputs = [out[s:s + block] for s in starts]
+    process = model.process
+    samples = len(inputs) * block
+    model.process(signal[: min(len(signal), 8192)])  # warm caches and branch predictors
+    results = []
+    for _ in range(runs):
+        begin = time.perf_counter_ns()
+        for x, y in zip(inputs, outputs):
+            process(x, y)
+        results.append((time.perf_counter_ns() - begin) / samples)
+    return results
+
+
+def bench_model(path: str, blocks, runs: int, seconds: float, rate: int, progress) -> list[Timing]:
+    model = Model.load(path)
+    signal = guitar_like(seconds, rate=rate, seed=2)
+    name = os.path.basename(path)
+    timings = []
+    for block in blocks:
+        progress(f"{name}: block {block} ({runs} runs of {seconds:g} s)")
+        per_run = time_block_size(model, signal, block, runs)
+        median = statistics.median(per_run)
+        factor = 1e9 / rate / median
+        timings.append(Timing(name, block, round(median, 2), round(min(per_run), 2), round(max(per_run), 2),
+                              round(factor, 2), round(100.0 / factor, 2), runs, seconds))
+    return timings
+
+
+def machine_description() -> dict:
+    return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "core": core_version()}
+
+
+def render_table(timings: list[Timing], rate: int) -> str:
+    lines = [f"{'model':32} {'block':>5} {'ns/sample':>10} {'spread':>17} {'x realtime':>10} {'% core':>7}"]
+    for t in timings:
+        spread = f"{t.ns_per_sample_min:.1f}..{t.ns_per_sample_max:.1f}"
+        lines.append(f"{t.model[:32]:32} {t.block:5d} {t.ns_per_sample:10.1f} {spread:>17} "
+                     f"{t.realtime_factor:10.1f} {t.core_percent:7.1f}")
+    lines.append(f"(median of runs; real-time factor and % of one core at {rate} Hz)")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pedal.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="+", metavar="MODEL", help="model files to time")
+    parser.add_argument("--blocks", default=",".join(map(str, DEFAULT_BLOCKS)),
+                        help="comma-separated block sizes in frames (default %(default)s)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per block size (default %(default)s)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="audio per run (default %(default)s)")
+    parser.add_argument("--rate", type=int, default=48000, help="sample rate for real-time figures (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        blocks = [int(b) for b in args.blocks.split(",")]
+        if not blocks or min(blocks) < 1 or args.runs < 1 or args.seconds <= 0:
+            raise ValueError
+    except ValueError:
+        parser.error("--blocks takes positive integers like 32,64; --runs and --seconds must be positive")
+
+    def progress(message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    timings = []
+    for path in args.models:
+        try:
+            timings += bench_model(path, blocks, args.runs, args.seconds, args.rate, progress)
+        except (OSError, ModelError) as error:
+            print(f"\nbench: {error}", file=sys.stderr)
+            return 1
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"rate": args.rate, "host": machine_description(),
+                          "results": [asdict(t) for t in timings]}, indent=2))
+    else:
+        print(render_table(timings, args.rate))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

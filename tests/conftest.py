@@ -1,0 +1,32 @@
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MODELS = ROOT.parent / "shared" / "models"
+
+# tests/ helpers (reference) import as top-level modules of the repo.
+sys.path.insert(0, str(ROOT))
+
+
+def shared_model(relative: str) -> Path:
+    """A real model file from ../shared/models; the test skips when it is absent."""
+    path = SHARED_MODELS / relative
+    if not path.exists():
+        pytest.skip(f"shared model {relative} is not present at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def torch_reference():
+    """PedalNetRT's WaveNet rebuilt in PyTorch (the optional 'reference' extra)."""
+    if importlib.util.find_spec("torch") is None:
+        # CI installs the extra and sets this, so a comparison can never silently skip there.
+        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
+            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but PyTorch is not installed")
+        pytest.skip("PyTorch is the ground truth here: make test EXTRAS=,reference")
+    from tests.reference import pedalnet
+    return pedalnet

@@ -1,0 +1,53 @@
+"""Writes the golden vectors of the C++ self-test (csrc/tests/golden/) from PyTorch.
+
+    python tests/reference/make_golden.py
+
+Each case is a small randomly initialised PedalNetRT WaveNet (<name>.model.json,
+exported as PedalNetRT does) and PyTorch's output for a guitar-like input
+(<name>.io.json: {"input": [...], "output": [...]}). The self-test runs the same
+files natively, under sanitizers and under qemu for ARM, so every target is held
+to the framework's numbers. Rerun only when the cases below change.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from tests.reference import pedalnet  # noqa: E402
+from pedal.signals import guitar_like  # noqa: E402
+
+OUT = HERE.parent.parent / "csrc" / "tests" / "golden"
+SAMPLES = 2048
+
+# name: (channels, dilation_depth, repeat, kernel, activation, weights as strings?)
+CASES = {
+    "pedalnet_c4_d4_k3": (4, 4, 1, 3, "gated", True),
+    "pedalnet_c3_d2_r2_k2": (3, 2, 2, 2, "gated", True),
+    "wavenetva_c5_d3_k4_numbers": (5, 3, 1, 4, "gated", False),
+    "wavenetva_c2_d3_softgated": (2, 3, 1, 3, "softgated", False),
+}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    x = guitar_like(SAMPLES / 44100, rate=44100, seed=7)
+    for seed, (name, (channels, depth, repeat, kernel, activation, strings)) in enumerate(CASES.items()):
+        model = pedalnet.random_model(channels, depth, repeat, kernel, seed=seed, activation=activation)
+        doc = pedalnet.to_json(model)
+        if not strings:
+            for variable in doc["variables"]:
+                variable["data"] = [float(v) for v in variable["data"]]
+        y = pedalnet.from_json(doc).run(x)
+        (OUT / f"{name}.model.json").write_text(json.dumps(doc))
+        io = {"input": [float(v) for v in x], "output": [float(v) for v in y]}
+        (OUT / f"{name}.io.json").write_text(json.dumps(io))
+        print(f"{name}: {len(x)} samples, output peak {abs(y).max():.3f}")
+
+
+if __name__ == "__main__":
+    main()

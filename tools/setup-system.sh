@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the Debian packages a target needs, and only the missing ones:
+#   tools/setup-system.sh test   # compilers, sanitizers, cross toolchains, qemu
+#   tools/setup-system.sh run    # what the pedal needs to play
+# Uses apt-get directly as root, through sudo otherwise; does nothing when all
+# packages are present (so it is cheap to call from every make target).
+set -eu
+
+common="g++ make python3 python3-venv python3-dev libasound2-dev"
+case "${1:-test}" in
+    run) wanted="$common" ;;
+    test)
+        wanted="$common clang libclang-rt-dev qemu-user valgrind"
+        # The Pi's own targets: on an arm64 host the native compiler is the aarch64 one.
+        [ "$(uname -m)" = aarch64 ] || wanted="$wanted g++-aarch64-linux-gnu"
+        [ "$(uname -m)" = armv7l ] || wanted="$wanted g++-arm-linux-gnueabihf"
+        ;;
+    *) echo "usage: $0 test|run" >&2; exit 2 ;;
+esac
+
+missing=""
+for package in $wanted; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+
+echo "installing Debian packages:$missing"
+if [ "$(id -u)" = 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+else
+    echo "error: need root or sudo to install:$missing" >&2
+    exit 1
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
