@@ -46,7 +46,7 @@ CASES = [
     ("empty file", b"", ["empty file"]),
     ("only whitespace", b"  \n\t ", ["not valid JSON", "2:", "expected a JSON value", "end of document"]),
     ("truncated upload", VALID_BYTES[: len(VALID_BYTES) // 2], ["not valid JSON", "end of document"]),
-    ("not UTF-8", b'{"activation": "g\xe4ted"}', ["not valid JSON", "1:18", "UTF-8"]),
+    ("not UTF-8", b'{"activation": "g\xe4ted"}', ["not valid JSON", "1:19", "UTF-8"]),
     ("binary garbage", b"\x00\x01\x02\xff", ["not valid JSON", "1:1"]),
     ("trailing garbage", VALID_BYTES + b" }", ["not valid JSON", "end of document"]),
     ("deep nesting", nested(100), ["not valid JSON", "64"]),
