@@ -11,15 +11,18 @@
 namespace {
 
 std::atomic<long> g_allocations{0};
+std::atomic<long long> g_bytes{0};
 
 void *counted_allocation(std::size_t size) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
+    g_bytes.fetch_add(static_cast<long long>(size), std::memory_order_relaxed);
     if (void *p = std::malloc(size ? size : 1)) return p;
     throw std::bad_alloc();
 }
 
 void *counted_aligned_allocation(std::size_t size, std::align_val_t alignment) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
+    g_bytes.fetch_add(static_cast<long long>(size), std::memory_order_relaxed);
     const std::size_t align = static_cast<std::size_t>(alignment);
     const std::size_t rounded = (size + align - 1) / align * align;
     if (void *p = std::aligned_alloc(align, rounded ? rounded : align)) return p;
@@ -68,5 +71,22 @@ PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
         pedal_model_process(model, c.input.data(), out.data(), c.input.size());
         CHECK_EQ(g_allocations.load() - before, 0L);
         pedal_model_free(model);
+    }
+}
+
+PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
+    // A billion channels, or a history of 64 MiB and more: the loader must check
+    // the numbers before it sizes a buffer from them. The budget covers the
+    // parsed document and the error message, nothing more.
+    const std::string hostile[] = {
+        R"({"activation":"gated","residual_channels":1000000000,"filter_width":3,"dilations":[1],"variables":[]})",
+        R"({"activation":"gated","residual_channels":256,"filter_width":64,"dilations":[65536,65536,65536],"variables":[]})",
+    };
+    for (const std::string &text : hostile) {
+        const long long before = g_bytes.load();
+        char error[256];
+        pedal_model *model = pedal_model_load(text.data(), text.size(), error, sizeof error);
+        CHECK(model == nullptr);
+        CHECK(g_bytes.load() - before < 64 * 1024);
     }
 }
