@@ -1,0 +1,60 @@
+// The vectorisable exp/tanh/sigmoid against the standard library over the whole
+// float range, walked by bit pattern (every 389th float: all exponents, both signs).
+#include <cmath>
+#include <limits>
+
+#include "check.h"
+#include "layers/fast_math.h"
+
+using pedal::layers::exp_approx;
+using pedal::layers::sigmoid_approx;
+using pedal::layers::tanh_approx;
+
+namespace {
+
+template <typename Fn>
+void for_sampled_floats(Fn &&fn) {
+    for (std::uint64_t bits = 0; bits <= 0xFFFFFFFFull; bits += 389) {
+        const float x = pedal::layers::detail::float_of(static_cast<std::uint32_t>(bits));
+        if (std::isfinite(x)) fn(x);
+    }
+}
+
+}  // namespace
+
+PEDAL_TEST(tanh_approx_is_within_1e6_of_std_tanh_over_the_float_range) {
+    double worst = 0.0;
+    for_sampled_floats([&](float x) {
+        worst = std::max(worst, std::fabs(static_cast<double>(tanh_approx(x)) - std::tanh(static_cast<double>(x))));
+    });
+    CHECK(worst <= 1e-6);
+}
+
+PEDAL_TEST(sigmoid_approx_is_within_1e6_of_the_exact_sigmoid_over_the_float_range) {
+    double worst = 0.0;
+    for_sampled_floats([&](float x) {
+        const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(x)));
+        worst = std::max(worst, std::fabs(static_cast<double>(sigmoid_approx(x)) - exact));
+    });
+    CHECK(worst <= 1e-6);
+}
+
+PEDAL_TEST(exp_approx_has_float_relative_accuracy_where_it_does_not_clamp) {
+    double worst = 0.0;
+    for_sampled_floats([&](float x) {
+        if (x < -87.0f || x > 88.0f) return;
+        const double exact = std::exp(static_cast<double>(x));
+        worst = std::max(worst, std::fabs(static_cast<double>(exp_approx(x)) - exact) / exact);
+    });
+    CHECK(worst <= 5e-7);
+}
+
+PEDAL_TEST(fast_math_saturates_and_propagates_nan) {
+    CHECK_EQ(tanh_approx(1e30f), 1.0f);
+    CHECK_EQ(tanh_approx(-1e30f), -1.0f);
+    CHECK_EQ(tanh_approx(std::numeric_limits<float>::infinity()), 1.0f);
+    CHECK(sigmoid_approx(-1e30f) >= 0.0f && sigmoid_approx(-1e30f) < 1e-37f);
+    CHECK_EQ(sigmoid_approx(1e30f), 1.0f);
+    CHECK(std::isnan(tanh_approx(std::numeric_limits<float>::quiet_NaN())));
+    CHECK_EQ(tanh_approx(0.0f), 0.0f);
+}
