@@ -1,5 +1,6 @@
 #include "formats/registry.h"
 
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -12,22 +13,54 @@ namespace pedal::formats {
 
 namespace {
 
+// A file family is recognised by content (never by file name) and names the
+// architecture it holds; each (family, architecture) pair has one loader.
 struct Family {
-    const char *name;         // as reported in model info "format"
+    const char *name;         // reported as info "format"
     const char *description;  // for "supported: ..." messages
     bool (*recognises)(const json::Value &root);
+    std::string (*architecture_of)(const json::Value &root);  // may throw FormatError
+};
+
+struct Architecture {
+    const char *family;
+    const char *name;
     LoadedModel (*load)(const json::Value &root);
 };
 
-// Adding a file family means adding one line here.
+std::string pedalnet_architecture(const json::Value &) { return "WaveNet"; }
+
+// Families are tried in order; the first that recognises the document owns it.
 const Family kFamilies[] = {
-    {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, load_pedalnet},
+    {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
+};
+
+// Adding an architecture means adding one line here (and its loader).
+const Architecture kArchitectures[] = {
+    {"pedalnet", "WaveNet", load_pedalnet},
 };
 
 std::string supported_families() {
     std::vector<std::string> names;
     for (const Family &family : kFamilies) names.emplace_back(family.description);
     return join(names);
+}
+
+std::string supported_architectures(const char *family) {
+    std::vector<std::string> names;
+    for (const Architecture &architecture : kArchitectures)
+        if (std::strcmp(architecture.family, family) == 0) names.emplace_back(architecture.name);
+    return join(names);
+}
+
+LoadedModel load_family(const Family &family, const json::Value &root) {
+    const std::string name = family.architecture_of(root);
+    for (const Architecture &architecture : kArchitectures) {
+        if (std::strcmp(architecture.family, family.name) == 0 && name == architecture.name)
+            return architecture.load(root);
+    }
+    throw FormatError("unsupported " + std::string(family.name) + " architecture '" + name +
+                      "'; supported: " + supported_architectures(family.name));
 }
 
 }  // namespace
@@ -51,7 +84,7 @@ bool load_model(std::string_view bytes, LoadedModel &out, std::string &error) no
         for (const Family &family : kFamilies) {
             if (!family.recognises(root)) continue;
             try {
-                out = family.load(root);
+                out = load_family(family, root);
                 return true;
             } catch (const FormatError &problem) {
                 error = std::string(family.name) + ": " + problem.what();
