@@ -6,54 +6,54 @@
 // and added, which GCC and Clang vectorise. Tap k multiplies the input delayed
 // by (kernel-1-k)*dilation frames (PyTorch's cross-correlation made causal by
 // left padding): the last tap is "now".
+//
+// The common channel counts get kernels with sizes fixed at compile time
+// (conv_kernels.h), picked once at construction; every other shape runs the
+// generic kernel. Both sum in the same order, so they give the same samples.
 #pragma once
 
 #include <cstddef>
 #include <vector>
+
+#include "layers/conv_kernels.h"
 
 namespace pedal::layers {
 
 class Conv1d {
 public:
     Conv1d() = default;
-    Conv1d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel,
-           std::size_t dilation, std::vector<float> weights_tap_in_out, std::vector<float> bias)
+    Conv1d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel, std::size_t dilation,
+           std::vector<float> weights_tap_in_out, std::vector<float> bias)
         : in_(in_channels), out_(out_channels), kernel_(kernel), dilation_(dilation),
-          weights_(std::move(weights_tap_in_out)), bias_(std::move(bias)) {}
+          weights_(std::move(weights_tap_in_out)), bias_(std::move(bias)),
+          run_(select_conv_kernel(in_channels, out_channels)) {
+        if (bias_.empty()) bias_.assign(out_, 0.0f);
+    }
 
     // Frames of input history the convolution reads behind the current frame.
     std::size_t lookback() const { return (kernel_ - 1) * dilation_; }
     std::size_t in_channels() const { return in_; }
     std::size_t out_channels() const { return out_; }
+    // True when a compile-time-sized kernel serves this shape (for tests and bench).
+    bool specialised() const { return run_ != &conv_generic; }
 
     // out[t] = bias + sum_k W[k] . in[t - (kernel-1-k)*dilation] for t < frames.
     // `in` points at frame 0 and must have lookback() frames readable before it.
     void process(const float *in, std::size_t frames, float *out) const {
-        for (std::size_t t = 0; t < frames; ++t) {
-            float *o = out + t * out_;
-            for (std::size_t c = 0; c < out_; ++c) o[c] = bias_.empty() ? 0.0f : bias_[c];
-            for (std::size_t k = 0; k < kernel_; ++k) {
-                const float *x = in + (static_cast<std::ptrdiff_t>(t) -
-                                       static_cast<std::ptrdiff_t>((kernel_ - 1 - k) * dilation_)) *
-                                          static_cast<std::ptrdiff_t>(in_);
-                const float *w = weights_.data() + k * in_ * out_;
-                accumulate_row(x, w, o);
-            }
-        }
+        run_({in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_});
+    }
+
+    // The generic kernel whatever the shape: the reference the specialised
+    // kernels are tested against.
+    void process_generic(const float *in, std::size_t frames, float *out) const {
+        conv_generic({in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_});
     }
 
 private:
-    void accumulate_row(const float *x, const float *w, float *o) const {
-        for (std::size_t i = 0; i < in_; ++i) {
-            const float xi = x[i];
-            const float *wi = w + i * out_;
-            for (std::size_t c = 0; c < out_; ++c) o[c] += xi * wi[c];
-        }
-    }
-
     std::size_t in_ = 0, out_ = 0, kernel_ = 1, dilation_ = 1;
     std::vector<float> weights_;  // [kernel][in][out]
-    std::vector<float> bias_;     // [out], or empty for no bias
+    std::vector<float> bias_;     // [out]
+    ConvKernel run_ = &conv_generic;
 };
 
 }  // namespace pedal::layers

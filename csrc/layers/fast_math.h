@@ -32,7 +32,8 @@ inline float float_of(std::uint32_t u) {
 
 // e^x for x in [-87, 88] (clamped outside), relative error about 2e-7.
 inline float exp_approx(float x) {
-    x = std::min(std::max(x, -87.0f), 88.0f);
+    x = x < -87.0f ? -87.0f : x;  // ternaries, not std::min/max: GCC if-converts these
+    x = x > 88.0f ? 88.0f : x;
     // Adding 1.5 * 2^23 rounds x*log2(e) to an integer n held in the low
     // mantissa bits, which gives both n as a float and 2^n's exponent field
     // without a float-to-int conversion.

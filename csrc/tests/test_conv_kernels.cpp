@@ -1,0 +1,40 @@
+// Every compile-time-sized convolution kernel gives the generic kernel's
+// samples, so a model plays the same whichever path its shape takes.
+#include <random>
+
+#include "check.h"
+#include "layers/conv1d.h"
+
+using pedal::layers::Conv1d;
+
+namespace {
+
+std::vector<float> random_values(std::size_t count, std::mt19937 &random) {
+    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+    std::vector<float> out(count);
+    for (float &v : out) v = value(random);
+    return out;
+}
+
+}  // namespace
+
+PEDAL_TEST(specialised_conv_kernels_equal_the_generic_kernel) {
+    std::mt19937 random(3);
+    const std::size_t shapes[][2] = {{16, 32}, {16, 16}, {16, 8}, {1, 16}, {12, 24}, {8, 16}, {8, 8},
+                                     {4, 8},   {12, 12}, {8, 4},  {4, 4},  {5, 10},  {3, 3},  {1, 1}};
+    int specialised = 0;
+    for (const auto &shape : shapes) {
+        for (std::size_t kernel : {1, 2, 3}) {
+            const std::size_t in = shape[0], out = shape[1], dilation = 3, frames = 37;
+            Conv1d conv(in, out, kernel, dilation, random_values(kernel * in * out, random), random_values(out, random));
+            const std::size_t lookback = conv.lookback();
+            const std::vector<float> input = random_values((lookback + frames) * in, random);
+            std::vector<float> fast(frames * out), generic(frames * out);
+            conv.process(input.data() + lookback * in, frames, fast.data());
+            conv.process_generic(input.data() + lookback * in, frames, generic.data());
+            CHECK(fast == generic);
+            specialised += conv.specialised();
+        }
+    }
+    CHECK(specialised >= 3 * 8);  // the common shapes really take the fast path
+}
