@@ -29,7 +29,7 @@ ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WA
 AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
 ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
 
-.PHONY: all test run bench cross selftest sanitize pytest system-test system-run venv golden clean
+.PHONY: all test run bench cross selftest sanitize pytest system-test system-run venv golden fuzz clean
 
 all: venv
 
@@ -59,6 +59,25 @@ sanitize: $(BUILD)/asan/selftest
 cross: $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
 	$(AARCH64_RUN) $(BUILD)/aarch64/selftest --data $(GOLDEN)
 	$(ARMHF_RUN) $(BUILD)/armhf/selftest --data $(GOLDEN)
+
+# --- Fuzzing the loaders (libFuzzer) ----------------------------------------------
+# `make fuzz` runs for FUZZ_SECONDS from the committed corpus plus our own golden
+# models, then merges whatever adds coverage back into csrc/tests/fuzz_corpus/,
+# which the self-test replays in every `make test`. Commit the new files.
+FUZZ_SECONDS ?= 600
+FUZZ_CORPUS := csrc/tests/fuzz_corpus
+FUZZ_FLAGS := -std=c++17 -O1 -g $(MATH) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_load: $(CORE_SRCS) csrc/fuzz/fuzz_load.cpp $(wildcard csrc/*/*.h)
+	@mkdir -p $(@D)
+	clang++ $(FUZZ_FLAGS) -Icsrc $(CORE_SRCS) csrc/fuzz/fuzz_load.cpp -o $@
+
+fuzz: system-test $(BUILD)/fuzz/fuzz_load
+	rm -rf $(BUILD)/fuzz/work && mkdir -p $(BUILD)/fuzz/work
+	cp $(FUZZ_CORPUS)/* $(GOLDEN)/*.model.json $(BUILD)/fuzz/work/
+	$(BUILD)/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 -rss_limit_mb=2048 \
+		-dict=csrc/fuzz/model_keys.dict -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 $(BUILD)/fuzz/work
+	$(BUILD)/fuzz/fuzz_load -merge=1 -max_len=4096 $(FUZZ_CORPUS) $(BUILD)/fuzz/work
 
 # --- Python ----------------------------------------------------------------------
 $(VENV)/bin/python:

@@ -66,7 +66,7 @@ CASES = [
     ("stereo input", doc(input_channels=2), ["input_channels", "1..1", "got 2"]),
     ("no layers", doc(dilations=[]), ["dilations", "1..256 layers, got 0"]),
     ("negative dilation", doc(dilations=[1, -2, 4, 8]), ["dilations[1]", "got -2"]),
-    ("absurd history", doc(dilations=[65536] * 256, filter_width=64), ["MiB of history", "limit is 64 MiB"]),
+    ("absurd history", doc(dilations=[65536] * 256, filter_width=64), ["MiB of history", "limit is 16 MiB"]),
     ("unknown activation", doc(activation="swish"),
      ["unsupported pedalnet activation 'swish'", "supported: gated, softgated"]),
     ("activation not a string", doc(activation=1), ["activation", "expected a string, got number"]),

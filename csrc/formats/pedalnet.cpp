@@ -19,7 +19,7 @@ constexpr long long kMaxChannels = 256;
 constexpr long long kMaxKernel = 64;
 constexpr long long kMaxLayers = 256;
 constexpr long long kMaxDilation = 65536;
-constexpr long long kMaxStateFloats = 16ll * 1024 * 1024;  // 64 MiB of history
+constexpr long long kMaxStateFloats = 4ll * 1024 * 1024;  // 16 MiB of history, 100x any real capture
 
 // No sample rate is stored; every known file was trained at 44.1 kHz (spec §1).
 constexpr double kSampleRate = 44100.0;
