@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 import numpy as np
 
 from pedal._core import ffi, lib
 
-__all__ = ["Model", "ModelError", "core_version"]
+__all__ = ["Engine", "Model", "ModelError", "core_version"]
 
 _ERROR_CAPACITY = 1024
 
@@ -54,7 +55,7 @@ class Model:
     def __init__(self, handle) -> None:
         # Private: use Model.load or Model.from_json.
         self._handle = ffi.gc(handle, lib.pedal_model_free)
-        self._info: dict | None = None
+        self._info = json.loads(ffi.string(lib.pedal_model_info_json(handle)).decode())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Model":
@@ -87,6 +88,7 @@ class Model:
         Returns a new float32 array, or fills and returns ``out`` (same length;
         ``out`` may be ``x`` itself).
         """
+        handle = self._live_handle()
         source = _as_float32_buffer(x, "x", writable=False)
         if out is None:
             out = np.empty_like(x)
@@ -94,29 +96,128 @@ class Model:
             _as_float32_buffer(out, "out", writable=True)
             raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
         target = _as_float32_buffer(out, "out", writable=True)
-        lib.pedal_model_process(self._handle, source, target, len(x))
+        lib.pedal_model_process(handle, source, target, len(x))
         return out
 
     def reset(self) -> None:
         """Clears the model's memory of past input, as right after loading."""
-        lib.pedal_model_reset(self._handle)
+        lib.pedal_model_reset(self._live_handle())
 
     @property
     def info(self) -> dict:
         """format, architecture, sample_rate, receptive_field, parameters, config, metadata."""
-        if self._info is None:
-            self._info = json.loads(ffi.string(lib.pedal_model_info_json(self._handle)).decode())
-        return dict(self._info)
+        return json.loads(json.dumps(self._info))  # a deep copy: callers may edit theirs
 
     @property
     def sample_rate(self) -> float:
-        return lib.pedal_model_sample_rate(self._handle)
+        return float(self._info["sample_rate"])
 
     @property
     def receptive_field(self) -> int:
-        return lib.pedal_model_receptive_field(self._handle)
+        return int(self._info["receptive_field"])
+
+    def _live_handle(self):
+        if self._handle is None:
+            raise ValueError("this model was handed to an Engine, which owns it now; load another copy")
+        return self._handle
+
+    def _give_away(self):
+        """The raw handle for an Engine to own; this Model is unusable afterwards."""
+        handle = self._live_handle()
+        self._handle = None
+        ffi.gc(handle, None)  # detach our destructor: the engine frees it from now on
+        return handle
 
     def __repr__(self) -> str:
         info = self.info
         return (f"<Model {info['format']} {info['architecture']} "
                 f"{info['parameters']} parameters @ {info['sample_rate']:g} Hz>")
+
+
+# Engine parameters (csrc/capi/pedal.h enum pedal_param).
+_PARAMS = {"input_gain_db": lib.PEDAL_INPUT_GAIN_DB, "output_level_db": lib.PEDAL_OUTPUT_LEVEL_DB,
+           "crossfade_ms": lib.PEDAL_CROSSFADE_MS}
+
+
+class Engine:
+    """The signal chain around the model, as the audio thread runs it.
+
+        >>> engine = Engine(48000, max_block=128)
+        >>> engine.set_model(Model.load("amp.json"))   # warms up, then crossfades in
+        >>> wet = engine.process(dry)                  # 1-D float32, any length
+        >>> engine.set_bypass(True)                    # fades to the dry signal
+
+    ``process`` is for one audio thread; the setters and ``stats`` may be called
+    from any thread while it runs (they are lock-free in the core).
+    """
+
+    def __init__(self, sample_rate: float, max_block: int = 1024) -> None:
+        error = ffi.new("char[]", _ERROR_CAPACITY)
+        handle = lib.pedal_engine_new(float(sample_rate), int(max_block), error, _ERROR_CAPACITY)
+        if handle == ffi.NULL:
+            raise ValueError(ffi.string(error).decode())
+        self._handle = ffi.gc(handle, lib.pedal_engine_free)
+        self.sample_rate = float(sample_rate)
+        self.max_block = int(max_block)
+        self._control = threading.Lock()  # set_model and garbage collection: one control thread at a time
+        self._stats = ffi.new("pedal_engine_stats *")
+
+    def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Runs a block through the chain; ``out`` may be ``x`` itself."""
+        source = _as_float32_buffer(x, "x", writable=False)
+        if out is None:
+            out = np.empty_like(x)
+        elif out.shape != x.shape:
+            raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
+        target = _as_float32_buffer(out, "out", writable=True)
+        lib.pedal_engine_process(self._handle, source, target, len(x))
+        return out
+
+    def set_model(self, model: Model | None, gain_db: float = 0.0) -> int:
+        """Hands ``model`` to the engine, which owns it from now on (the Model
+        object becomes unusable: give each engine its own copy). ``None`` means
+        no model (the input passes through). Returns the id ``stats()`` reports
+        while it plays."""
+        with self._control:
+            handle = ffi.NULL if model is None else model._give_away()
+            return int(lib.pedal_engine_set_model(self._handle, handle, float(gain_db)))
+
+    def collect_garbage(self) -> None:
+        """Frees the models the audio thread has finished with."""
+        with self._control:
+            lib.pedal_engine_collect_garbage(self._handle)
+
+    def set_bypass(self, on: bool) -> None:
+        lib.pedal_engine_set_bypass(self._handle, 1 if on else 0)
+
+    def _set(self, name: str, value: float) -> None:
+        if not lib.pedal_engine_set_param(self._handle, _PARAMS[name], float(value)):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+    def set_input_gain(self, db: float) -> None:
+        """Gain before the model in dB (-40..+40; PedalNetRT captures expect a hot input)."""
+        self._set("input_gain_db", db)
+
+    def set_output_level(self, db: float) -> None:
+        """Master output level in dB (-60..+12)."""
+        self._set("output_level_db", db)
+
+    def set_crossfade_ms(self, ms: float) -> None:
+        """Length of model-change and bypass fades (10..50 ms)."""
+        self._set("crossfade_ms", ms)
+
+    def stats(self) -> dict:
+        """Levels, CPU time per block, fault counters and state; peaks and block
+        times cover the span since the previous call."""
+        lib.pedal_engine_read_stats(self._handle, self._stats)
+        s = self._stats
+        return {"input_peak": s.input_peak, "output_peak": s.output_peak,
+                "block_us": {"min": s.block_us_min, "avg": s.block_us_avg, "max": s.block_us_max},
+                "blocks": s.blocks, "muted_blocks": s.muted_blocks, "bad_input_blocks": s.bad_input_blocks,
+                "model_id": s.model_id, "bypassed": bool(s.bypassed), "switching": bool(s.switching),
+                "latency": s.latency}
+
+    @property
+    def latency(self) -> float:
+        """Samples from input to output at the engine's rate."""
+        return lib.pedal_engine_latency(self._handle)

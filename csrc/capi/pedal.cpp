@@ -3,18 +3,24 @@
 #include "capi/pedal.h"
 #include "capi/version.h"
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
 
 #include "engine/denormals.h"
+#include "engine/engine.h"
 #include "formats/registry.h"
 #include "json/writer.h"
 
 struct pedal_model {
     pedal::formats::LoadedModel loaded;
     std::string info_json;
+};
+
+struct pedal_engine {
+    pedal::engine::Engine engine;
 };
 
 namespace {
@@ -88,5 +94,67 @@ const char *pedal_model_architecture(const pedal_model *model) {
     return model ? model->loaded.architecture.c_str() : "";
 }
 const char *pedal_model_info_json(const pedal_model *model) { return model ? model->info_json.c_str() : "{}"; }
+
+pedal_engine *pedal_engine_new(double sample_rate, size_t max_block, char *error, size_t error_capacity) {
+    if (!(sample_rate >= 8000.0 && sample_rate <= 384000.0)) {
+        write_error(error, error_capacity, "sample rate must be 8000..384000 Hz");
+        return nullptr;
+    }
+    if (max_block < 1 || max_block > 65536) {
+        write_error(error, error_capacity, "max_block must be 1..65536 frames");
+        return nullptr;
+    }
+    try {
+        return new pedal_engine{pedal::engine::Engine(sample_rate, max_block)};
+    } catch (...) {
+        write_error(error, error_capacity, "out of memory while creating the engine");
+        return nullptr;
+    }
+}
+
+void pedal_engine_free(pedal_engine *engine) { delete engine; }
+
+void pedal_engine_process(pedal_engine *engine, const float *in, float *out, size_t n) {
+    if (engine && n > 0) engine->engine.process(in, out, n);
+}
+
+uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float gain_db) {
+    std::unique_ptr<pedal_model> owned(model);
+    if (!engine) return 0;
+    try {
+        auto slot = std::make_unique<pedal::engine::ModelSlot>();
+        if (owned) {
+            slot->model = std::move(owned->loaded.model);
+            slot->gain = std::isfinite(gain_db) ? std::pow(10.0f, gain_db / 20.0f) : 1.0f;
+        }
+        return engine->engine.set_model(std::move(slot));
+    } catch (...) {
+        return 0;  // out of memory: the engine keeps playing what it had
+    }
+}
+
+void pedal_engine_collect_garbage(pedal_engine *engine) {
+    if (engine) engine->engine.collect_garbage();
+}
+
+void pedal_engine_set_bypass(pedal_engine *engine, int on) {
+    if (engine) engine->engine.set_bypass(on != 0);
+}
+
+int pedal_engine_set_param(pedal_engine *engine, int param, float value) {
+    using pedal::engine::Param;
+    if (!engine || param < PEDAL_INPUT_GAIN_DB || param > PEDAL_CROSSFADE_MS) return 0;
+    return engine->engine.set_param(static_cast<Param>(param), value) ? 1 : 0;
+}
+
+double pedal_engine_latency(const pedal_engine *engine) { return engine ? engine->engine.latency() : 0.0; }
+
+void pedal_engine_read_stats(pedal_engine *engine, pedal_engine_stats *out) {
+    if (!engine || !out) return;
+    const pedal::engine::StatsSnapshot s = engine->engine.stats();
+    *out = pedal_engine_stats{s.input_peak, s.output_peak, s.block_us_min, s.block_us_avg, s.block_us_max,
+                              s.blocks, s.muted_blocks, s.bad_input_blocks, s.model_id,
+                              s.bypassed ? 1 : 0, s.switching ? 1 : 0, s.latency};
+}
 
 }  // extern "C"

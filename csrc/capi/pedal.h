@@ -10,6 +10,7 @@
 #define PEDAL_CAPI_PEDAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,45 @@ const char *pedal_model_architecture(const pedal_model *model);
 /* Everything above plus the network's shape ("config") and the file's
  * descriptive fields ("metadata"), as one JSON object owned by the model. */
 const char *pedal_model_info_json(const pedal_model *model);
+
+/* The engine: the signal chain the audio thread runs around the model.
+ * pedal_engine_process is for the audio thread; set_model/collect_garbage/free
+ * are for one control thread at a time; setters and stats for any thread. */
+typedef struct pedal_engine pedal_engine;
+
+enum pedal_param {
+    PEDAL_INPUT_GAIN_DB = 0,   /* -40..+40 dB before the model */
+    PEDAL_OUTPUT_LEVEL_DB = 1, /* -60..+12 dB master level */
+    PEDAL_CROSSFADE_MS = 2     /* 10..50 ms for model changes and bypass */
+};
+
+typedef struct {
+    float input_peak, output_peak;                 /* linear, since the last read */
+    double block_us_min, block_us_avg, block_us_max; /* time per block, since the last read */
+    uint64_t blocks, muted_blocks, bad_input_blocks;
+    uint64_t model_id;                             /* 0: no model */
+    int bypassed, switching;
+    double latency;                                /* samples */
+} pedal_engine_stats;
+
+/* max_block: the largest block process() will be given at once (longer
+ * blocks are split). NULL with a reason in error on bad arguments. */
+pedal_engine *pedal_engine_new(double sample_rate, size_t max_block, char *error, size_t error_capacity);
+void pedal_engine_free(pedal_engine *engine);
+void pedal_engine_process(pedal_engine *engine, const float *in, float *out, size_t n);
+/* The engine takes the model (never use or free it afterwards; NULL means no
+ * model: input passes through), warms it up on the live input, then
+ * crossfades to it. gain_db normalises its loudness. Returns the id that
+ * stats report while it plays (0 for no model). */
+uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float gain_db);
+/* Frees models the audio thread has finished with. */
+void pedal_engine_collect_garbage(pedal_engine *engine);
+void pedal_engine_set_bypass(pedal_engine *engine, int on);
+/* Returns 0 for an unknown parameter or a non-finite value. */
+int pedal_engine_set_param(pedal_engine *engine, int param, float value);
+void pedal_engine_read_stats(pedal_engine *engine, pedal_engine_stats *out);
+/* Samples from input to output at the engine's rate, for the model playing now. */
+double pedal_engine_latency(const pedal_engine *engine);
 /* cdef-end */
 
 #ifdef __cplusplus

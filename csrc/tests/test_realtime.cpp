@@ -6,6 +6,7 @@
 #include <new>
 
 #include "capi/pedal.h"
+#include "engine/engine.h"
 #include "test_support.h"
 
 namespace {
@@ -89,4 +90,28 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
         CHECK(model == nullptr);
         CHECK(g_bytes.load() - before < 64 * 1024);
     }
+}
+
+PEDAL_TEST(engine_process_never_allocates_even_while_switching_models) {
+    const auto cases = pedal::test::golden_cases();
+    pedal::engine::Engine engine(48000.0, 128);
+    std::vector<float> in(128, 0.25f), out(128);
+    engine.process(in.data(), out.data(), in.size());
+    auto prepare = [&](std::size_t which) {  // control side: allocation allowed here
+        auto slot = std::make_unique<pedal::engine::ModelSlot>();
+        slot->model = pedal::test::load_or_fail(cases[which].model_json).model;
+        return slot;
+    };
+    auto first = prepare(0), second = prepare(1);
+    engine.set_model(std::move(first));
+    const long before = g_allocations.load();
+    for (int block = 0; block < 200; ++block) {
+        engine.process(in.data(), out.data(), in.size());
+        engine.set_bypass(block % 50 == 25);
+    }
+    CHECK_EQ(g_allocations.load() - before, 0L);
+    engine.set_model(std::move(second));
+    const long after_switch = g_allocations.load();
+    for (int block = 0; block < 200; ++block) engine.process(in.data(), out.data(), in.size());
+    CHECK_EQ(g_allocations.load() - after_switch, 0L);
 }

@@ -1,0 +1,171 @@
+// The engine's promises: models change and bypass toggles without clicks, bad
+// numbers never reach the output, and the audio path never allocates.
+#include <cmath>
+#include <limits>
+
+#include "engine/engine.h"
+#include "test_support.h"
+
+using namespace pedal;
+using engine::Engine;
+using engine::ModelSlot;
+
+namespace {
+
+constexpr double kRate = 48000.0;
+constexpr std::size_t kBlock = 64;
+
+std::vector<float> sustained_note(std::size_t samples, float frequency = 196.0f, float level = 0.4f) {
+    std::vector<float> out(samples);
+    for (std::size_t t = 0; t < samples; ++t)
+        out[t] = level * std::sin(2.0f * 3.14159265f * frequency * static_cast<float>(t) / static_cast<float>(kRate));
+    return out;
+}
+
+std::unique_ptr<ModelSlot> slot_for(const std::string &model_json, float gain = 1.0f) {
+    auto slot = std::make_unique<ModelSlot>();
+    slot->model = test::load_or_fail(model_json).model;
+    slot->gain = gain;
+    return slot;
+}
+
+std::vector<float> run(Engine &engine, const std::vector<float> &in, std::size_t from, std::size_t to) {
+    std::vector<float> out(to - from);
+    for (std::size_t s = from; s < to; s += kBlock)
+        engine.process(in.data() + s, out.data() + (s - from), std::min(kBlock, to - s));
+    return out;
+}
+
+float largest_step(const std::vector<float> &x, std::size_t from = 1) {
+    float step = 0.0f;
+    for (std::size_t t = std::max<std::size_t>(from, 1); t < x.size(); ++t) step = std::max(step, std::fabs(x[t] - x[t - 1]));
+    return step;
+}
+
+// A model that turns to NaN after a while, as an unstable capture might.
+class BlowsUp final : public models::Model {
+public:
+    void process(const float *in, float *out, std::size_t n) noexcept override {
+        for (std::size_t i = 0; i < n; ++i, ++count_) out[i] = count_ > 1000 ? std::numeric_limits<float>::quiet_NaN() : in[i];
+    }
+    void reset() noexcept override { ++resets; count_ = 0; }
+    std::size_t receptive_field() const noexcept override { return 1; }
+    int resets = 0;
+
+private:
+    std::size_t count_ = 0;
+};
+
+// y[t] = 0.5 x[t] + 0.3 x[t-1]: a capture-like filter with no DC offset.
+const char *kTwoTapFilter = R"({"activation":"linear","residual_channels":1,"filter_width":2,"dilations":[1],
+  "variables":[{"layer_idx":-1,"name":"W","data":[1]},{"layer_idx":-1,"name":"b","data":[0]},
+  {"layer_idx":0,"name":"W_conv","data":[0.3,0.5]},{"layer_idx":0,"name":"b_conv","data":[0]},
+  {"layer_idx":0,"name":"W_out","data":[0]},{"layer_idx":0,"name":"b_out","data":[0]},
+  {"layer_idx":1,"name":"W","data":[1]},{"layer_idx":1,"name":"b","data":[0]}]})";
+
+}  // namespace
+
+PEDAL_TEST(engine_without_a_model_passes_the_input_through_exactly) {
+    Engine engine(kRate, kBlock);
+    const auto note = sustained_note(1000);
+    CHECK(run(engine, note, 0, note.size()) == note);
+}
+
+PEDAL_TEST(engine_switches_models_without_a_click) {
+    const auto cases = test::golden_cases();
+    const auto note = sustained_note(static_cast<std::size_t>(kRate));  // 1 s
+    // Each model's own steady output sets the bar for the largest step.
+    float steady_step = 0.0f;
+    // Two captures with the same DC offset (the golden models are random
+    // networks; real captures have almost none, and the chain's DC blocker
+    // removes the rest).
+    const int first = 2, second = 3;
+    for (int which : {first, second}) {
+        Engine alone(kRate, kBlock);
+        alone.set_model(slot_for(cases[which].model_json));
+        const auto out = run(alone, note, 0, note.size());
+        steady_step = std::max(steady_step, largest_step(std::vector<float>(out.begin() + 8000, out.end())));
+    }
+    Engine engine(kRate, kBlock);
+    engine.set_model(slot_for(cases[first].model_json));
+    auto before = run(engine, note, 0, 16000);  // the first model settled
+    engine.set_model(slot_for(cases[second].model_json));
+    auto after = run(engine, note, 16000, note.size());
+    CHECK(engine.stats().model_id == 2);
+    std::vector<float> around(before.end() - 64, before.end());
+    around.insert(around.end(), after.begin(), after.begin() + 8000);  // warm-up, fade and beyond
+    const float step = largest_step(around);
+    if (!(step <= steady_step)) test::fail(__FILE__, __LINE__, "switch step " + std::to_string(step) + " > steady " + std::to_string(steady_step));
+}
+
+PEDAL_TEST(engine_bypass_fades_both_ways_without_a_click) {
+    const auto note = sustained_note(static_cast<std::size_t>(kRate));
+    Engine engine(kRate, kBlock);
+    engine.set_model(slot_for(kTwoTapFilter));
+    const auto settled = run(engine, note, 0, 12000);
+    const float steady_step = std::max(largest_step(std::vector<float>(settled.begin() + 4000, settled.end())), largest_step(note));
+    engine.set_bypass(true);
+    const auto off = run(engine, note, 12000, 24000);
+    CHECK(engine.stats().bypassed);
+    engine.set_bypass(false);
+    const auto on = run(engine, note, 24000, 36000);
+    std::vector<float> joined(settled.end() - 64, settled.end());
+    joined.insert(joined.end(), off.begin(), off.end());
+    joined.insert(joined.end(), on.begin(), on.end());
+    if (!(largest_step(joined) <= steady_step))
+        test::fail(__FILE__, __LINE__, "bypass step " + std::to_string(largest_step(joined)) + " > " + std::to_string(steady_step));
+    // Fully bypassed, the dry signal comes out untouched.
+    CHECK(std::vector<float>(off.end() - 1000, off.end()) == std::vector<float>(note.begin() + 23000, note.begin() + 24000));
+}
+
+PEDAL_TEST(engine_replaces_bad_input_samples_and_counts_them) {
+    Engine engine(kRate, kBlock);
+    std::vector<float> in = sustained_note(256);
+    in[10] = std::numeric_limits<float>::quiet_NaN();
+    in[100] = std::numeric_limits<float>::infinity();
+    std::vector<float> out(in.size());
+    engine.process(in.data(), out.data(), in.size());
+    for (float v : out) CHECK(std::isfinite(v));
+    CHECK_EQ(out[10], 0.0f);
+    CHECK_EQ(engine.stats().bad_input_blocks, std::uint64_t{2});
+}
+
+PEDAL_TEST(engine_mutes_and_resets_a_model_that_blows_up_within_one_block) {
+    Engine engine(kRate, kBlock);
+    auto slot = std::make_unique<ModelSlot>();
+    auto model = std::make_unique<BlowsUp>();
+    BlowsUp *watch = model.get();
+    slot->model = std::move(model);
+    slot->warmup = 1;
+    engine.set_model(std::move(slot));
+    const auto note = sustained_note(4000);
+    const auto out = run(engine, note, 0, note.size());
+    for (float v : out) CHECK(std::isfinite(v));
+    CHECK(engine.stats().muted_blocks >= 1);
+    CHECK(watch->resets >= 1);
+}
+
+PEDAL_TEST(engine_stats_report_peaks_blocks_and_the_playing_model) {
+    Engine engine(kRate, kBlock);
+    const auto note = sustained_note(640, 196.0f, 0.5f);
+    const std::uint64_t id = engine.set_model(slot_for(test::golden_cases()[0].model_json));
+    run(engine, note, 0, note.size());
+    const auto stats = engine.stats();
+    CHECK_EQ(stats.blocks, std::uint64_t{10});
+    CHECK_NEAR(stats.input_peak, 0.5, 1e-3);
+    CHECK(stats.block_us_max >= stats.block_us_avg && stats.block_us_avg >= stats.block_us_min);
+    CHECK(stats.switching || stats.model_id == id);
+    CHECK_EQ(engine.stats().input_peak, 0.0f);  // peaks restart with each read
+}
+
+PEDAL_TEST(engine_parameters_are_clamped_and_smoothed) {
+    Engine engine(kRate, kBlock);
+    CHECK(engine.set_param(engine::Param::OutputLevelDb, 100.0f));  // clamped to +12 dB
+    CHECK(!engine.set_param(engine::Param::OutputLevelDb, std::numeric_limits<float>::quiet_NaN()));
+    const std::vector<float> ones(4800, 1.0f);
+    const auto out = run(engine, ones, 0, ones.size());
+    CHECK_NEAR(out.back(), std::pow(10.0, 12.0 / 20.0), 1e-4);
+    // The 10 ms ramp: no two neighbouring samples differ by more than the
+    // whole change spread over 5 ms.
+    CHECK(largest_step(out) <= (std::pow(10.0f, 0.6f) - 1.0f) / (0.005f * static_cast<float>(kRate)));
+}
