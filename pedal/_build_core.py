@@ -37,28 +37,43 @@ def cdef_from_header() -> str:
     return re.sub(r"/\*.*?\*/", "", block, flags=re.S)
 
 
-def compile_args() -> list[str]:
+def compile_args(isa: str) -> list[str]:
     # No code relies on floating-point traps; without them the activations vectorise.
     args = ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra"]
-    if os.environ.get("PEDAL_NATIVE") == "1":
-        args.append("-march=native")
+    if isa == "avx2":
+        # FMA contraction is what the AVX2 path is for; results stay within float rounding.
+        args += ["-mavx2", "-mfma", "-ffp-contract=fast", '-DPEDAL_BUILD_ISA="avx2+fma"']
+    elif os.environ.get("PEDAL_NATIVE") == "1":
+        args += ["-march=native", '-DPEDAL_BUILD_ISA="native"']
     elif platform.machine() in ("aarch64", "arm64"):
-        args.append("-mcpu=native")
+        args += ["-mcpu=native", '-DPEDAL_BUILD_ISA="aarch64 native"']
     return args
 
 
-ffibuilder = FFI()
-ffibuilder.cdef(cdef_from_header())
-ffibuilder.set_source(
-    "pedal._core",
-    '#include "capi/pedal.h"',
-    sources=core_sources(),
-    include_dirs=[str(CSRC.relative_to(ROOT))],
-    extra_compile_args=compile_args(),
-    source_extension=".cpp",
-    language="c++",
-)
+def builder(module: str, isa: str) -> FFI:
+    ffi = FFI()
+    ffi.cdef(cdef_from_header())
+    ffi.set_source(
+        module,
+        '#include "capi/pedal.h"',
+        sources=core_sources(),
+        include_dirs=[str(CSRC.relative_to(ROOT))],
+        extra_compile_args=compile_args(isa),
+        source_extension=".cpp",
+        language="c++",
+    )
+    return ffi
+
+
+# The baseline build runs on every CPU of its architecture. On x86-64 a second
+# build with AVX2+FMA is made too, and pedal.core picks it at import when the
+# CPU has both (PEDAL_NATIVE=1 instead makes one build for this very machine).
+X86 = platform.machine() in ("x86_64", "AMD64") and os.environ.get("PEDAL_NATIVE") != "1"
+ffibuilder = builder("pedal._core", "baseline")
+ffibuilder_avx2 = builder("pedal._core_avx2", "avx2") if X86 else None
 
 if __name__ == "__main__":
     os.chdir(ROOT)
-    sys.exit(ffibuilder.compile(tmpdir=str(ROOT / "build" / "cffi"), target="pedal/_core.*", verbose=False) and 0)
+    for ffi, name in ((ffibuilder, "_core"), (ffibuilder_avx2, "_core_avx2")):
+        if ffi is not None:
+            ffi.compile(tmpdir=str(ROOT / "build" / "cffi"), target=f"pedal/{name}.*", verbose=False)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pedal.core import Model, ModelError, core_version
+from pedal.core import Model, ModelError, core_isa, core_version
 from pedal.signals import guitar_like
 
 DEFAULT_BLOCKS = (32, 64, 128, 256)
@@ -76,7 +76,7 @@ def bench_model(path: str, blocks, runs: int, seconds: float, rate: int, progres
 
 def machine_description() -> dict:
     return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(), "core": core_version()}
+            "python": platform.python_version(), "core": core_version(), "core_isa": core_isa()}
 
 
 def render_table(timings: list[Timing], rate: int) -> str:

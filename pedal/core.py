@@ -19,9 +19,26 @@ from typing import Any
 
 import numpy as np
 
-from pedal._core import ffi, lib
+from pedal import _core
 
-__all__ = ["Engine", "Model", "ModelError", "core_version"]
+
+def _pick_build():
+    """The fastest build of the core this CPU runs: the AVX2+FMA one where it
+    exists and the CPU has both, else the baseline. PEDAL_ISA=baseline forces
+    the baseline (to compare, or to rule the fast path out)."""
+    if os.environ.get("PEDAL_ISA") != "baseline" and _core.lib.pedal_cpu_has_avx2_fma():
+        try:
+            from pedal import _core_avx2
+            return _core_avx2
+        except ImportError:
+            pass
+    return _core
+
+
+_build = _pick_build()
+ffi, lib = _build.ffi, _build.lib
+
+__all__ = ["Engine", "Model", "ModelError", "core_isa", "core_version"]
 
 _ERROR_CAPACITY = 1024
 
@@ -32,6 +49,11 @@ class ModelError(ValueError):
 
 def core_version() -> str:
     return ffi.string(lib.pedal_version()).decode()
+
+
+def core_isa() -> str:
+    """Which build of the core is in use: "baseline", "avx2+fma", ..."""
+    return ffi.string(lib.pedal_build_isa()).decode()
 
 
 def _as_float32_buffer(array: Any, name: str, writable: bool):

@@ -108,3 +108,27 @@ def test_from_json_refuses_other_types():
 def test_core_and_package_versions_agree():
     assert core_version() == pedal.__version__
     assert f'version = "{pedal.__version__}"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_every_build_of_the_core_gives_the_same_samples(tmp_path):
+    """On x86-64 pedal.core picks the AVX2+FMA build when the CPU has it; the
+    baseline build must play the same (FMA changes rounding only)."""
+    import os
+    import subprocess
+    import sys
+
+    x, expected = golden_io("wavenetva_c5_d3_k4_numbers")
+    np.save(tmp_path / "x.npy", x)
+    script = ("import numpy as np, sys; from pedal.core import Model, core_isa; "
+              f"y = Model.load({str(GOLDEN / 'wavenetva_c5_d3_k4_numbers.model.json')!r}).process(np.load(sys.argv[1])); "
+              "np.save(sys.argv[2], y); print(core_isa())")
+    builds = {}
+    for forced in ("baseline", ""):
+        env = dict(os.environ, PEDAL_ISA=forced)
+        out = tmp_path / f"y_{forced or 'auto'}.npy"
+        isa = subprocess.run([sys.executable, "-c", script, str(tmp_path / "x.npy"), str(out)], env=env,
+                             check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        builds[isa] = np.load(out)
+    assert "baseline" in builds
+    for isa, y in builds.items():
+        assert np.max(np.abs(y - expected)) <= 1e-5, isa  # float32 vs PyTorch float32

@@ -50,6 +50,19 @@ extern "C" {
 
 const char *pedal_version(void) { return PEDAL_VERSION; }
 
+#ifndef PEDAL_BUILD_ISA
+#define PEDAL_BUILD_ISA "baseline"
+#endif
+const char *pedal_build_isa(void) { return PEDAL_BUILD_ISA; }
+
+int pedal_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
 pedal_model *pedal_model_load(const char *bytes, size_t size, char *error, size_t error_capacity) {
     try {
         if (!bytes && size > 0) {

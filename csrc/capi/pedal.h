@@ -22,6 +22,12 @@ typedef struct pedal_model pedal_model;
 /* Version of the core, e.g. "0.1.0". */
 const char *pedal_version(void);
 
+/* The instruction set this build was compiled for ("baseline", "avx2+fma", ...). */
+const char *pedal_build_isa(void);
+
+/* 1 when this CPU can run the AVX2+FMA build (x86-64 only). */
+int pedal_cpu_has_avx2_fma(void);
+
 /* Loads a model from the bytes of a model file (JSON). Returns NULL on failure
  * and writes a NUL-terminated one-line reason into error (truncated to
  * error_capacity bytes; error may be NULL). */
