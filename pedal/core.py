@@ -195,14 +195,15 @@ class Engine:
         lib.pedal_engine_process(self._handle, source, target, len(x))
         return out
 
-    def set_model(self, model: Model | None, gain_db: float = 0.0) -> int:
+    def set_model(self, model: Model | None, input_gain_db: float = 0.0, output_gain_db: float = 0.0) -> int:
         """Hands ``model`` to the engine, which owns it from now on (the Model
         object becomes unusable: give each engine its own copy). ``None`` means
-        no model (the input passes through). Returns the id ``stats()`` reports
-        while it plays."""
+        no model (the input passes through). The gains calibrate its input and
+        normalise its loudness (see pedal.levels). Returns the id ``stats()``
+        reports while it plays."""
         with self._control:
             handle = ffi.NULL if model is None else model._give_away()
-            return int(lib.pedal_engine_set_model(self._handle, handle, float(gain_db)))
+            return int(lib.pedal_engine_set_model(self._handle, handle, float(input_gain_db), float(output_gain_db)))
 
     def collect_garbage(self) -> None:
         """Frees the models the audio thread has finished with."""

@@ -3,6 +3,7 @@
 #include "capi/pedal.h"
 #include "capi/version.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -131,14 +132,16 @@ void pedal_engine_process(pedal_engine *engine, const float *in, float *out, siz
     if (engine && n > 0) engine->engine.process(in, out, n);
 }
 
-uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float gain_db) {
+uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db) {
     std::unique_ptr<pedal_model> owned(model);
     if (!engine) return 0;
     try {
         auto slot = std::make_unique<pedal::engine::ModelSlot>();
         if (owned) {
             slot->model = std::move(owned->loaded.model);
-            slot->gain = std::isfinite(gain_db) ? std::pow(10.0f, gain_db / 20.0f) : 1.0f;
+            auto gain = [](float db) { return std::isfinite(db) ? std::pow(10.0f, std::clamp(db, -60.0f, 40.0f) / 20.0f) : 1.0f; };
+            slot->input_gain = gain(input_gain_db);
+            slot->gain = gain(output_gain_db);
         }
         return engine->engine.set_model(std::move(slot));
     } catch (...) {

@@ -78,9 +78,10 @@ void pedal_engine_free(pedal_engine *engine);
 void pedal_engine_process(pedal_engine *engine, const float *in, float *out, size_t n);
 /* The engine takes the model (never use or free it afterwards; NULL means no
  * model: input passes through), warms it up on the live input, then
- * crossfades to it. gain_db normalises its loudness. Returns the id that
+ * crossfades to it. input_gain_db calibrates its input (e.g. from the file's
+ * dBu level), output_gain_db normalises its loudness. Returns the id that
  * stats report while it plays (0 for no model). */
-uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float gain_db);
+uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db);
 /* Frees models the audio thread has finished with. */
 void pedal_engine_collect_garbage(pedal_engine *engine);
 void pedal_engine_set_bypass(pedal_engine *engine, int on);

@@ -12,6 +12,7 @@ namespace pedal::engine {
 
 struct ModelSlot {
     std::unique_ptr<models::Model> model;  // null: no model, the chain passes the input through
+    float input_gain = 1.0f;               // linear: the file's input calibration
     float gain = 1.0f;                     // linear loudness normalisation applied to its output
     std::size_t warmup = 0;                // samples to run silently before fading in
     std::uint64_t id = 0;                  // reported in stats as the current model
@@ -22,7 +23,12 @@ struct ModelSlot {
             for (std::size_t i = 0; i < n; ++i) out[i] = in[i];
             return;
         }
-        model->process(in, out, n);
+        if (input_gain != 1.0f) {
+            for (std::size_t i = 0; i < n; ++i) out[i] = in[i] * input_gain;
+            model->process(out, out, n);
+        } else {
+            model->process(in, out, n);
+        }
         if (gain != 1.0f)
             for (std::size_t i = 0; i < n; ++i) out[i] *= gain;
     }

@@ -1,0 +1,60 @@
+"""Levels: every model plays at the same loudness, and inputs are calibrated.
+
+    >>> from pedal import levels
+    >>> model = Model.load("amp.nam")
+    >>> engine.set_model(model, input_gain_db=levels.input_gain_db(model.info),
+    ...                  output_gain_db=levels.output_gain_db(model))
+
+Loudness is the RMS level (dBFS) of a model's output for a reference input.
+NAM files carry it in their metadata (measured by the trainer); for every other
+model it is measured once, at load, on the reference guitar signal. The output
+gain brings it to TARGET_LOUDNESS_DB, the level NAM's players normalise to.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pedal.signals import guitar_like
+
+TARGET_LOUDNESS_DB = -18.0
+# dBu that a typical interface delivers at 0 dBFS (NAM's players assume 12 dBu too).
+INTERFACE_DBU = 12.0
+REFERENCE_SECONDS = 3.0
+
+
+def measure_loudness(model) -> float:
+    """RMS dBFS of the model's output for the reference guitar signal, played at
+    the model's own rate. Resets the model before and after."""
+    reference = guitar_like(REFERENCE_SECONDS, rate=int(model.sample_rate), seed=4)
+    model.reset()
+    out = model.process(reference)
+    model.reset()
+    rms = float(np.sqrt(np.mean(np.square(out[len(out) // 10:], dtype=np.float64))))
+    return 20.0 * math.log10(rms) if rms > 0.0 else -math.inf
+
+
+def loudness_db(model) -> tuple[float, str]:
+    """(loudness in dBFS, where it came from: "metadata" or "measured")."""
+    stored = (model.info.get("metadata") or {}).get("loudness")
+    if isinstance(stored, (int, float)) and math.isfinite(stored):
+        return float(stored), "metadata"
+    return measure_loudness(model), "measured"
+
+
+def output_gain_db(model) -> float:
+    """Gain that brings the model to TARGET_LOUDNESS_DB (0 for a silent model,
+    which validation refuses anyway)."""
+    loudness, _ = loudness_db(model)
+    return TARGET_LOUDNESS_DB - loudness if math.isfinite(loudness) else 0.0
+
+
+def input_gain_db(info: dict, interface_dbu: float = INTERFACE_DBU) -> float:
+    """Input calibration from the file's input level in dBu, where it gives one:
+    a capture made with +18 dBu at 0 dBFS hears our 12 dBu interface 6 dB lower."""
+    level = (info.get("metadata") or {}).get("input_level_dbu")
+    if isinstance(level, (int, float)) and math.isfinite(level):
+        return float(interface_dbu) - float(level)
+    return 0.0
