@@ -1,0 +1,170 @@
+"""The pedal's configuration: /etc/pedal/pedal.toml, one typed place.
+
+    >>> config = load_config("/etc/pedal/pedal.toml")
+    >>> config.audio.period
+    128
+
+Every key is optional (the defaults below are a working pedal) and documented in
+systemd/pedal.toml.example. A wrong key or value stops the daemon at start with
+one line naming the file, the key and what was expected, never half-way later.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path("/etc/pedal/pedal.toml")
+
+
+class ConfigError(ValueError):
+    """A configuration file the daemon cannot run with; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    capture_device: str = "default"
+    playback_device: str = "default"
+    rate: int = 48000
+    period: int = 128          # frames per ALSA period
+    periods: int = 2           # periods in the ALSA buffer
+    capture_channels: int = 2  # what the interface delivers
+    input_channel: int = 0     # which of them carries the guitar
+    playback_channels: int = 2  # the output is copied to all of them
+
+
+@dataclass(frozen=True)
+class Realtime:
+    priority: int = 70         # SCHED_FIFO priority of the audio thread
+    lock_memory: bool = True   # mlockall, so the audio path never page-faults
+
+
+@dataclass(frozen=True)
+class Footswitch:
+    pin: int | None = 17              # BCM pin of the main switch (to ground); none: no switch
+    previous_pin: int | None = None   # optional second switch: previous model
+    led_pin: int | None = 27
+    long_press_s: float = 0.6         # held this long: bypass instead of next model
+    debounce_ms: float = 20.0
+
+
+@dataclass(frozen=True)
+class Library:
+    models_dir: str = "/var/lib/pedal/models"
+    state_file: str = "/var/lib/pedal/state.json"
+    max_model_mb: float = 16.0
+    max_cpu_percent: float = 70.0     # uploads costing more of the period budget are refused
+
+
+@dataclass(frozen=True)
+class Control:
+    socket: str = "/run/pedal/control.sock"
+    group: str = "pedal"
+
+
+@dataclass(frozen=True)
+class Sound:
+    crossfade_ms: float = 30.0
+    interface_dbu: float = 12.0       # dBu at 0 dBFS of the audio interface, for input calibration
+
+
+@dataclass(frozen=True)
+class Config:
+    audio: Audio = field(default_factory=Audio)
+    realtime: Realtime = field(default_factory=Realtime)
+    footswitch: Footswitch = field(default_factory=Footswitch)
+    library: Library = field(default_factory=Library)
+    control: Control = field(default_factory=Control)
+    sound: Sound = field(default_factory=Sound)
+
+
+# (section, key) -> (lowest, highest) for numbers that have a sensible range.
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("audio", "rate"): (8000, 384000),
+    ("audio", "period"): (32, 1024),
+    ("audio", "periods"): (2, 4),
+    ("audio", "capture_channels"): (1, 32),
+    ("audio", "input_channel"): (0, 31),
+    ("audio", "playback_channels"): (1, 32),
+    ("realtime", "priority"): (1, 99),
+    ("footswitch", "pin"): (0, 53),
+    ("footswitch", "previous_pin"): (0, 53),
+    ("footswitch", "led_pin"): (0, 53),
+    ("footswitch", "long_press_s"): (0.2, 5.0),
+    ("footswitch", "debounce_ms"): (0.0, 200.0),
+    ("library", "max_model_mb"): (0.1, 256.0),
+    ("library", "max_cpu_percent"): (5.0, 100.0),
+    ("sound", "crossfade_ms"): (10.0, 50.0),
+    ("sound", "interface_dbu"): (-10.0, 30.0),
+}
+
+
+def _check_value(path: Path, section: str, key: str, value: Any, kind: Any) -> Any:
+    where = f"{path}: [{section}] {key}"
+    optional = kind == (int | None)
+    if optional and value in ("none", "off"):  # TOML has no null: "none" turns an optional pin off
+        return None
+    base = int if kind in (int, int | None) else kind
+    if base is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if base is str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        expected = "an integer" + (' or "none"' if optional else "") if base is int else "a number"
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+    if base is int and not float(value).is_integer():
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    low, high = RANGES.get((section, key), (-float("inf"), float("inf")))
+    if not low <= value <= high:
+        raise ConfigError(f"{where}: must be {low:g}..{high:g}, got {value!r}")
+    return base(value)
+
+
+def _build_section(path: Path, name: str, cls, table: Any):
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table, got {table!r}")
+    kinds = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        if key not in kinds:
+            raise ConfigError(f"{path}: [{name}] unknown key {key!r}; known: {', '.join(kinds)}")
+        values[key] = _check_value(path, name, key, value, kinds[key])
+    return cls(**values)
+
+
+def parse_config(text: str, path: Path | str = "<config>") -> Config:
+    path = Path(path)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    sections = typing.get_type_hints(Config)
+    built = {}
+    for name, table in document.items():
+        if name not in sections:
+            raise ConfigError(f"{path}: unknown section [{name}]; known: {', '.join(sections)}")
+        built[name] = _build_section(path, name, sections[name], table)
+    config = Config(**built)
+    if config.audio.input_channel >= config.audio.capture_channels:
+        raise ConfigError(f"{path}: [audio] input_channel {config.audio.input_channel} is not one of the "
+                          f"{config.audio.capture_channels} capture channels (they count from 0)")
+    return config
+
+
+def load_config(path: Path | str = DEFAULT_PATH) -> Config:
+    """The configuration in ``path``; the defaults when the file does not exist."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    return parse_config(text, path)
