@@ -1,0 +1,173 @@
+"""The footswitch and the LED: what the guitarist's foot and eyes meet.
+
+    >>> controls = PedalControls(config.footswitch, on_next=..., on_previous=..., on_bypass=...)
+    >>> controls.show(LedState.ACTIVE)
+
+A short press of the main switch moves to the next model; holding it for
+``long_press_s`` toggles bypass (the moment the time is reached, not on
+release, so the foot feels it). An optional second switch goes to the previous
+model. Contact bounce is filtered here, by time, because gpiozero's own
+bounce_time is not honoured by its mock pins and differs between pin libraries.
+
+The LED is on while a model plays, off when bypassed and blinks while loading
+or after an error. Without a GPIO chip (not a Pi) the pedal runs without
+switches and says so once.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class LedState(enum.Enum):
+    ACTIVE = "active"      # steady on: a model plays
+    BYPASSED = "bypassed"  # off
+    BUSY = "busy"          # blinking: loading, or something needs attention
+
+
+class Footswitch:
+    """One momentary switch from a GPIO pin to ground, debounced, with short and long presses.
+
+    ``on_short`` runs on release of a press shorter than ``long_press_s``;
+    ``on_long`` runs once when a press reaches ``long_press_s`` (pass None to
+    make every press a short one). Callbacks run on a timer thread.
+
+    Debounce: after any edge the pin must keep its level for ``debounce_ms``
+    before the change counts, so a bouncing contact gives one press and a
+    press is never lost to a bounce that happened to come last.
+    """
+
+    def __init__(self, pin: int, on_short: Callable[[], None], on_long: Callable[[], None] | None = None, *,
+                 long_press_s: float = 0.6, debounce_ms: float = 20.0, pin_factory=None) -> None:
+        from gpiozero import Button
+
+        self._on_short, self._on_long = on_short, on_long
+        self._long_press_s = long_press_s
+        self._debounce_s = debounce_ms / 1000.0
+        self._lock = threading.Lock()
+        self._pressed = False        # the debounced state
+        self._press_id = 0
+        self._long_fired = False
+        self._settle: threading.Timer | None = None
+        self._button = Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
+        self._button.when_pressed = self._edge
+        self._button.when_released = self._edge
+
+    def _edge(self) -> None:
+        with self._lock:
+            if self._settle is not None:
+                self._settle.cancel()
+            self._settle = self._start(self._debounce_s, self._settled)
+
+    @staticmethod
+    def _start(delay: float, action, *args) -> threading.Timer:
+        timer = threading.Timer(delay, action, args=args)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _settled(self) -> None:
+        pressed = self._button.is_pressed
+        with self._lock:
+            if pressed == self._pressed:
+                return
+            self._pressed = pressed
+            if pressed:
+                self._press_id += 1
+                self._long_fired = False
+                if self._on_long is not None:
+                    self._start(max(0.0, self._long_press_s - self._debounce_s), self._held, self._press_id)
+                return
+            short = not self._long_fired
+        if short:
+            self._run(self._on_short)
+
+    def _held(self, press: int) -> None:
+        with self._lock:
+            if not self._pressed or press != self._press_id:
+                return
+            self._long_fired = True
+        self._run(self._on_long)
+
+    @staticmethod
+    def _run(action: Callable[[], None] | None) -> None:
+        if action is None:
+            return
+        try:
+            action()
+        except Exception:  # a failing action must not kill the switch's thread
+            log.exception("footswitch action failed")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._settle is not None:
+                self._settle.cancel()
+        self._button.close()
+
+
+class Led:
+    """The status LED (a GPIO pin driving it through a resistor)."""
+
+    def __init__(self, pin: int, pin_factory=None) -> None:
+        from gpiozero import LED
+
+        self._led = LED(pin, pin_factory=pin_factory)
+        self.state: LedState | None = None
+
+    def show(self, state: LedState) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        if state is LedState.ACTIVE:
+            self._led.on()
+        elif state is LedState.BYPASSED:
+            self._led.off()
+        else:
+            self._led.blink(on_time=0.15, off_time=0.15)
+
+    def close(self) -> None:
+        self._led.close()
+
+
+class PedalControls:
+    """The footswitch(es) and LED wired to the pedal's actions, as configured.
+
+    With no GPIO available, ``available`` is False and everything is a no-op.
+    """
+
+    def __init__(self, settings, on_next: Callable[[], None], on_previous: Callable[[], None],
+                 on_bypass: Callable[[], None], pin_factory=None) -> None:
+        self.switches: list[Footswitch] = []
+        self.led: Led | None = None
+        self.available = True
+        try:
+            if settings.pin is not None:
+                self.switches.append(Footswitch(settings.pin, on_next, on_bypass, long_press_s=settings.long_press_s,
+                                                debounce_ms=settings.debounce_ms, pin_factory=pin_factory))
+            if settings.previous_pin is not None:
+                self.switches.append(Footswitch(settings.previous_pin, on_previous, None,
+                                                debounce_ms=settings.debounce_ms, pin_factory=pin_factory))
+            if settings.led_pin is not None:
+                self.led = Led(settings.led_pin, pin_factory=pin_factory)
+        except Exception as error:  # no GPIO chip, no permission, no gpiozero backend
+            self.close()
+            self.available = False
+            log.warning("no footswitch or LED: GPIO unavailable (%s: %s); running without them",
+                        type(error).__name__, error)
+
+    def show(self, state: LedState) -> None:
+        if self.led is not None:
+            self.led.show(state)
+
+    def close(self) -> None:
+        for switch in self.switches:
+            switch.close()
+        self.switches = []
+        if self.led is not None:
+            self.led.close()
+            self.led = None
