@@ -10,7 +10,7 @@ common="g++ make python3 python3-venv python3-dev libasound2-dev"
 case "${1:-test}" in
     run) wanted="$common" ;;
     test)
-        wanted="$common clang libclang-rt-dev qemu-user valgrind"
+        wanted="$common clang libclang-rt-dev qemu-user valgrind systemd"
         # The Pi's own targets: on an arm64 host the native compiler is the aarch64 one.
         [ "$(uname -m)" = aarch64 ] || wanted="$wanted g++-aarch64-linux-gnu"
         [ "$(uname -m)" = armv7l ] || wanted="$wanted g++-arm-linux-gnueabihf"
