@@ -1,6 +1,7 @@
 #include "formats/nam_file.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "formats/json_fields.h"
 #include "json/writer.h"
@@ -103,8 +104,11 @@ void describe_file(const json::Value &root, const std::string &architecture, Loa
     loaded.sample_rate = kDefaultSampleRate;
     if (!assumed) {
         const double hz = require_number(*rate, "sample_rate");
-        if (hz < 8000.0 || hz > 768000.0)
-            fail_at("sample_rate", *rate, "expected a rate in Hz between 8000 and 768000, got " + std::to_string(hz));
+        if (hz < 8000.0 || hz > 768000.0) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%.17g", hz);
+            fail_at("sample_rate", *rate, std::string("expected a rate in Hz between 8000 and 768000, got ") + text);
+        }
         loaded.sample_rate = hz;
     }
     loaded.metadata_json = metadata_json(root, loaded.sample_rate, assumed);
