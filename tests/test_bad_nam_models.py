@@ -11,6 +11,7 @@ import math
 import pytest
 
 from pedal.core import Model, ModelError
+from tests.conftest import shared_model
 
 
 def weights(count, last=0.3):
@@ -99,6 +100,12 @@ def kernel_list(kernels):
     return change
 
 
+def huge_compute(d):
+    """Within the memory bounds, but 4 million weights run over 60,000 samples of prewarm."""
+    d["config"]["layers"][0].update(channels=64, kernel_size=64, dilations=[64] * 15)
+    d["config"]["layers"][1].update(input_size=64)
+
+
 def absurd_history(d):
     d["config"]["layers"][0].update(kernel_size=64, dilations=[65536] * 8)
 
@@ -158,6 +165,8 @@ CASES = [
     ("a billion channels", wavenet(layer(0, channels=10 ** 9)),
      ["config.layers[0].channels", "1..256", "1000000000"]),
     ("absurd dilations", wavenet(absurd_history), ["config.layers", "MiB of history; the limit is 64 MiB"]),
+    ("too big to prewarm", wavenet(huge_compute),
+     ["config.layers", "too big to prewarm", "samples of silence is over the limit of 2147483648 multiply-adds"]),
     ("negative dilation", wavenet(layer(0, dilations=[1, -2])), ["config.layers[0].dilations[1]", "got -2"]),
     ("no layers in an array", wavenet(layer(1, dilations=[])), ["config.layers[1].dilations", "got 0"]),
     ("channels differ from the previous head", wavenet(layer(1, channels=3)),
@@ -242,3 +251,19 @@ def test_07_spelling_of_a1_defaults_is_accepted():
                                                "bias": array.pop("head_bias")})
     spelled = Model.from_json(wavenet(spell_out))
     assert spelled.info["parameters"] == 197
+
+
+BEYOND_A1 = [
+    ("NeuralAmpModelerCore/example_models/A2.nam", "unsupported nam architecture 'SlimmableContainer'"),
+    ("NeuralAudio/BossWN-a2.nam", "unsupported nam architecture 'SlimmableContainer'"),
+    ("NeuralAmpModelerCore/example_models/slimmable_wavenet.nam", "config.layers[0].slimmable"),
+    ("NeuralAmpModelerCore/example_models/wavenet_condition_dsp.nam", "config.condition_dsp"),
+    ("NeuralAmpModelerCore/example_models/wavenet_a2_max.nam", "config.condition_dsp"),
+]
+
+
+@pytest.mark.parametrize("relative, fragment", BEYOND_A1, ids=[b[0].split("/")[-1] for b in BEYOND_A1])
+def test_real_files_beyond_a1_are_refused_naming_why(relative, fragment):
+    with pytest.raises(ModelError) as caught:
+        Model.load(shared_model(relative))
+    assert fragment in str(caught.value)

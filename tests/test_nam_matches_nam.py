@@ -84,14 +84,18 @@ WAVENET_NAMES = ["standard", "lite", "feather", "nano", "gated", "three_arrays_k
 @pytest.mark.parametrize("name", WAVENET_NAMES)
 def test_random_wavenet_exported_by_nam_matches_nams_forward(name, nam_reference, guitar, tmp_path):
     shapes = {**nam_reference.PRESETS, **odd_shapes(nam_reference)}
-    network = nam_reference.random_wavenet(shapes[name], seed=WAVENET_NAMES.index(name) + 1)
+    # The presets keep NAM's head_scale of 0.02; the others play louder, so a small error stands out.
+    head_scale = 0.02 if name in nam_reference.PRESETS else 1.0
+    network = nam_reference.random_wavenet(shapes[name], seed=WAVENET_NAMES.index(name) + 1, head_scale=head_scale)
     path = nam_reference.export(network, tmp_path, name)
     doc = nam_reference.read(path)
     expected = nam_reference.reference_output(doc, guitar)
     model = Model.load(path)
     error = max_error(model.process(guitar), expected)
+    peak = np.max(np.abs(expected))
     assert error <= TOLERANCE, f"{name}: max abs error {error:.2e}"
-    assert np.max(np.abs(expected)) > 1e-3
+    # Random weights give quiet outputs: also hold the error to 0.1% of the output's peak.
+    assert peak > 1e-3 and error <= 1e-3 * peak, f"{name}: max abs error {error:.2e}, peak {peak:.2e}"
     assert model.info["receptive_field"] == network.receptive_field
     assert model.info["parameters"] == len(doc["weights"])
     assert doc["version"] == "0.7.0"  # NAM's exporter writes the 0.7 spelling

@@ -29,6 +29,7 @@ constexpr long long kMaxLayers = 256;
 constexpr long long kMaxDilation = 65536;
 constexpr long long kMaxStateFloats = 16ll * 1024 * 1024;  // 64 MiB of history, prewarmed copy included
 constexpr long long kMaxReceptiveField = 1ll << 18;         // 5.5 s at 48 kHz of prewarm
+constexpr long long kMaxPrewarmWork = 1ll << 31;            // multiply-adds; A1 standard needs 5.6e7
 
 const char *const kFilmKeys[] = {"conv_pre_film",        "conv_post_film",       "input_mixin_pre_film",
                                  "input_mixin_post_film", "activation_pre_film", "activation_post_film",
@@ -240,13 +241,32 @@ void check_chaining(const std::vector<ArrayShape> &arrays, const json::Value &li
                 "the last layer array's head size must be 1 (the mono output), got " + std::to_string(last.head_size));
 }
 
+long long weight_count(const std::vector<ArrayShape> &arrays) {
+    long long count = 1;  // head_scale
+    for (const ArrayShape &shape : arrays) {
+        const long long c = static_cast<long long>(shape.channels);
+        const long long h = static_cast<long long>(shape.head_size);
+        count += static_cast<long long>(shape.input_size) * c;
+        for (std::size_t j = 0; j < shape.dilations.size(); ++j) {
+            const long long width = shape.gated[j] ? 2 * c : c;
+            count += static_cast<long long>(shape.kernels[j]) * c * width + width  // conv
+                     + width                                                        // input mixin
+                     + c * c + c;                                                   // layer1x1
+        }
+        count += static_cast<long long>(shape.head_kernel) * c * h + (shape.head_bias ? h : 0);
+    }
+    return count;
+}
+
 // What History allocates for `lookback` frames (see layers/history.h), twice: live and prewarmed.
 long long history_floats(long long lookback, long long channels) {
     const long long chunk_room = 4 * static_cast<long long>(models::kMaxChunk);
     return 2 * (lookback + (lookback > chunk_room ? lookback : chunk_room)) * channels;
 }
 
-void check_size(const std::vector<ArrayShape> &arrays, const json::Value &list) {
+// Loading runs receptive_field - 1 samples of silence through the network
+// (see models/nam_wavenet.cpp), so its size bounds the time a load can take.
+void check_size(const std::vector<ArrayShape> &arrays, const json::Value &list, long long weights) {
     long long state = 0, receptive_field = 1;
     for (const ArrayShape &shape : arrays) {
         const long long channels = static_cast<long long>(shape.channels);
@@ -267,23 +287,10 @@ void check_size(const std::vector<ArrayShape> &arrays, const json::Value &list) 
         fail_at("config.layers", list,
                 "receptive field of " + std::to_string(receptive_field) + " samples; the limit is " +
                     std::to_string(kMaxReceptiveField));
-}
-
-long long weight_count(const std::vector<ArrayShape> &arrays) {
-    long long count = 1;  // head_scale
-    for (const ArrayShape &shape : arrays) {
-        const long long c = static_cast<long long>(shape.channels);
-        const long long h = static_cast<long long>(shape.head_size);
-        count += static_cast<long long>(shape.input_size) * c;
-        for (std::size_t j = 0; j < shape.dilations.size(); ++j) {
-            const long long width = shape.gated[j] ? 2 * c : c;
-            count += static_cast<long long>(shape.kernels[j]) * c * width + width  // conv
-                     + width                                                        // input mixin
-                     + c * c + c;                                                   // layer1x1
-        }
-        count += static_cast<long long>(shape.head_kernel) * c * h + (shape.head_bias ? h : 0);
-    }
-    return count;
+    if (weights * (receptive_field - 1) > kMaxPrewarmWork)
+        fail_at("config.layers", list,
+                "too big to prewarm: " + std::to_string(weights) + " weights x " + std::to_string(receptive_field - 1) +
+                    " samples of silence is over the limit of " + std::to_string(kMaxPrewarmWork) + " multiply-adds");
 }
 
 models::NamWaveNetSpec build(const std::vector<ArrayShape> &arrays, nam::WeightReader &weights) {
@@ -374,9 +381,10 @@ LoadedModel load_nam_wavenet(const json::Value &root) {
     for (std::size_t a = 0; a < list.array().size(); ++a)
         arrays.push_back(read_array(list.array()[a], item("config.layers", a)));
     check_chaining(arrays, list);
-    check_size(arrays, list);
+    const long long expected = weight_count(arrays);
+    check_size(arrays, list, expected);
 
-    nam::WeightReader weights(root, weight_count(arrays),
+    nam::WeightReader weights(root, expected,
                               "the WaveNet config (" + std::to_string(arrays.size()) + " layer arrays)");
     models::NamWaveNetSpec spec = build(arrays, weights);
     if (!weights.all_taken()) throw std::logic_error("nam WaveNet: weight count and layout disagree");
