@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# Extra Python extras for the tests, e.g. `make test EXTRAS=,reference` (CI does).
+# Extra Python extras for the tests, e.g. `make test EXTRAS=,reference,nam` (what CI runs).
 EXTRAS ?=
 BUILD := build
 

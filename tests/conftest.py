@@ -30,3 +30,14 @@ def torch_reference():
         pytest.skip("PyTorch is the ground truth here: make test EXTRAS=,reference")
     from tests.reference import pedalnet
     return pedalnet
+
+
+@pytest.fixture(scope="session")
+def nam_reference():
+    """Neural Amp Modeler's own exporter and forward pass (the optional 'nam' extra)."""
+    if importlib.util.find_spec("nam") is None:
+        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
+            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but neural-amp-modeler is not installed")
+        pytest.skip("Neural Amp Modeler is the ground truth here: make test EXTRAS=,reference,nam")
+    from tests.reference import nam
+    return nam

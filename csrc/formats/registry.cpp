@@ -6,6 +6,7 @@
 
 #include "formats/format_error.h"
 #include "formats/json_fields.h"
+#include "formats/nam.h"
 #include "formats/pedalnet.h"
 #include "json/json.h"
 
@@ -33,11 +34,15 @@ std::string pedalnet_architecture(const json::Value &) { return "WaveNet"; }
 // Families are tried in order; the first that recognises the document owns it.
 const Family kFamilies[] = {
     {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
+    {"nam", "Neural Amp Modeler .nam", is_nam, nam_architecture},
 };
 
 // Adding an architecture means adding one line here (and its loader).
 const Architecture kArchitectures[] = {
     {"pedalnet", "WaveNet", load_pedalnet},
+    {"nam", "WaveNet", load_nam_wavenet},
+    {"nam", "LSTM", load_nam_lstm},
+    {"nam", "Linear", load_nam_linear},
 };
 
 std::string supported_families() {

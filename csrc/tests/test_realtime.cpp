@@ -7,6 +7,7 @@
 
 #include "capi/pedal.h"
 #include "engine/engine.h"
+#include "nam_fixtures.h"
 #include "test_support.h"
 
 namespace {
@@ -75,6 +76,26 @@ PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
     }
 }
 
+PEDAL_TEST(nam_process_and_reset_never_allocate_after_warm_up) {
+    const std::string linear = pedal::test::nam_document("Linear", R"({"receptive_field": 100, "bias": true})",
+                                                         pedal::test::wavy_weights(101, 0.1));
+    for (const std::string &text : {pedal::test::small_nam_wavenet(), pedal::test::small_nam_lstm(), linear}) {
+        char error[256];
+        pedal_model *model = pedal_model_load(text.data(), text.size(), error, sizeof error);
+        CHECK(model != nullptr);
+        if (!model) continue;
+        std::vector<float> in(4096, 0.25f), out(in.size());
+        pedal_model_process(model, in.data(), out.data(), 256);  // warm-up
+        const long before = g_allocations.load();
+        for (std::size_t n : {1, 7, 64, 128, 333, 1024}) pedal_model_process(model, in.data(), out.data(), n);
+        pedal_model_reset(model);
+        pedal_model_process(model, in.data(), out.data(), in.size());
+        pedal_model_reset(model);
+        CHECK_EQ(g_allocations.load() - before, 0L);
+        pedal_model_free(model);
+    }
+}
+
 PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     // A billion channels, or a history of 64 MiB and more: the loader must check
     // the numbers before it sizes a buffer from them. The budget covers the
@@ -82,6 +103,16 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     const std::string hostile[] = {
         R"({"activation":"gated","residual_channels":1000000000,"filter_width":3,"dilations":[1],"variables":[]})",
         R"({"activation":"gated","residual_channels":256,"filter_width":64,"dilations":[65536,65536,65536],"variables":[]})",
+        R"({"version":"0.5.4","architecture":"WaveNet","weights":[],"config":{"head":null,"head_scale":1,"layers":[
+            {"input_size":1,"condition_size":1,"channels":1000000000,"head_size":1,"kernel_size":3,"dilations":[1],
+             "activation":"Tanh","gated":false,"head_bias":false}]}})",
+        R"({"version":"0.5.4","architecture":"WaveNet","weights":[],"config":{"head":null,"head_scale":1,"layers":[
+            {"input_size":1,"condition_size":1,"channels":256,"head_size":1,"kernel_size":64,
+             "dilations":[65536,65536,65536],"activation":"Tanh","gated":false,"head_bias":false}]}})",
+        R"({"version":"0.5.4","architecture":"LSTM","weights":[],"config":{"input_size":1,"hidden_size":1000000,
+            "num_layers":1}})",
+        R"({"version":"0.5.4","architecture":"LSTM","weights":[],"config":{"input_size":1,"hidden_size":1024,
+            "num_layers":16}})",
     };
     for (const std::string &text : hostile) {
         const long long before = g_bytes.load();

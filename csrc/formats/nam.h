@@ -1,0 +1,26 @@
+// Neural Amp Modeler .nam files (spec: formats/nam.md): A1 WaveNets (any shape
+// of them), LSTMs and the Linear filter. Everything else the format can say
+// (A2/SlimmableContainer, condition_dsp, FiLM, grouped convs, bottleneck,
+// blended gates, post-stack heads) is refused with a message naming the key.
+#pragma once
+
+#include <string>
+
+#include "formats/loaded_model.h"
+#include "json/json.h"
+
+namespace pedal::formats {
+
+// True when the document looks like a .nam file (an "architecture", or a
+// "version" beside "config" or "weights").
+bool is_nam(const json::Value &root);
+
+// Checks the file's version, then names its architecture. Throws FormatError.
+std::string nam_architecture(const json::Value &root);
+
+// Each throws FormatError naming the offending key and position.
+LoadedModel load_nam_wavenet(const json::Value &root);
+LoadedModel load_nam_lstm(const json::Value &root);
+LoadedModel load_nam_linear(const json::Value &root);
+
+}  // namespace pedal::formats

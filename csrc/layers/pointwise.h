@@ -1,0 +1,113 @@
+// Element-wise activations with parameters (slopes, clamp limits, per-channel
+// slopes), for networks whose files name their activation per layer, such as
+// Neural Amp Modeler's. activations.h keeps the parameterless kinds of the
+// PedalNetRT WaveNet; this one covers every kind NAM names.
+//
+// Applied to a whole block of [frame][channel] values; the switch on the kind
+// sits outside the loops so each loop body is branch-free and vectorisable.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "layers/fast_math.h"
+
+namespace pedal::layers {
+
+struct Pointwise {
+    enum class Kind {
+        Identity,
+        Tanh,
+        Hardtanh,       // clamp to [min_value, max_value]
+        Fasttanh,       // NAM's rational approximation, kept bit-for-bit so files trained for it sound the same
+        ReLU,
+        LeakyReLU,      // x < 0 scaled by slopes[0], or by slopes[channel] when slopes has one per channel (PReLU)
+        Sigmoid,
+        SiLU,
+        Hardswish,
+        LeakyHardtanh,  // identity inside [min_value, max_value], min_slope / max_slope outside
+        Softsign,
+    };
+
+    Kind kind = Kind::Identity;
+    float min_value = -1.0f, max_value = 1.0f;
+    float min_slope = 0.01f, max_slope = 0.01f;
+    std::vector<float> slopes{0.01f};
+
+    // NeuralAmpModelerCore's fast_tanh (activations.h), max error 4.4e-4 against tanh.
+    static float fast_tanh(float x) {
+        const float ax = std::fabs(x);
+        const float x2 = x * x;
+        return (x * (2.45550750702956f + 2.45550750702956f * ax + (0.893229853513558f + 0.821226666969744f * ax) * x2)) /
+               (2.44506634652299f + (2.44506634652299f + x2) * std::fabs(x + 0.814642734961073f * x * ax));
+    }
+
+    // `x` holds `frames` frames of `channels` values, the frame stride being `stride`
+    // (>= channels: a gate's two halves share one frame).
+    void apply(float *x, std::size_t frames, std::size_t channels, std::size_t stride) const {
+        if (kind == Kind::LeakyReLU) {
+            apply_slopes(x, frames, channels, stride);
+            return;
+        }
+        for (std::size_t t = 0; t < frames; ++t) apply_row(x + t * stride, channels);
+    }
+
+private:
+    void apply_row(float *x, std::size_t n) const {
+        switch (kind) {
+            case Kind::Identity:
+            case Kind::LeakyReLU:  // handled by apply_slopes
+                return;
+            case Kind::Tanh:
+                for (std::size_t i = 0; i < n; ++i) x[i] = tanh_approx(x[i]);
+                return;
+            case Kind::Hardtanh:
+                for (std::size_t i = 0; i < n; ++i)
+                    x[i] = x[i] < min_value ? min_value : (x[i] > max_value ? max_value : x[i]);
+                return;
+            case Kind::Fasttanh:
+                for (std::size_t i = 0; i < n; ++i) x[i] = fast_tanh(x[i]);
+                return;
+            case Kind::ReLU:
+                for (std::size_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+                return;
+            case Kind::Sigmoid:
+                for (std::size_t i = 0; i < n; ++i) x[i] = sigmoid_approx(x[i]);
+                return;
+            case Kind::SiLU:
+                for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * sigmoid_approx(x[i]);
+                return;
+            case Kind::Hardswish:
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float t = x[i] + 3.0f;
+                    const float clamped = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
+                    x[i] = x[i] * clamped * (1.0f / 6.0f);
+                }
+                return;
+            case Kind::LeakyHardtanh:
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float v = x[i];
+                    x[i] = v < min_value ? (v - min_value) * min_slope + min_value
+                                         : (v > max_value ? (v - max_value) * max_slope + max_value : v);
+                }
+                return;
+            case Kind::Softsign:
+                for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::fabs(x[i]));
+                return;
+        }
+    }
+
+    void apply_slopes(float *x, std::size_t frames, std::size_t channels, std::size_t stride) const {
+        const bool per_channel = slopes.size() == channels && channels > 1;
+        for (std::size_t t = 0; t < frames; ++t) {
+            float *row = x + t * stride;
+            for (std::size_t c = 0; c < channels; ++c) {
+                const float slope = per_channel ? slopes[c] : slopes[0];
+                row[c] = row[c] > 0.0f ? row[c] : slope * row[c];
+            }
+        }
+    }
+};
+
+}  // namespace pedal::layers
