@@ -1,11 +1,17 @@
 // The audio-thread contract: after warm-up, processing makes no call to the
 // global allocation functions. Counting replaces operator new/delete for this
 // whole binary; the count only matters inside the measured window.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
 #include "capi/pedal.h"
+#include "dsp/biquad.h"
+#include "dsp/dc_blocker.h"
+#include "dsp/fft.h"
+#include "dsp/smoothed.h"
+#include "dsp/tone_eq.h"
 #include "test_support.h"
 
 namespace {
@@ -89,4 +95,41 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
         CHECK(model == nullptr);
         CHECK(g_bytes.load() - before < 64 * 1024);
     }
+}
+
+PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
+    // Everything is sized before the measured window; inside it, knobs move and
+    // blocks of every size pass through each block, as on the audio thread.
+    using namespace pedal::dsp;
+    const double rate = 48000.0;
+    const std::size_t max_block = 1024;
+    std::vector<float> in(max_block), out(max_block), re(513), im(513);
+    for (std::size_t i = 0; i < max_block; ++i) in[i] = static_cast<float>((i * 7919) % 200) / 100.0f - 1.0f;
+
+    Smoothed gain(1.0f);
+    gain.prepare(rate);
+    ToneEq tone;
+    tone.prepare(rate);
+    Biquad low_cut;
+    low_cut.set(rbj::high_pass(rate, 80.0));
+    DcBlocker dc;
+    dc.prepare(rate);
+    RealFft fft;
+    fft.prepare(1024);
+
+    const long before = g_allocations.load();
+    for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
+        gain.set_target(static_cast<float>(n) / 1024.0f);
+        tone.set_bass_db(static_cast<float>(n % 30) - 15.0f);
+        tone.set_treble_db(-static_cast<float>(n % 30) + 15.0f);
+        std::copy(in.begin(), in.begin() + static_cast<long>(n), out.begin());
+        gain.apply(out.data(), n);
+        tone.process(out.data(), out.data(), n);
+        low_cut.process(out.data(), out.data(), n);
+        dc.process(out.data(), out.data(), n);
+    }
+    fft.forward(in.data(), re.data(), im.data());
+    fft.inverse(re.data(), im.data(), out.data());
+    tone.reset();
+    CHECK_EQ(g_allocations.load() - before, 0L);
 }
