@@ -10,6 +10,8 @@
 #include "dsp/biquad.h"
 #include "dsp/dc_blocker.h"
 #include "dsp/fft.h"
+#include "dsp/limiter.h"
+#include "dsp/noise_gate.h"
 #include "dsp/smoothed.h"
 #include "dsp/tone_eq.h"
 #include "test_support.h"
@@ -116,20 +118,29 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     dc.prepare(rate);
     RealFft fft;
     fft.prepare(1024);
+    NoiseGate gate;
+    gate.prepare(rate);
+    Limiter limiter;
+    limiter.prepare(rate);
 
     const long before = g_allocations.load();
     for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
         gain.set_target(static_cast<float>(n) / 1024.0f);
         tone.set_bass_db(static_cast<float>(n % 30) - 15.0f);
         tone.set_treble_db(-static_cast<float>(n % 30) + 15.0f);
-        std::copy(in.begin(), in.begin() + static_cast<long>(n), out.begin());
+        gate.set_threshold_db(-static_cast<float>(n % 90));
+        limiter.set_ceiling_db(-static_cast<float>(n % 7));
+        gate.process(in.data(), out.data(), n);
         gain.apply(out.data(), n);
         tone.process(out.data(), out.data(), n);
         low_cut.process(out.data(), out.data(), n);
         dc.process(out.data(), out.data(), n);
+        limiter.process(out.data(), out.data(), n);
     }
     fft.forward(in.data(), re.data(), im.data());
     fft.inverse(re.data(), im.data(), out.data());
     tone.reset();
+    gate.reset();
+    limiter.reset();
     CHECK_EQ(g_allocations.load() - before, 0L);
 }
