@@ -12,6 +12,8 @@
 #include "dsp/fft.h"
 #include "dsp/limiter.h"
 #include "dsp/noise_gate.h"
+#include "dsp/rate_bridge.h"
+#include "dsp/resampler.h"
 #include "dsp/smoothed.h"
 #include "dsp/tone_eq.h"
 #include "test_support.h"
@@ -122,6 +124,11 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     gate.prepare(rate);
     Limiter limiter;
     limiter.prepare(rate);
+    RateBridge bridge;
+    bridge.prepare(48000, 44100, max_block);
+    Resampler up;
+    up.prepare(44100, 48000, 100);  // longer calls are split inside
+    std::vector<float> resampled(up.max_output_frames(max_block));
 
     const long before = g_allocations.load();
     for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
@@ -131,6 +138,9 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
         gate.set_threshold_db(-static_cast<float>(n % 90));
         limiter.set_ceiling_db(-static_cast<float>(n % 7));
         gate.process(in.data(), out.data(), n);
+        bridge.to_inner(out.data(), n);
+        bridge.from_inner(out.data(), n);
+        up.process(out.data(), n, resampled.data());
         gain.apply(out.data(), n);
         tone.process(out.data(), out.data(), n);
         low_cut.process(out.data(), out.data(), n);
@@ -142,5 +152,7 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     tone.reset();
     gate.reset();
     limiter.reset();
+    bridge.reset();
+    up.reset();
     CHECK_EQ(g_allocations.load() - before, 0L);
 }
