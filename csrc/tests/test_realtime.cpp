@@ -8,8 +8,10 @@
 
 #include "capi/pedal.h"
 #include "dsp/biquad.h"
+#include "dsp/convolver.h"
 #include "dsp/dc_blocker.h"
 #include "dsp/fft.h"
+#include "dsp/impulse_response.h"
 #include "dsp/limiter.h"
 #include "dsp/noise_gate.h"
 #include "dsp/rate_bridge.h"
@@ -129,6 +131,13 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     Resampler up;
     up.prepare(44100, 48000, 100);  // longer calls are split inside
     std::vector<float> resampled(up.max_output_frames(max_block));
+    std::vector<float> cabinet(9600);
+    for (std::size_t i = 0; i < cabinet.size(); ++i) cabinet[i] = in[i % max_block] / static_cast<float>(1 + i);
+    ImpulseResponse ir_a, ir_b;
+    ir_a.prepare(cabinet.data(), cabinet.size(), 48000, 48000, 64, 48000);
+    ir_b.prepare(cabinet.data(), 3000, 44100, 48000, 64, 48000);
+    Convolver cab;
+    cab.prepare(64, 48000);
 
     const long before = g_allocations.load();
     for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
@@ -144,6 +153,8 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
         gain.apply(out.data(), n);
         tone.process(out.data(), out.data(), n);
         low_cut.process(out.data(), out.data(), n);
+        cab.set_ir(n % 2 ? &ir_a : &ir_b);
+        cab.process(out.data(), out.data(), n);
         dc.process(out.data(), out.data(), n);
         limiter.process(out.data(), out.data(), n);
     }
@@ -154,5 +165,6 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     limiter.reset();
     bridge.reset();
     up.reset();
+    cab.reset();
     CHECK_EQ(g_allocations.load() - before, 0L);
 }
