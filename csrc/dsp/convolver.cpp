@@ -96,6 +96,10 @@ void Convolver::whole_partition(const float *in, float *out) noexcept {
 }
 
 void Convolver::process(const float *in, float *out, std::size_t frames) noexcept {
+    if (slots_ == 0) {  // not prepared
+        std::copy(in, in + frames, out);
+        return;
+    }
     const std::size_t b = partition_;
     while (frames > 0) {
         if (position_ == 0) active_ = pending_;  // IRs change only at partition boundaries

@@ -78,6 +78,7 @@ void RealFft::complex_transform() noexcept {
 }
 
 void RealFft::forward(const float *in, float *re, float *im) noexcept {
+    if (half_ == 0) return;  // not prepared
     float *zr = scratch_re_.data();
     float *zi = scratch_im_.data();
     for (std::size_t m = 0; m < half_; ++m) {
@@ -101,6 +102,7 @@ void RealFft::forward(const float *in, float *re, float *im) noexcept {
 }
 
 void RealFft::inverse(const float *re, const float *im, float *out) noexcept {
+    if (half_ == 0) return;  // not prepared
     float *zr = scratch_re_.data();
     float *zi = scratch_im_.data();
     // Z[k] = E[k] + i O[k], with E = (X[k] + conj X[n-k]) / 2 and

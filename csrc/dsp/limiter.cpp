@@ -58,6 +58,10 @@ double Limiter::sliding_minimum(double need) noexcept {
 }
 
 void Limiter::process(const float *in, float *out, std::size_t frames) noexcept {
+    if (delay_.empty()) {  // not prepared: still never louder than full scale
+        for (std::size_t i = 0; i < frames; ++i) out[i] = std::isfinite(in[i]) ? std::min(1.0f, std::max(-1.0f, in[i])) : 0.0f;
+        return;
+    }
     update_settings();
     const double ceiling = ceiling_, release = release_, inverse_window = 1.0 / static_cast<double>(window_);
     const float limit = static_cast<float>(ceiling);

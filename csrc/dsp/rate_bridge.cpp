@@ -39,9 +39,13 @@ std::size_t RateBridge::to_inner(const float *in, std::size_t frames) noexcept {
 }
 
 void RateBridge::from_inner(float *out, std::size_t frames) noexcept {
+    const std::size_t capacity = fifo_.size();
+    if (capacity == 0) {  // not prepared
+        std::fill(out, out + frames, 0.0f);
+        return;
+    }
     const std::size_t made = down_.process(inner_.data(), inner_frames_, returned_.data());
     inner_frames_ = 0;
-    const std::size_t capacity = fifo_.size();
     for (std::size_t i = 0; i < made && fifo_size_ < capacity; ++i, ++fifo_size_)
         fifo_[(fifo_read_ + fifo_size_) % capacity] = returned_[i];
     // The latency alignment guarantees fifo_size_ >= frames; silence covers a

@@ -102,6 +102,7 @@ void Resampler::make_room(std::size_t frames) noexcept {
 
 std::size_t Resampler::process(const float *in, std::size_t frames, float *out) noexcept {
     std::size_t produced = 0;
+    if (history_.empty()) return 0;  // not prepared
     while (frames > 0) {
         const std::size_t n = std::min(frames, max_chunk_);
         make_room(n);
