@@ -1,6 +1,7 @@
 // The audio-thread contract: after warm-up, processing makes no call to the
 // global allocation functions. Counting replaces operator new/delete for this
 // whole binary; the count only matters inside the measured window.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -8,6 +9,17 @@
 #include "capi/pedal.h"
 #include "engine/engine.h"
 #include "nam_fixtures.h"
+#include "dsp/biquad.h"
+#include "dsp/convolver.h"
+#include "dsp/dc_blocker.h"
+#include "dsp/fft.h"
+#include "dsp/impulse_response.h"
+#include "dsp/limiter.h"
+#include "dsp/noise_gate.h"
+#include "dsp/rate_bridge.h"
+#include "dsp/resampler.h"
+#include "dsp/smoothed.h"
+#include "dsp/tone_eq.h"
 #include "test_support.h"
 
 namespace {
@@ -145,4 +157,71 @@ PEDAL_TEST(engine_process_never_allocates_even_while_switching_models) {
     const long after_switch = g_allocations.load();
     for (int block = 0; block < 200; ++block) engine.process(in.data(), out.data(), in.size());
     CHECK_EQ(g_allocations.load() - after_switch, 0L);
+}
+
+
+PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
+    // Everything is sized before the measured window; inside it, knobs move and
+    // blocks of every size pass through each block, as on the audio thread.
+    using namespace pedal::dsp;
+    const double rate = 48000.0;
+    const std::size_t max_block = 1024;
+    std::vector<float> in(max_block), out(max_block), re(513), im(513);
+    for (std::size_t i = 0; i < max_block; ++i) in[i] = static_cast<float>((i * 7919) % 200) / 100.0f - 1.0f;
+
+    Smoothed gain(1.0f);
+    gain.prepare(rate);
+    ToneEq tone;
+    tone.prepare(rate);
+    Biquad low_cut;
+    low_cut.set(rbj::high_pass(rate, 80.0));
+    DcBlocker dc;
+    dc.prepare(rate);
+    RealFft fft;
+    fft.prepare(1024);
+    NoiseGate gate;
+    gate.prepare(rate);
+    Limiter limiter;
+    limiter.prepare(rate);
+    RateBridge bridge;
+    bridge.prepare(48000, 44100, max_block);
+    Resampler up;
+    up.prepare(44100, 48000, 100);  // longer calls are split inside
+    std::vector<float> resampled(up.max_output_frames(max_block));
+    std::vector<float> cabinet(9600);
+    for (std::size_t i = 0; i < cabinet.size(); ++i) cabinet[i] = in[i % max_block] / static_cast<float>(1 + i);
+    ImpulseResponse ir_a, ir_b;
+    ir_a.prepare(cabinet.data(), cabinet.size(), 48000, 48000, 64, 48000);
+    ir_b.prepare(cabinet.data(), 3000, 44100, 48000, 64, 48000);
+    Convolver cab;
+    cab.prepare(64, 48000);
+
+    const long before = g_allocations.load();
+    for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
+        gain.set_target(static_cast<float>(n) / 1024.0f);
+        tone.set_bass_db(static_cast<float>(n % 30) - 15.0f);
+        tone.set_treble_db(-static_cast<float>(n % 30) + 15.0f);
+        gate.set_threshold_db(-static_cast<float>(n % 90));
+        limiter.set_ceiling_db(-static_cast<float>(n % 7));
+        gate.process(in.data(), out.data(), n);
+        bridge.to_inner(out.data(), n);
+        bridge.from_inner(out.data(), n);
+        up.process(out.data(), n, resampled.data());
+        gain.apply(out.data(), n);
+        tone.process(out.data(), out.data(), n);
+        low_cut.process(out.data(), out.data(), n);
+        cab.set_ir(n % 2 ? &ir_a : &ir_b);
+        cab.process(out.data(), out.data(), n);
+        dc.process(out.data(), out.data(), n);
+        limiter.process(out.data(), out.data(), n);
+    }
+    fft.forward(in.data(), re.data(), im.data());
+    fft.inverse(re.data(), im.data(), out.data());
+    tone.reset();
+    gate.reset();
+    limiter.reset();
+    bridge.reset();
+    up.reset();
+    cab.reset();
+    CHECK_EQ(g_allocations.load() - before, 0L);
 }
