@@ -158,7 +158,15 @@ class Model:
 
 # Engine parameters (csrc/capi/pedal.h enum pedal_param).
 _PARAMS = {"input_gain_db": lib.PEDAL_INPUT_GAIN_DB, "output_level_db": lib.PEDAL_OUTPUT_LEVEL_DB,
-           "crossfade_ms": lib.PEDAL_CROSSFADE_MS}
+           "crossfade_ms": lib.PEDAL_CROSSFADE_MS,
+           "gate_threshold_db": lib.PEDAL_GATE_THRESHOLD_DB, "gate_hysteresis_db": lib.PEDAL_GATE_HYSTERESIS_DB,
+           "gate_attack_ms": lib.PEDAL_GATE_ATTACK_MS, "gate_hold_ms": lib.PEDAL_GATE_HOLD_MS,
+           "gate_release_ms": lib.PEDAL_GATE_RELEASE_MS,
+           "eq_bass_db": lib.PEDAL_EQ_BASS_DB, "eq_mid_db": lib.PEDAL_EQ_MID_DB, "eq_treble_db": lib.PEDAL_EQ_TREBLE_DB,
+           "limiter_ceiling_db": lib.PEDAL_LIMITER_CEILING_DB}
+# Blocks of the chain that can be taken out (set_block).
+BLOCKS = {"gate": lib.PEDAL_GATE_ON, "eq": lib.PEDAL_EQ_ON, "cabinet": lib.PEDAL_CABINET_ON,
+          "dc_blocker": lib.PEDAL_DC_BLOCKER_ON, "limiter": lib.PEDAL_LIMITER_ON}
 
 
 class Engine:
@@ -228,6 +236,52 @@ class Engine:
     def set_crossfade_ms(self, ms: float) -> None:
         """Length of model-change and bypass fades (10..50 ms)."""
         self._set("crossfade_ms", ms)
+
+    def set_gate(self, threshold_db: float | None = None, hysteresis_db: float | None = None,
+                 attack_ms: float | None = None, hold_ms: float | None = None,
+                 release_ms: float | None = None, on: bool | None = None) -> None:
+        """Noise gate settings (threshold in dBFS); ``on`` puts it in or out of the chain (out by default)."""
+        for name, value in (("gate_threshold_db", threshold_db), ("gate_hysteresis_db", hysteresis_db),
+                            ("gate_attack_ms", attack_ms), ("gate_hold_ms", hold_ms),
+                            ("gate_release_ms", release_ms)):
+            if value is not None:
+                self._set(name, value)
+        if on is not None:
+            self.set_block("gate", on)
+
+    def set_eq(self, bass_db: float | None = None, mid_db: float | None = None,
+               treble_db: float | None = None) -> None:
+        """Tone controls in dB (-15..+15): bass shelf ~100 Hz, mid peak ~800 Hz, treble shelf ~3.2 kHz."""
+        for name, value in (("eq_bass_db", bass_db), ("eq_mid_db", mid_db), ("eq_treble_db", treble_db)):
+            if value is not None:
+                self._set(name, value)
+
+    def set_limiter_ceiling(self, db: float) -> None:
+        """The safety limiter's ceiling in dBFS (-20..0; -0.3 by default)."""
+        self._set("limiter_ceiling_db", db)
+
+    def set_block(self, name: str, on: bool) -> None:
+        """Takes a block of the chain out (False) or puts it back: one of BLOCKS."""
+        if name not in BLOCKS:
+            raise ValueError(f"unknown block {name!r}; blocks: {', '.join(BLOCKS)}")
+        lib.pedal_engine_set_param(self._handle, BLOCKS[name], 1.0 if on else 0.0)
+
+    def set_ir(self, samples: np.ndarray, sample_rate: float) -> None:
+        """Loads a mono cabinet impulse response (float32 samples at ``sample_rate``;
+        resampled to the engine's rate, cut to 1 s). Prepared here, swapped in by
+        the audio thread without a lock."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        if samples.ndim != 1 or len(samples) == 0:
+            raise ValueError(f"an impulse response is a non-empty 1-D array, got shape {samples.shape}")
+        with self._control:
+            if not lib.pedal_engine_set_ir(self._handle, ffi.from_buffer("float[]", samples), len(samples),
+                                           float(sample_rate)):
+                raise ValueError("unusable impulse response: samples must be finite and the rate 8000..384000 Hz")
+
+    def clear_ir(self) -> None:
+        """Removes the cabinet impulse response."""
+        with self._control:
+            lib.pedal_engine_set_ir(self._handle, ffi.NULL, 0, float(self.sample_rate))
 
     def stats(self) -> dict:
         """Levels, CPU time per block, fault counters and state; peaks and block

@@ -139,6 +139,7 @@ uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float 
         auto slot = std::make_unique<pedal::engine::ModelSlot>();
         if (owned) {
             slot->model = std::move(owned->loaded.model);
+            slot->model_rate = owned->loaded.sample_rate;
             auto gain = [](float db) { return std::isfinite(db) ? std::pow(10.0f, std::clamp(db, -60.0f, 40.0f) / 20.0f) : 1.0f; };
             slot->input_gain = gain(input_gain_db);
             slot->gain = gain(output_gain_db);
@@ -146,6 +147,15 @@ uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float 
         return engine->engine.set_model(std::move(slot));
     } catch (...) {
         return 0;  // out of memory: the engine keeps playing what it had
+    }
+}
+
+int pedal_engine_set_ir(pedal_engine *engine, const float *samples, size_t frames, double rate) {
+    if (!engine || (frames > 0 && !samples)) return 0;
+    try {
+        return engine->engine.set_ir(samples, frames, rate) ? 1 : 0;
+    } catch (...) {
+        return 0;
     }
 }
 
@@ -159,7 +169,7 @@ void pedal_engine_set_bypass(pedal_engine *engine, int on) {
 
 int pedal_engine_set_param(pedal_engine *engine, int param, float value) {
     using pedal::engine::Param;
-    if (!engine || param < PEDAL_INPUT_GAIN_DB || param > PEDAL_CROSSFADE_MS) return 0;
+    if (!engine || param < PEDAL_INPUT_GAIN_DB || param > PEDAL_LIMITER_ON) return 0;
     return engine->engine.set_param(static_cast<Param>(param), value) ? 1 : 0;
 }
 

@@ -57,9 +57,23 @@ const char *pedal_model_info_json(const pedal_model *model);
 typedef struct pedal_engine pedal_engine;
 
 enum pedal_param {
-    PEDAL_INPUT_GAIN_DB = 0,   /* -40..+40 dB before the model */
-    PEDAL_OUTPUT_LEVEL_DB = 1, /* -60..+12 dB master level */
-    PEDAL_CROSSFADE_MS = 2     /* 10..50 ms for model changes and bypass */
+    PEDAL_INPUT_GAIN_DB = 0,       /* -40..+40 dB before the gate and model */
+    PEDAL_OUTPUT_LEVEL_DB = 1,     /* -60..+12 dB master level */
+    PEDAL_CROSSFADE_MS = 2,        /* 10..50 ms for model changes and bypass */
+    PEDAL_GATE_THRESHOLD_DB = 3,   /* -120..0 dBFS */
+    PEDAL_GATE_HYSTERESIS_DB = 4,  /* 0..30 dB */
+    PEDAL_GATE_ATTACK_MS = 5,
+    PEDAL_GATE_HOLD_MS = 6,
+    PEDAL_GATE_RELEASE_MS = 7,
+    PEDAL_EQ_BASS_DB = 8,          /* -15..+15 dB */
+    PEDAL_EQ_MID_DB = 9,
+    PEDAL_EQ_TREBLE_DB = 10,
+    PEDAL_LIMITER_CEILING_DB = 11, /* -20..0 dBFS */
+    PEDAL_GATE_ON = 12,            /* 0/1: take a block out of the chain or put it back */
+    PEDAL_EQ_ON = 13,
+    PEDAL_CABINET_ON = 14,
+    PEDAL_DC_BLOCKER_ON = 15,
+    PEDAL_LIMITER_ON = 16
 };
 
 typedef struct {
@@ -82,7 +96,11 @@ void pedal_engine_process(pedal_engine *engine, const float *in, float *out, siz
  * dBu level), output_gain_db normalises its loudness. Returns the id that
  * stats report while it plays (0 for no model). */
 uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db);
-/* Frees models the audio thread has finished with. */
+/* A mono cabinet impulse response at `rate` (resampled to the engine's rate,
+ * cut to 1 s); frames 0 removes the cabinet. Returns 0, changing nothing,
+ * when the samples are unusable (non-finite, absurd rate). */
+int pedal_engine_set_ir(pedal_engine *engine, const float *samples, size_t frames, double rate);
+/* Frees models and impulse responses the audio thread has finished with. */
 void pedal_engine_collect_garbage(pedal_engine *engine);
 void pedal_engine_set_bypass(pedal_engine *engine, int on);
 /* Returns 0 for an unknown parameter or a non-finite value. */

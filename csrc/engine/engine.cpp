@@ -10,10 +10,15 @@ namespace pedal::engine {
 
 namespace {
 
-constexpr double kSmoothingSeconds = 0.010;  // knob moves ramp over 10 ms: no zipper noise
+constexpr double kSmoothingMs = 10.0;  // knob moves ramp over 10 ms: no zipper noise
 // A new model warms up for at least this long, so its correlation with the
-// old one is measured before the crossfade (and a long receptive field is filled).
+// old one is measured before the crossfade.
 constexpr double kMinimumWarmupSeconds = 0.010;
+// The limiter looks this far ahead; it is part of the chain's latency.
+constexpr double kLimiterLookaheadMs = 0.25;
+// Samples of an IR's pre-ringing kept when it must be resampled (see
+// dsp/impulse_response.h: 32 keeps the response within -80 dB).
+constexpr std::size_t kIrPreRing = 32;
 
 static_assert(std::atomic<float>::is_always_lock_free, "parameters must be lock-free");
 static_assert(std::atomic<double>::is_always_lock_free, "stats must be lock-free");
@@ -39,48 +44,105 @@ bool scrub(float *x, std::size_t n) {
     return found;
 }
 
+// The convolver's partition: the largest power of two within the engine's
+// block (so whole blocks take the FFT path), kept in a sensible range.
+std::size_t partition_for(std::size_t max_block) {
+    std::size_t partition = dsp::ImpulseResponse::kMinPartition;
+    while (partition * 2 <= std::min<std::size_t>(max_block, 1024)) partition *= 2;
+    return partition;
+}
+
+unsigned whole_rate(double rate) { return static_cast<unsigned>(std::lround(rate)); }
+
 }  // namespace
 
 Engine::Engine(double sample_rate, std::size_t max_block)
-    : sample_rate_(sample_rate), max_block_(max_block), switch_correlation_(sample_rate),
-      bypass_correlation_(sample_rate), dry_(max_block), wet_(max_block), incoming_out_(max_block) {
+    : sample_rate_(sample_rate), max_block_(max_block), partition_(partition_for(max_block)),
+      switch_correlation_(sample_rate), bypass_correlation_(sample_rate),
+      dry_delay_(static_cast<std::size_t>(0.050 * sample_rate)), dry_(max_block), wet_(max_block),
+      incoming_out_(max_block) {
     current_ = new ModelSlot();  // the empty slot: input passes through until a model arrives
+    ir_ = new IrSlot();          // no cabinet until one is set
+    input_gain_.prepare(sample_rate, kSmoothingMs);
+    output_level_.prepare(sample_rate, kSmoothingMs);
+    gate_.prepare(sample_rate);
+    eq_.prepare(sample_rate);
+    cabinet_.prepare(partition_, static_cast<std::size_t>(kMaxIrSeconds * sample_rate) + kIrPreRing);
+    dc_blocker_.prepare(sample_rate);
+    limiter_.prepare(sample_rate, kLimiterLookaheadMs);
 }
 
 Engine::~Engine() {
     collect_garbage();
     delete incoming_mail_.drain();
+    delete ir_mail_.drain();
     delete current_;
     delete incoming_;
     delete retiring_;
+    delete ir_;
+    delete previous_ir_;
 }
 
 std::uint64_t Engine::set_model(std::unique_ptr<ModelSlot> slot) {
     if (!slot) slot = std::make_unique<ModelSlot>();
-    slot->id = slot->model ? next_id_.fetch_add(1) : 0;
-    if (slot->model && slot->warmup == 0) slot->warmup = slot->model->receptive_field();
+    if (slot->model) {
+        slot->id = next_id_.fetch_add(1);
+        const double rate = slot->model_rate > 0.0 ? slot->model_rate : sample_rate_;
+        slot->resampled = whole_rate(rate) != whole_rate(sample_rate_);
+        if (slot->resampled && !slot->bridge.prepare(whole_rate(sample_rate_), whole_rate(rate), max_block_))
+            slot->resampled = false;  // a ratio the resampler refuses: play it unresampled
+        // The receptive field, in engine samples, plus what the resampling delays.
+        const double field = static_cast<double>(slot->model->receptive_field()) * sample_rate_ / rate;
+        slot->warmup = std::max(slot->warmup, static_cast<std::size_t>(std::ceil(field)) + slot->latency());
+    }
     const std::uint64_t id = slot->id;
     delete incoming_mail_.post(slot.release());  // a slot not yet taken is superseded
     collect_garbage();
     return id;
 }
 
+bool Engine::set_ir(const float *samples, std::size_t frames, double rate) {
+    auto slot = std::make_unique<IrSlot>();
+    if (frames > 0) {
+        if (!(rate >= 8000.0 && rate <= 384000.0)) return false;
+        const bool resampled = whole_rate(rate) != whole_rate(sample_rate_);
+        slot->ir = std::make_unique<dsp::ImpulseResponse>();
+        const std::size_t longest = static_cast<std::size_t>(kMaxIrSeconds * sample_rate_);
+        if (!slot->ir->prepare(samples, frames, whole_rate(rate), whole_rate(sample_rate_), partition_, longest,
+                               resampled ? kIrPreRing : 0))
+            return false;
+    }
+    delete ir_mail_.post(slot.release());
+    collect_garbage();
+    return true;
+}
+
 void Engine::collect_garbage() {
     while (ModelSlot *slot = retired_.pop()) delete slot;
+    while (IrSlot *slot = retired_irs_.pop()) delete slot;
 }
 
 bool Engine::set_param(Param param, float value) noexcept {
     if (!std::isfinite(value)) return false;
+    const bool on = value != 0.0f;
     switch (param) {
-        case Param::InputGainDb:
-            input_gain_.target.store(db_to_gain(std::clamp(value, -40.0f, 40.0f)));
-            return true;
-        case Param::OutputLevelDb:
-            output_level_.target.store(db_to_gain(std::clamp(value, -60.0f, 12.0f)));
-            return true;
-        case Param::CrossfadeMs:
-            crossfade_ms_.store(std::clamp(value, 10.0f, 50.0f));
-            return true;
+        case Param::InputGainDb: input_gain_.set_target(db_to_gain(std::clamp(value, -40.0f, 40.0f))); return true;
+        case Param::OutputLevelDb: output_level_.set_target(db_to_gain(std::clamp(value, -60.0f, 12.0f))); return true;
+        case Param::CrossfadeMs: crossfade_ms_.store(std::clamp(value, 10.0f, 50.0f)); return true;
+        case Param::GateThresholdDb: gate_.set_threshold_db(value); return true;
+        case Param::GateHysteresisDb: gate_.set_hysteresis_db(value); return true;
+        case Param::GateAttackMs: gate_.set_attack_ms(value); return true;
+        case Param::GateHoldMs: gate_.set_hold_ms(value); return true;
+        case Param::GateReleaseMs: gate_.set_release_ms(value); return true;
+        case Param::EqBassDb: eq_.set_bass_db(value); return true;
+        case Param::EqMidDb: eq_.set_mid_db(value); return true;
+        case Param::EqTrebleDb: eq_.set_treble_db(value); return true;
+        case Param::LimiterCeilingDb: limiter_.set_ceiling_db(std::clamp(value, -20.0f, 0.0f)); return true;
+        case Param::GateOn: gate_on_.store(on); return true;
+        case Param::EqOn: eq_on_.store(on); return true;
+        case Param::CabinetOn: cabinet_on_.store(on); return true;
+        case Param::DcBlockerOn: dc_blocker_on_.store(on); return true;
+        case Param::LimiterOn: limiter_on_.store(on); return true;
     }
     return false;
 }
@@ -110,21 +172,65 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
 
     float *wet = wet_.data();
     std::copy(dry, dry + n, wet);
-    apply_ramp(input_gain_, wet, n);
+    input_gain_.apply(wet, n);
+    if (gate_on_.load(std::memory_order_relaxed)) gate_.process(wet, wet, n);
     run_models(wet, wet, n);
-    apply_ramp(output_level_, wet, n);
-    apply_bypass(dry, wet, n);
-
-    // A model that blew up must not reach the speakers: mute this block and
-    // start the models again from rest.
+    // A model that blew up must not reach the speakers, nor hide in the blocks
+    // after it (the limiter would turn NaN into silence): mute this block and
+    // start the chain again from rest.
     if (scrub(wet, n)) {
         std::fill(wet, wet + n, 0.0f);
-        current_->reset();
-        if (incoming_) incoming_->reset();
+        reset_chain();
+        stats_.count_muted();
+    }
+    if (eq_on_.load(std::memory_order_relaxed)) eq_.process(wet, wet, n);
+    swap_ir(n);
+    if (cabinet_on_.load(std::memory_order_relaxed) && ir_->ir) cabinet_.process(wet, wet, n);
+    output_level_.apply(wet, n);
+    if (dc_blocker_on_.load(std::memory_order_relaxed)) dc_blocker_.process(wet, wet, n);
+    if (limiter_on_.load(std::memory_order_relaxed)) limiter_.process(wet, wet, n);
+    const std::size_t latency = chain_latency();
+    dry_delay_.process(dry, dry, n, latency);
+    apply_bypass(dry, wet, n);
+
+    // Last line of defence, should any block misbehave.
+    if (scrub(wet, n)) {
+        std::fill(wet, wet + n, 0.0f);
+        reset_chain();
         stats_.count_muted();
     }
     std::copy(wet, wet + n, out);
-    stats_.set_state(current_->id, bypass_target_.load(std::memory_order_relaxed), incoming_ != nullptr, 0.0);
+    stats_.set_state(current_->id, bypass_target_.load(std::memory_order_relaxed), incoming_ != nullptr,
+                     static_cast<double>(latency));
+}
+
+std::size_t Engine::chain_latency() const noexcept {
+    return current_->latency() + (limiter_on_.load(std::memory_order_relaxed) ? limiter_.latency() : 0) +
+           (ir_->ir && cabinet_on_.load(std::memory_order_relaxed) ? ir_->ir->lead() : 0);
+}
+
+void Engine::reset_chain() noexcept {
+    current_->reset();
+    if (incoming_) incoming_->reset();
+    gate_.reset();
+    eq_.reset();
+    cabinet_.reset();
+    dc_blocker_.reset();
+    limiter_.reset();
+    dry_delay_.reset();
+}
+
+void Engine::swap_ir(std::size_t n) noexcept {
+    frames_since_ir_swap_ += n;
+    // The convolver may still read the previous IR until a partition boundary.
+    if (previous_ir_ && frames_since_ir_swap_ > partition_ && retired_irs_.push(previous_ir_)) previous_ir_ = nullptr;
+    if (previous_ir_) return;  // one swap at a time
+    IrSlot *next = ir_mail_.take();
+    if (!next) return;
+    cabinet_.set_ir(next->ir.get());
+    previous_ir_ = ir_;
+    ir_ = next;
+    frames_since_ir_swap_ = 0;
 }
 
 void Engine::run_models(const float *in, float *wet, std::size_t n) noexcept {
@@ -167,22 +273,6 @@ void Engine::run_models(const float *in, float *wet, std::size_t n) noexcept {
 
 void Engine::retire(ModelSlot *slot) noexcept {
     if (!retired_.push(slot)) retiring_ = slot;  // the control side has not collected yet
-}
-
-void Engine::apply_ramp(Ramp &ramp, float *x, std::size_t n) noexcept {
-    const float target = ramp.target.load(std::memory_order_relaxed);
-    if (target != ramp.heading) {  // a new target: ramp linearly to it over the smoothing time
-        ramp.heading = target;
-        ramp.steps_left = std::max<std::size_t>(1, static_cast<std::size_t>(kSmoothingSeconds * sample_rate_));
-        ramp.step = (target - ramp.current) / static_cast<float>(ramp.steps_left);
-    }
-    std::size_t i = 0;
-    for (; i < n && ramp.steps_left > 0; ++i, --ramp.steps_left) {
-        ramp.current = ramp.steps_left == 1 ? ramp.heading : ramp.current + ramp.step;
-        x[i] *= ramp.current;
-    }
-    if (ramp.current != 1.0f)
-        for (; i < n; ++i) x[i] *= ramp.current;
 }
 
 void Engine::apply_bypass(const float *dry, float *out, std::size_t n) noexcept {

@@ -1,8 +1,15 @@
 // The signal chain around the model, run by the audio thread:
-//   input guard -> input gain -> model (with warm-up and crossfade on change)
-//   -> output level -> bypass fade -> output guard
-// Parameters and models arrive from other threads without locks; everything
-// the audio thread touches is sized in the constructor.
+//
+//   input guard -> input gain -> noise gate -> [resample to the model's rate
+//   -> model -> resample back] -> tone EQ -> cabinet IR -> output level
+//   -> DC blocker -> limiter -> bypass fade (with the dry signal delayed by
+//   the chain's latency, so both are aligned) -> output guard
+//
+// Models and impulse responses are prepared on the control side and handed
+// over without locks (warm-up and crossfade for models); parameters are atomics
+// that the blocks smooth. Everything the audio thread touches is sized in the
+// constructor or arrives prepared, and what it lets go of is freed by the
+// control side (collect_garbage).
 #pragma once
 
 #include <atomic>
@@ -11,21 +18,47 @@
 #include <memory>
 #include <vector>
 
+#include "dsp/convolver.h"
+#include "dsp/dc_blocker.h"
+#include "dsp/limiter.h"
+#include "dsp/noise_gate.h"
+#include "dsp/smoothed.h"
+#include "dsp/tone_eq.h"
 #include "engine/crossfade.h"
+#include "engine/delay_line.h"
 #include "engine/handoff.h"
+#include "engine/ir_slot.h"
 #include "engine/model_slot.h"
 #include "engine/stats.h"
 
 namespace pedal::engine {
 
+// Kept equal to enum pedal_param in capi/pedal.h.
 enum class Param {
-    InputGainDb,     // before the model, -40..+40 dB
-    OutputLevelDb,   // master level, -60..+12 dB
-    CrossfadeMs,     // model change and bypass fades, 10..50 ms
+    InputGainDb,        // before the gate and model, -40..+40 dB
+    OutputLevelDb,      // master level, -60..+12 dB
+    CrossfadeMs,        // model change and bypass fades, 10..50 ms
+    GateThresholdDb,    // -120..0 dBFS
+    GateHysteresisDb,   // 0..30 dB
+    GateAttackMs,       // 0.1..5000 ms
+    GateHoldMs,
+    GateReleaseMs,
+    EqBassDb,           // -15..+15 dB
+    EqMidDb,
+    EqTrebleDb,
+    LimiterCeilingDb,   // -20..0 dBFS
+    GateOn,             // 0/1: each block can be taken out of the chain
+    EqOn,
+    CabinetOn,
+    DcBlockerOn,
+    LimiterOn,
 };
 
 class Engine {
 public:
+    // Longest cabinet impulse response kept (longer ones are cut with a fade).
+    static constexpr double kMaxIrSeconds = 1.0;
+
     Engine(double sample_rate, std::size_t max_block);
     ~Engine();
     Engine(const Engine &) = delete;
@@ -34,15 +67,19 @@ public:
     // Audio thread. Any n (worked through in max_block pieces); in == out allowed.
     void process(const float *in, float *out, std::size_t n) noexcept;
 
-    // Control side (one thread at a time). Takes ownership of the slot; it
-    // starts playing after its warm-up and a crossfade. Returns the id the
-    // stats report while it plays. Frees what the audio thread has finished with.
+    // Control side (one thread at a time). Takes ownership of the slot and
+    // prepares its resampling; it starts playing after its warm-up and a
+    // crossfade. Returns the id the stats report while it plays.
     std::uint64_t set_model(std::unique_ptr<ModelSlot> slot);
+    // Control side. A mono IR at `rate`; false (and nothing changes) when the
+    // samples are unusable. An empty IR (frames 0) turns the cabinet off.
+    bool set_ir(const float *samples, std::size_t frames, double rate);
+    // Control side: frees models and IRs the audio thread has finished with.
     void collect_garbage();
 
     // Any thread.
     void set_bypass(bool on) noexcept { bypass_target_.store(on, std::memory_order_relaxed); }
-    // Values are clamped to the ranges above. Returns false for an unknown parameter.
+    // Values are clamped to the ranges above. False for an unknown parameter or a non-finite value.
     bool set_param(Param param, float value) noexcept;
     StatsSnapshot stats() noexcept { return stats_.read(); }
     double latency() const noexcept { return stats_.latency(); }
@@ -51,21 +88,18 @@ public:
     std::size_t max_block() const { return max_block_; }
 
 private:
-    struct Ramp {  // a smoothed gain: every change of target takes kSmoothingSeconds
-        std::atomic<float> target{1.0f};
-        float current = 1.0f, heading = 1.0f, step = 0.0f;  // audio thread's
-        std::size_t steps_left = 0;
-    };
-
     void process_block(const float *in, float *out, std::size_t n) noexcept;
     void run_models(const float *in, float *wet, std::size_t n) noexcept;
-    void apply_ramp(Ramp &ramp, float *x, std::size_t n) noexcept;
+    void swap_ir(std::size_t n) noexcept;
     void apply_bypass(const float *dry, float *out, std::size_t n) noexcept;
+    void reset_chain() noexcept;
+    std::size_t chain_latency() const noexcept;
     void retire(ModelSlot *slot) noexcept;
     std::size_t fade_samples() const noexcept;
 
     const double sample_rate_;
     const std::size_t max_block_;
+    const std::size_t partition_;  // the cabinet convolver's partition size
 
     // Model hand-off: new slots arrive in the mailbox; used ones leave by the return queue.
     Mailbox<ModelSlot> incoming_mail_;
@@ -78,11 +112,26 @@ private:
     float fade_correlation_ = 0.0f;        // frozen when a fade starts
     std::atomic<std::uint64_t> next_id_{1};
 
-    Ramp input_gain_, output_level_;
+    // Cabinet IR hand-off: the convolver may read the previous IR until a
+    // partition boundary has passed, so it is returned only after that.
+    Mailbox<IrSlot> ir_mail_;
+    ReturnQueue<IrSlot, 16> retired_irs_;
+    IrSlot *ir_ = nullptr, *previous_ir_ = nullptr;  // audio thread's
+    std::size_t frames_since_ir_swap_ = 0;
+
+    dsp::Smoothed input_gain_{1.0f}, output_level_{1.0f};
+    dsp::NoiseGate gate_;
+    dsp::ToneEq eq_;
+    dsp::Convolver cabinet_;
+    dsp::DcBlocker dc_blocker_;
+    dsp::Limiter limiter_;
+    std::atomic<bool> gate_on_{false}, eq_on_{true}, cabinet_on_{true}, dc_blocker_on_{true}, limiter_on_{true};
     std::atomic<float> crossfade_ms_{30.0f};
+
     std::atomic<bool> bypass_target_{false};
     float bypass_mix_ = 0.0f;  // 0 = effect, 1 = dry
     CorrelationMeter bypass_correlation_;  // effect vs dry, always running
+    DelayLine dry_delay_;                  // the dry signal, as late as the effect
     float bypass_fade_correlation_ = 0.0f;
 
     Stats stats_;

@@ -65,10 +65,27 @@ const char *kTwoTapFilter = R"({"activation":"linear","residual_channels":1,"fil
 
 }  // namespace
 
-PEDAL_TEST(engine_without_a_model_passes_the_input_through_exactly) {
+PEDAL_TEST(engine_without_a_model_and_with_its_filters_out_passes_the_input_through_exactly) {
     Engine engine(kRate, kBlock);
+    engine.set_param(engine::Param::DcBlockerOn, 0.0f);
+    engine.set_param(engine::Param::LimiterOn, 0.0f);
     const auto note = sustained_note(1000);
     CHECK(run(engine, note, 0, note.size()) == note);
+    CHECK_EQ(engine.latency(), 0.0);
+}
+
+PEDAL_TEST(engine_without_a_model_keeps_a_note_at_its_level) {
+    Engine engine(kRate, kBlock);  // DC blocker and limiter in, EQ flat, no cabinet
+    const auto note = sustained_note(9600);
+    const auto out = run(engine, note, 0, note.size());
+    double in_power = 0.0, out_power = 0.0;
+    for (std::size_t t = 4800; t < out.size(); ++t) {
+        in_power += static_cast<double>(note[t]) * note[t];
+        out_power += static_cast<double>(out[t]) * out[t];
+    }
+    // A 5 Hz DC blocker and an idle limiter leave a 196 Hz note within 0.05 dB.
+    CHECK_NEAR(10.0 * std::log10(out_power / in_power), 0.0, 0.05);
+    CHECK(engine.latency() > 0.0 && engine.latency() < 0.001 * kRate);  // the limiter's look-ahead only
 }
 
 PEDAL_TEST(engine_switches_models_without_a_click) {
@@ -114,8 +131,12 @@ PEDAL_TEST(engine_bypass_fades_both_ways_without_a_click) {
     joined.insert(joined.end(), on.begin(), on.end());
     if (!(largest_step(joined) <= steady_step))
         test::fail(__FILE__, __LINE__, "bypass step " + std::to_string(largest_step(joined)) + " > " + std::to_string(steady_step));
-    // Fully bypassed, the dry signal comes out untouched.
-    CHECK(std::vector<float>(off.end() - 1000, off.end()) == std::vector<float>(note.begin() + 23000, note.begin() + 24000));
+    // Fully bypassed, the dry signal comes out untouched, as late as the
+    // effect was (the limiter's look-ahead here), so toggling never jumps in time.
+    const auto delay = static_cast<std::ptrdiff_t>(engine.latency());
+    CHECK(delay > 0);
+    CHECK(std::vector<float>(off.end() - 1000, off.end()) ==
+          std::vector<float>(note.begin() + 23000 - delay, note.begin() + 24000 - delay));
 }
 
 PEDAL_TEST(engine_replaces_bad_input_samples_and_counts_them) {
@@ -160,12 +181,14 @@ PEDAL_TEST(engine_stats_report_peaks_blocks_and_the_playing_model) {
 
 PEDAL_TEST(engine_parameters_are_clamped_and_smoothed) {
     Engine engine(kRate, kBlock);
+    engine.set_param(engine::Param::DcBlockerOn, 0.0f);
+    engine.set_param(engine::Param::LimiterOn, 0.0f);
     CHECK(engine.set_param(engine::Param::OutputLevelDb, 100.0f));  // clamped to +12 dB
     CHECK(!engine.set_param(engine::Param::OutputLevelDb, std::numeric_limits<float>::quiet_NaN()));
-    const std::vector<float> ones(4800, 1.0f);
-    const auto out = run(engine, ones, 0, ones.size());
-    CHECK_NEAR(out.back(), std::pow(10.0, 12.0 / 20.0), 1e-4);
-    // The 10 ms ramp: no two neighbouring samples differ by more than the
-    // whole change spread over 5 ms.
-    CHECK(largest_step(out) <= (std::pow(10.0f, 0.6f) - 1.0f) / (0.005f * static_cast<float>(kRate)));
+    const std::vector<float> level(4800, 0.1f);
+    const auto out = run(engine, level, 0, level.size());
+    CHECK_NEAR(out.back(), 0.1 * std::pow(10.0, 12.0 / 20.0), 1e-5);
+    // The ramp: no two neighbouring samples differ by more than the whole
+    // change spread over 5 ms.
+    CHECK(largest_step(out) <= 0.1f * (std::pow(10.0f, 0.6f) - 1.0f) / (0.005f * static_cast<float>(kRate)));
 }
