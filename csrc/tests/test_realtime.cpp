@@ -135,7 +135,7 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     }
 }
 
-PEDAL_TEST(engine_process_never_allocates_even_while_switching_models) {
+PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_and_cabinets) {
     const auto cases = pedal::test::golden_cases();
     pedal::engine::Engine engine(48000.0, 128);
     std::vector<float> in(128, 0.25f), out(128);
@@ -154,8 +154,16 @@ PEDAL_TEST(engine_process_never_allocates_even_while_switching_models) {
     }
     CHECK_EQ(g_allocations.load() - before, 0L);
     engine.set_model(std::move(second));
+    std::vector<float> cabinet(4800, 0.0f);
+    cabinet[0] = 0.5f;
+    cabinet[100] = 0.25f;
+    CHECK(engine.set_ir(cabinet.data(), cabinet.size(), 44100.0));  // control side: prepared here
+    engine.set_param(pedal::engine::Param::GateOn, 1.0f);
     const long after_switch = g_allocations.load();
-    for (int block = 0; block < 200; ++block) engine.process(in.data(), out.data(), in.size());
+    for (int block = 0; block < 200; ++block) {
+        engine.set_param(pedal::engine::Param::EqBassDb, static_cast<float>(block % 7));
+        engine.process(in.data(), out.data(), in.size());
+    }
     CHECK_EQ(g_allocations.load() - after_switch, 0L);
 }
 
