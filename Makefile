@@ -29,7 +29,7 @@ ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WA
 AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
 ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
 
-.PHONY: all test run bench cross selftest sanitize pytest system-test system-run venv golden fuzz clean
+.PHONY: all test run bench cross selftest sanitize pytest perf-check system-test system-run venv golden fuzz clean
 
 all: venv
 
@@ -84,6 +84,11 @@ fuzz: system-test $(BUILD)/fuzz/fuzz_load
 	$(BUILD)/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 -rss_limit_mb=2048 \
 		-dict=csrc/fuzz/model_keys.dict -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 $(BUILD)/fuzz/work
 	$(BUILD)/fuzz/fuzz_load -merge=1 -max_len=4096 $(FUZZ_CORPUS) $(BUILD)/fuzz/work
+
+# Instructions per sample under callgrind against tests/perf_baseline.json
+# (fails on > 10 % growth; `make perf-check PERF_ARGS=--update` rewrites it).
+perf-check: $(BUILD)/native/pedal-bench
+	$(PYTHON) tools/perf_check.py --bench $(BUILD)/native/pedal-bench $(PERF_ARGS)
 
 # --- Python ----------------------------------------------------------------------
 $(VENV)/bin/python:
