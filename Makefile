@@ -87,7 +87,8 @@ fuzz: system-test $(BUILD)/fuzz/fuzz_load
 
 # Instructions per sample under callgrind against tests/perf_baseline.json
 # (fails on > 10 % growth; `make perf-check PERF_ARGS=--update` rewrites it).
-perf-check: $(BUILD)/native/pedal-bench
+perf-check: system-test
+	$(MAKE) $(BUILD)/native/pedal-bench
 	$(PYTHON) tools/perf_check.py --bench $(BUILD)/native/pedal-bench $(PERF_ARGS)
 
 # --- Python ----------------------------------------------------------------------
