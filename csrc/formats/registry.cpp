@@ -7,6 +7,7 @@
 #include "formats/format_error.h"
 #include "formats/json_fields.h"
 #include "formats/pedalnet.h"
+#include "formats/rtneural.h"
 #include "json/json.h"
 
 namespace pedal::formats {
@@ -29,15 +30,19 @@ struct Architecture {
 };
 
 std::string pedalnet_architecture(const json::Value &) { return "WaveNet"; }
+// A Keras-style file is a layer list; its layers are checked one by one by the loader.
+std::string rtneural_architecture(const json::Value &) { return "Sequential"; }
 
 // Families are tried in order; the first that recognises the document owns it.
 const Family kFamilies[] = {
     {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
+    {"rtneural", "RTNeural/AIDA-X Keras-style json", is_rtneural, rtneural_architecture},
 };
 
 // Adding an architecture means adding one line here (and its loader).
 const Architecture kArchitectures[] = {
     {"pedalnet", "WaveNet", load_pedalnet},
+    {"rtneural", "Sequential", load_rtneural},
 };
 
 std::string supported_families() {
