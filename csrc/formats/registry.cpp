@@ -7,6 +7,7 @@
 #include "formats/format_error.h"
 #include "formats/json_fields.h"
 #include "formats/pedalnet.h"
+#include "formats/proteus.h"
 #include "formats/rtneural.h"
 #include "json/json.h"
 
@@ -37,12 +38,14 @@ std::string rtneural_architecture(const json::Value &) { return "Sequential"; }
 const Family kFamilies[] = {
     {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
     {"rtneural", "RTNeural/AIDA-X Keras-style json", is_rtneural, rtneural_architecture},
+    {"proteus", "GuitarML NeuralPi/Proteus SimpleRNN json", is_proteus, proteus_architecture},
 };
 
 // Adding an architecture means adding one line here (and its loader).
 const Architecture kArchitectures[] = {
     {"pedalnet", "WaveNet", load_pedalnet},
     {"rtneural", "Sequential", load_rtneural},
+    {"proteus", "SimpleRNN", load_proteus},
 };
 
 std::string supported_families() {

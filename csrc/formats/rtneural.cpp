@@ -1,6 +1,5 @@
 #include "formats/rtneural.h"
 
-#include <charconv>
 #include <cmath>
 #include <string_view>
 #include <utility>
@@ -62,19 +61,6 @@ long long last_integer(const json::Value &value, const std::string &path, long l
                                  ", got " + (value.is_array() ? "an empty array" : json::Value::type_name(value.type())));
     const auto &items = value.array();
     return require_integer(items.back(), path + "[" + std::to_string(items.size() - 1) + "]", min, max);
-}
-
-// Shortest text that reads back as the same double, as ObjectWriter writes numbers.
-std::string number_text(double value) {
-    char text[32];
-    const auto result = std::to_chars(text, text + sizeof text, value);
-    return std::string(text, static_cast<std::size_t>(result.ptr - text));
-}
-
-std::string number_list(const std::vector<float> &values) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + number_text(values[i]);
-    return out + "]";
 }
 
 // One layer's entry in info "config".
@@ -366,7 +352,7 @@ std::size_t read_inputs(const json::Value &root) {
     const json::Value &last = items.back();
     const std::string path = "in_shape[" + std::to_string(items.size() - 1) + "]";
     if (last.is_number() && last.number() > static_cast<double>(kMaxInputs) && last.number() == std::floor(last.number()))
-        fail_at(path, last, "an input vector of " + number_text(last.number()) +
+        fail_at(path, last, "an input vector of " + std::to_string(static_cast<long long>(last.number())) +
                                 " values; the pedal feeds mono audio plus at most 2 knob values (1..3)");
     return static_cast<std::size_t>(require_integer(last, path, 1, kMaxInputs));
 }
@@ -480,7 +466,7 @@ LoadedModel load_rtneural(const json::Value &root) {
         .number("in_gain_db", in_db)
         .number("out_gain_db", out_db)
         .integer("knob_inputs", static_cast<long long>(spec.inputs - 1))
-        .raw("knob_values", number_list(spec.knob_values));
+        .raw("knob_values", json_number_list(spec.knob_values));
     if (spec.inputs > 1) ours_writer.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
     ours_writer.text("sample_rate_source", rate_source);
     const std::string ours_text = ours_writer.str();

@@ -1,5 +1,6 @@
 #include "formats/tensor_fields.h"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -65,6 +66,16 @@ std::vector<float> read_tensor(const json::Value &value, const std::string &path
     out.reserve(count);
     flatten(value, 0, shape.size(), out);
     return out;
+}
+
+std::string json_number_list(const std::vector<float> &values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        char text[32];
+        const auto result = std::to_chars(text, text + sizeof text, static_cast<double>(values[i]));
+        out += (i ? "," : "") + std::string(text, static_cast<std::size_t>(result.ptr - text));
+    }
+    return out + "]";
 }
 
 }  // namespace pedal::formats

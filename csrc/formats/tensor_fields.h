@@ -22,4 +22,7 @@ std::string shape_text(const std::vector<std::size_t> &shape);
 std::vector<float> read_tensor(const json::Value &value, const std::string &path, const std::vector<std::size_t> &shape,
                                const std::string &what);
 
+// "[0.5,0]": floats as a JSON array, each in the shortest text that reads back the same.
+std::string json_number_list(const std::vector<float> &values);
+
 }  // namespace pedal::formats

@@ -74,7 +74,7 @@ PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
     recurrent.model_json = kRecurrentModel;
     recurrent.input = cases.at(0).input;
     cases.push_back(recurrent);
-    CHECK_EQ(cases.size(), std::size_t{8});
+    CHECK_EQ(cases.size(), std::size_t{10});
     for (const auto &c : cases) {
         char error[256];
         pedal_model *model = pedal_model_load(c.model_json.data(), c.model_json.size(), error, sizeof error);

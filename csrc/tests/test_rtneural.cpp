@@ -1,5 +1,5 @@
-// RTNeural-family Keras-style layer lists (incl. AIDA-X) against their
-// frameworks: golden vectors PyTorch wrote for small random networks (always
+// RTNeural-family files (Keras-style layer lists incl. AIDA-X; NeuralPi/Proteus
+// SimpleRNNs) against their frameworks: golden vectors PyTorch wrote for small random networks (always
 // present), and, when ../shared/models is there, RTNeural's TensorFlow/PyTorch
 // test vectors and AIDA-X's training batches. Absent shared files are skipped
 // with a note, so the ARM and sanitizer runs need nothing outside the repo.
@@ -149,7 +149,7 @@ void check_torch_conv(const std::string &model, const std::string &x_csv, const 
 
 PEDAL_TEST(rtneural_golden_models_match_pytorch) {
     const auto cases = test::rtneural_golden_cases();
-    CHECK_EQ(cases.size(), std::size_t{3});
+    CHECK_EQ(cases.size(), std::size_t{5});
     for (const GoldenCase &c : cases) {
         auto loaded = test::load_or_fail(c.model_json);
         if (loaded.model) expect_close(run_in_blocks(*loaded.model, c.input, {c.input.size()}), c.output, c.name);
@@ -189,7 +189,7 @@ PEDAL_TEST(rtneural_reset_restores_the_initial_state_exactly) {
 
 PEDAL_TEST(rtneural_reports_what_it_loaded) {
     const auto cases = test::rtneural_golden_cases();
-    if (cases.size() != 3) return;
+    if (cases.size() != 5) return;
     // conv1d 1->3 (K=3) 12 + gru 3->4 3*4*(3+4) + 6*4 = 108 + lstm 4->3 4*3*(4+3) + 12 = 96 + dense 3->1 4.
     auto conv_gru_lstm = test::load_or_fail(cases[0].model_json);
     CHECK_EQ(conv_gru_lstm.format, std::string("rtneural"));
@@ -204,6 +204,27 @@ PEDAL_TEST(rtneural_reports_what_it_loaded) {
     auto aidax = test::load_or_fail(cases[2].model_json);
     CHECK_EQ(aidax.sample_rate, 44100.0);
     CHECK_CONTAINS(aidax.metadata_json, R"("dialect":"aida-x","in_skip":1,"in_gain_db":-3,"out_gain_db":2.5,"knob_inputs":2,"knob_values":[0,0])");
+    // GRU 2->6: 3*6*(2+6) + 2*18 = 180, GRU 6->6: 3*6*12 + 36 = 252, linear 6->1: 7.
+    auto proteus = test::load_or_fail(cases[3].model_json);
+    CHECK_EQ(proteus.format, std::string("proteus"));
+    CHECK_EQ(proteus.architecture, std::string("SimpleRNN"));
+    CHECK_EQ(proteus.parameters, std::size_t{180 + 252 + 7});
+    CHECK_EQ(proteus.sample_rate, 44100.0);
+    CHECK_CONTAINS(proteus.metadata_json, R"("knob_inputs":1,"knob_values":[0.5])");
+}
+
+PEDAL_TEST(neuralpi_files_load_with_their_published_shapes) {
+    // No reference vectors exist upstream (tests/test_proteus_matches_pytorch.py
+    // compares them with PyTorch); here: they load, and the skip is played.
+    for (const auto &[name, parameters] : {std::pair<const char *, std::size_t>{"NeuralPi/TS9.json", 1941},
+                                           std::pair<const char *, std::size_t>{"NeuralPi/BluesJR_FullD.json", 1861}}) {
+        if (!shared_present(name)) continue;
+        auto loaded = test::load_or_fail(test::read_file(kShared + name));
+        if (!loaded.model) continue;
+        CHECK_EQ(loaded.parameters, parameters);
+        CHECK_CONTAINS(loaded.config_json, R"("unit_type":"LSTM","input_size")");
+        CHECK_CONTAINS(loaded.config_json, R"("hidden_size":20,"num_layers":1,"output_size":1,"skip":1)");
+    }
 }
 
 PEDAL_TEST(rtneural_keras_files_match_tensorflow_vectors) {
@@ -242,6 +263,22 @@ PEDAL_TEST(grouped_dilated_conv1d_matches_pytorch_on_six_input_channels) {
     check_torch_conv("RTNeural/models/conv1d_torch_group_6_3_4_10_3.json",
                      "RTNeural/test_data/conv1d_torch_group_x_python.csv",
                      "RTNeural/test_data/conv1d_torch_group_y_python_6_3_4_10_3.csv", 10, 3);
+}
+
+PEDAL_TEST(proteus_refuses_shapes_its_tensors_contradict) {
+    const std::string data = R"("model_data":{"model":"SimpleRNN","input_size":1,"skip":1,"output_size":1,"unit_type":"LSTM","num_layers":1,"hidden_size":1,"bias_fl":true})";
+    const std::string state = R"("rec.weight_ih_l0":[[0.1],[0.2],[0.3],[0.4]],"rec.weight_hh_l0":[[0.1],[0.2],[0.3],[0.4]],)"
+                              R"("rec.bias_ih_l0":[0,0,0,0],"rec.bias_hh_l0":[0,0,0,0],"lin.weight":[[1]],"lin.bias":[0])";
+    CHECK(test::load_or_fail("{" + data + R"(,"state_dict":{)" + state + "}}").model != nullptr);
+    std::string wrong_hidden = data;
+    wrong_hidden.replace(wrong_hidden.find(R"("hidden_size":1)"), 15, R"("hidden_size":2)");
+    CHECK_CONTAINS(test::load_error("{" + wrong_hidden + R"(,"state_dict":{)" + state + "}}"),
+                   "proteus: state_dict.rec.weight_ih_l0 (line 1, column 175): has 4 entries; LSTM weight_ih "
+                   "(4*hidden_size, input_size) = (8, 1) needs 8");
+    std::string rnn = data;
+    rnn.replace(rnn.find(R"("LSTM")"), 6, R"("RNN" )");
+    CHECK_CONTAINS(test::load_error("{" + rnn + R"(,"state_dict":{)" + state + "}}"),
+                   "proteus: model_data.unit_type (line 1, column 88): unsupported unit_type 'RNN'; supported: LSTM, GRU");
 }
 
 PEDAL_TEST(rtneural_refuses_layers_it_cannot_play_faithfully) {

@@ -77,9 +77,11 @@ inline std::vector<GoldenCase> golden_cases() {
                                "wavenetva_c2_d3_softgated"});
 }
 
-// Keras-style layer lists (RTNeural, AIDA-X) exported from random torch modules.
+// The RTNeural family from random torch modules: Keras-style layer lists
+// (RTNeural, AIDA-X), then CoreAudioML SimpleRNNs (NeuralPi/Proteus).
 inline std::vector<GoldenCase> rtneural_golden_cases() {
-    return golden_cases_named({"rtneural_conv_gru_lstm", "rtneural_dense_zoo", "aidax_lstm_two_knobs_skip"});
+    return golden_cases_named({"rtneural_conv_gru_lstm", "rtneural_dense_zoo", "aidax_lstm_two_knobs_skip",
+                               "proteus_gru_two_layers_knob", "proteus_lstm_no_skip_no_bias"});
 }
 
 inline double max_abs_difference(const std::vector<float> &a, const std::vector<float> &b) {

@@ -45,6 +45,12 @@ RTNEURAL_CASES = {
                                    "metadata": {"name": "golden", "samplerate": "44100"}}),
 }
 
+# name: SimpleRNN(...) keyword arguments (CoreAudioML's, as NeuralPi/Proteus files carry them)
+PROTEUS_CASES = {
+    "proteus_gru_two_layers_knob": dict(input_size=2, unit_type="GRU", hidden_size=6, skip=1, num_layers=2),
+    "proteus_lstm_no_skip_no_bias": dict(input_size=1, unit_type="LSTM", hidden_size=5, skip=0, bias_fl=False),
+}
+
 
 def write_case(name: str, doc: dict, x, y) -> None:
     (OUT / f"{name}.model.json").write_text(json.dumps(doc))
@@ -67,6 +73,10 @@ def main() -> None:
         stack = rtneural.random_stack(layers, inputs, seed=100 + seed)
         doc = rtneural.keras_document(stack, inputs, **aidax)
         write_case(name, doc, x, rtneural.net_of(stack, doc).run(x))
+    for seed, (name, arguments) in enumerate(PROTEUS_CASES.items()):
+        rtneural.torch.manual_seed(200 + seed)
+        model = rtneural.SimpleRNN(**arguments)
+        write_case(name, model.to_json(), x, model.run(x))
 
 
 if __name__ == "__main__":
