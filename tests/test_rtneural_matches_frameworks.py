@@ -128,6 +128,12 @@ def test_torch_state_dict_network_plays_as_pytorch_computed_it(kind, rtneural_re
     assert error <= TOLERANCE, f"{kind}_torch: max abs error {error:.2e}"
 
 
+@pytest.mark.parametrize("name", ["lstm_torch", "gru_torch", "conv1d_torch", "conv1d_torch_group_6_3_4_10_3"])
+def test_bare_state_dict_files_are_refused_for_want_of_a_topology(name):
+    with pytest.raises(ModelError, match=r"json: pytorch: a bare PyTorch state_dict .* cannot be played safely"):
+        Model.load(shared_model(f"RTNeural/models/{name}.json"))
+
+
 def test_conv1d_torch_matches_pytorch_on_every_output_channel(rtneural_reference):
     """Conv1d(1 -> 12, K=5, float64): channel c is played by adding a dense layer that picks it."""
     import torch

@@ -1,5 +1,6 @@
 #include "formats/proteus.h"
 
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -47,9 +48,11 @@ Shape read_shape(const json::Value &data) {
                 "unsupported unit_type '" + shape.unit + "'; supported: LSTM, GRU");
     shape.gates = shape.unit == "LSTM" ? 4 : 3;
     const json::Value &inputs = require(data, "model_data", "input_size");
-    if (inputs.is_number() && inputs.number() > static_cast<double>(kMaxInputs))
+    if (inputs.is_number() && inputs.number() > static_cast<double>(kMaxInputs) && inputs.number() < 1e9 &&
+        inputs.number() == std::floor(inputs.number()))
         fail_at("model_data.input_size", inputs,
-                "an input vector of more than 3 values; the pedal feeds mono audio plus at most 2 knob values (1..3)");
+                "an input vector of " + std::to_string(static_cast<long long>(inputs.number())) +
+                    " values; the pedal feeds mono audio plus at most 2 knob values (1..3)");
     shape.inputs = static_cast<std::size_t>(require_integer(inputs, "model_data.input_size", 1, kMaxInputs));
     shape.hidden = static_cast<std::size_t>(require_integer(data, "model_data", "hidden_size", 1, kMaxHidden));
     shape.layers = static_cast<std::size_t>(require_integer(data, "model_data", "num_layers", 1, kMaxLayers));

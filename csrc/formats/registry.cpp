@@ -9,6 +9,7 @@
 #include "formats/pedalnet.h"
 #include "formats/proteus.h"
 #include "formats/rtneural.h"
+#include "formats/torch_state_dict.h"
 #include "json/json.h"
 
 namespace pedal::formats {
@@ -39,6 +40,8 @@ const Family kFamilies[] = {
     {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
     {"rtneural", "RTNeural/AIDA-X Keras-style json", is_rtneural, rtneural_architecture},
     {"proteus", "GuitarML NeuralPi/Proteus SimpleRNN json", is_proteus, proteus_architecture},
+    // Recognised only to say why it is refused: the file holds no topology.
+    {"pytorch", "bare PyTorch state_dict json (refused: no topology)", is_torch_state_dict, refuse_torch_state_dict},
 };
 
 // Adding an architecture means adding one line here (and its loader).

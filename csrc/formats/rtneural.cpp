@@ -40,6 +40,12 @@ const char *const kLayerTypes[] = {"dense", "time-distributed-dense", "conv1d", 
 
 std::string at_layer(std::size_t n) { return "layers[" + std::to_string(n) + "]"; }
 
+// "an lstm layer", "a gru layer": the layer types as a reader says them.
+std::string a_layer(const std::string &type) {
+    const bool vowel = type == "lstm" || type == "activation";
+    return (vowel ? "an " : "a ") + type + " layer";
+}
+
 std::string supported_activations() {
     std::vector<std::string> names;
     for (const auto &[name, kind] : kActivations) names.emplace_back(*name ? name : "\"\" (linear)");
@@ -156,12 +162,12 @@ private:
             // tanh, so anything else would load and play wrong.
             if (name.empty() || name == "tanh") return ActivationKind::Linear;
             fail_at(path + ".activation", *value,
-                    "an " + type + " layer with cell activation '" + name + "' is not supported; supported: \"\", tanh");
+                    a_layer(type) + " with cell activation '" + name + "' is not supported; supported: \"\", tanh");
         }
         if ((type == "prelu" || type == "batchnorm") && !name.empty()) {
             // No exporter writes one, and RTNeural would skip it: which was meant is unknowable.
             fail_at(path + ".activation", *value,
-                    "a " + type + " layer takes no activation (RTNeural skips it), got '" + name + "'");
+                    a_layer(type) + " takes no activation (RTNeural skips it), got '" + name + "'");
         }
         for (const auto &[known, kind] : kActivations)
             if (name == known) return kind;
@@ -177,7 +183,7 @@ private:
         if (count < min || count > max) {
             const std::string needed = min == max ? std::to_string(min) : std::to_string(min) + " or " + std::to_string(max);
             fail_at(path + ".weights", weights,
-                    "a " + type + " layer needs " + needed + " arrays (" + names + "), got " + std::to_string(count));
+                    a_layer(type) + " needs " + needed + " arrays (" + names + "), got " + std::to_string(count));
         }
     }
 
@@ -290,7 +296,7 @@ private:
     void keep_width(const json::Value &layer, const std::string &path, const std::string &type, std::size_t outputs) const {
         if (outputs != width_)
             fail_at(path + ".shape", require(layer, path, "shape"),
-                    "declares " + std::to_string(outputs) + " outputs, but a " + type + " layer keeps its input width " +
+                    "declares " + std::to_string(outputs) + " outputs, but " + a_layer(type) + " keeps its input width " +
                         std::to_string(width_));
     }
 
@@ -351,7 +357,8 @@ std::size_t read_inputs(const json::Value &root) {
         fail_at("in_shape", in_shape, "expected 1 to 3 elements ([null, null, inputs]), got " + std::to_string(items.size()));
     const json::Value &last = items.back();
     const std::string path = "in_shape[" + std::to_string(items.size() - 1) + "]";
-    if (last.is_number() && last.number() > static_cast<double>(kMaxInputs) && last.number() == std::floor(last.number()))
+    if (last.is_number() && last.number() > static_cast<double>(kMaxInputs) && last.number() < 1e9 &&
+        last.number() == std::floor(last.number()))
         fail_at(path, last, "an input vector of " + std::to_string(static_cast<long long>(last.number())) +
                                 " values; the pedal feeds mono audio plus at most 2 knob values (1..3)");
     return static_cast<std::size_t>(require_integer(last, path, 1, kMaxInputs));

@@ -281,6 +281,13 @@ PEDAL_TEST(proteus_refuses_shapes_its_tensors_contradict) {
                    "proteus: model_data.unit_type (line 1, column 88): unsupported unit_type 'RNN'; supported: LSTM, GRU");
 }
 
+PEDAL_TEST(bare_torch_state_dicts_are_refused_for_want_of_a_topology) {
+    CHECK_CONTAINS(test::load_error(R"({"weight":[[[0.1,0.2]]],"bias":[0.0]})"),
+                   "pytorch: a bare PyTorch state_dict (keys such as \"weight\") names tensors but not the network");
+    // Not every object of arrays is one: the keys must be PyTorch parameter paths.
+    CHECK_CONTAINS(test::load_error(R"({"weights":[1],"gain":[2]})"), "unrecognised model file");
+}
+
 PEDAL_TEST(rtneural_refuses_layers_it_cannot_play_faithfully) {
     const auto doc = [](const std::string &layers, const std::string &in = "1") {
         return R"({"in_shape":[null,null,)" + in + R"(],"layers":)" + layers + "}";
