@@ -111,7 +111,9 @@ public:
         const json::Value *weights = layer.find("weights");
         if (type != "activation") weights = &require_array(layer, path, "weights");
 
-        Summary summary{type, outputs, activation_name(layer), 0, 0, 0};
+        // A recurrent layer's "activation" is its cell's, not a layer after it.
+        const bool recurrent = type == "lstm" || type == "gru";
+        Summary summary{type, outputs, recurrent ? "" : activation_name(layer), 0, 0, 0};
         if (type == "dense" || type == "time-distributed-dense") {
             read_dense(*weights, path, outputs);
         } else if (type == "conv1d") {
@@ -127,9 +129,8 @@ public:
             else if (weights && !(weights->is_array() && weights->array().empty()))
                 fail_at(path + ".weights", *weights, "an activation layer has no weights");
         }
-        // The activation follows the layer for every kind but the recurrent ones,
-        // whose "activation" names their cell's own tanh (spec §1.2).
-        if (type != "lstm" && type != "gru" && activation != ActivationKind::Linear)
+        // The activation follows the layer for every kind but the recurrent ones (spec §1.2).
+        if (!recurrent && activation != ActivationKind::Linear)
             spec_.layers.emplace_back(layers::ActivationLayer(activation, width_));
         summaries_.push_back(summary);
     }
