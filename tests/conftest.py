@@ -20,14 +20,18 @@ def shared_model(relative: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def torch_reference():
-    """PedalNetRT's WaveNet rebuilt in PyTorch (the optional 'reference' extra)."""
+def _require_torch() -> None:
     if importlib.util.find_spec("torch") is None:
         # CI installs the extra and sets this, so a comparison can never silently skip there.
         if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
             pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but PyTorch is not installed")
         pytest.skip("PyTorch is the ground truth here: make test EXTRAS=,reference")
+
+
+@pytest.fixture(scope="session")
+def torch_reference():
+    """PedalNetRT's WaveNet rebuilt in PyTorch (the optional 'reference' extra)."""
+    _require_torch()
     from tests.reference import pedalnet
     return pedalnet
 
@@ -41,3 +45,11 @@ def nam_reference():
         pytest.skip("Neural Amp Modeler is the ground truth here: make test EXTRAS=,reference,nam")
     from tests.reference import nam
     return nam
+
+
+@pytest.fixture(scope="session")
+def rtneural_reference():
+    """RTNeural-family networks (Keras-style lists, SimpleRNN) rebuilt in PyTorch."""
+    _require_torch()
+    from tests.reference import rtneural
+    return rtneural

@@ -72,7 +72,7 @@ def test_committed_golden_vectors_are_pytorchs_output(torch_reference):
     """The C++ self-test's golden files (csrc/tests/golden) are what PyTorch computes."""
     from tests.conftest import ROOT
     golden = ROOT / "csrc" / "tests" / "golden"
-    models = sorted(golden.glob("*.model.json"))
+    models = sorted(p for p in golden.glob("*.model.json") if p.name.startswith(("pedalnet", "wavenetva")))
     assert len(models) == 4
     for model_file in models:
         io = json.loads(model_file.with_name(model_file.name.replace(".model", ".io")).read_text())

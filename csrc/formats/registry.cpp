@@ -8,6 +8,9 @@
 #include "formats/json_fields.h"
 #include "formats/nam.h"
 #include "formats/pedalnet.h"
+#include "formats/proteus.h"
+#include "formats/rtneural.h"
+#include "formats/torch_state_dict.h"
 #include "json/json.h"
 
 namespace pedal::formats {
@@ -30,11 +33,17 @@ struct Architecture {
 };
 
 std::string pedalnet_architecture(const json::Value &) { return "WaveNet"; }
+// A Keras-style file is a layer list; its layers are checked one by one by the loader.
+std::string rtneural_architecture(const json::Value &) { return "Sequential"; }
 
 // Families are tried in order; the first that recognises the document owns it.
 const Family kFamilies[] = {
     {"pedalnet", "PedalNetRT/WaveNetVA WaveNet json", is_pedalnet, pedalnet_architecture},
     {"nam", "Neural Amp Modeler .nam", is_nam, nam_architecture},
+    {"rtneural", "RTNeural/AIDA-X Keras-style json", is_rtneural, rtneural_architecture},
+    {"proteus", "GuitarML NeuralPi/Proteus SimpleRNN json", is_proteus, proteus_architecture},
+    // Recognised only to say why it is refused: the file holds no topology.
+    {"pytorch", "bare PyTorch state_dict json (refused: no topology)", is_torch_state_dict, refuse_torch_state_dict},
 };
 
 // Adding an architecture means adding one line here (and its loader).
@@ -43,6 +52,8 @@ const Architecture kArchitectures[] = {
     {"nam", "WaveNet", load_nam_wavenet},
     {"nam", "LSTM", load_nam_lstm},
     {"nam", "Linear", load_nam_linear},
+    {"rtneural", "Sequential", load_rtneural},
+    {"proteus", "SimpleRNN", load_proteus},
 };
 
 std::string supported_families() {

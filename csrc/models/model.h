@@ -20,7 +20,8 @@ public:
     // Returns the model to the state it had right after loading.
     virtual void reset() noexcept = 0;
 
-    // Samples of input that influence one output sample (1 for a memoryless model).
+    // Samples of input that influence one output sample (1 for a memoryless
+    // model, 0 when recurrence makes the memory unbounded).
     virtual std::size_t receptive_field() const noexcept = 0;
 };
 

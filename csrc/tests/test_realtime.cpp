@@ -71,8 +71,25 @@ PEDAL_TEST(allocation_counter_sees_allocations) {
     CHECK(g_allocations.load() - before >= 2);
 }
 
+// Two knob inputs, skip, and every stateful kind of a Keras-style list:
+// LSTM, GRU, a dilated convolution, then softmax and a bias-free dense.
+const char kRecurrentModel[] =
+    R"({"in_shape":[null,null,2],"in_skip":1,"layers":[{"type":"lstm","shape":[null,null,3],"weights":[[[-0.26,0.04,-0.13,0.1,0.13,-0.43,-0.49,0.34,-0.24,-0.27,0.5,-0.03],[0.34,-0.02,0.14,-0.35,0.13,0.37,0.02,0.24,0.17,-0.44,0.26,0.09]],[[-0.2,-0.47,0.37,-0.03,0.22,0.38,0.21,0.42,-0.11,0.3,-0.06,0.44],[0.38,-0.4,-0.36,-0.28,0.47,-0.06,0.13,-0.2,0.01,-0.11,-0.15,0.09],[0.08,0.4,0.18,0.43,0.36,0.49,0.17,-0.34,0.36,0.46,0.4,0.07]],[0.21,-0.29,0.33,0.07,-0.22,-0.44,0.35,0.49,-0.41,0.3,-0.09,-0.35]]},)"
+    R"({"type":"gru","shape":[null,null,2],"weights":[[[-0.21,0.27,0.37,-0.46,0.11,-0.46],[0.22,-0.17,0.38,0.48,0.01,0.5],[-0.19,-0.42,0.1,-0.47,-0.3,-0.09]],[[0.11,-0.34,-0.46,0.37,-0.19,0.46],[0.4,-0.12,-0.04,0.02,0.14,0.1]],[[0.06,0.12,0.44,0.01,-0.07,0.22],[-0.26,-0.2,0.48,0.02,0.05,-0.49]]]},)"
+    R"({"type":"conv1d","activation":"tanh","shape":[null,null,2],"kernel_size":[2],"dilation":[4],"weights":[[[[-0.08,0.08],[-0.48,0.12]],[[0.13,-0.44],[0.13,-0.03]]],[0.18,-0.15]]},)"
+    R"({"type":"dense","activation":"softmax","shape":[null,null,2],"weights":[[[0.21,0.24],[-0.48,-0.44]],[0.18,0.46]]},)"
+    R"({"type":"dense","shape":[null,null,1],"weights":[[[-0.25],[-0.04]]]}]})";
+
 PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
-    for (const auto &c : pedal::test::golden_cases()) {
+    auto cases = pedal::test::golden_cases();
+    for (auto &c : pedal::test::rtneural_golden_cases()) cases.push_back(std::move(c));
+    pedal::test::GoldenCase recurrent;
+    recurrent.name = "inline lstm/gru";
+    recurrent.model_json = kRecurrentModel;
+    recurrent.input = cases.at(0).input;
+    cases.push_back(recurrent);
+    CHECK_EQ(cases.size(), std::size_t{10});
+    for (const auto &c : cases) {
         char error[256];
         pedal_model *model = pedal_model_load(c.model_json.data(), c.model_json.size(), error, sizeof error);
         CHECK(model != nullptr);
@@ -125,6 +142,8 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
             "num_layers":1}})",
         R"({"version":"0.5.4","architecture":"LSTM","weights":[],"config":{"input_size":1,"hidden_size":1024,
             "num_layers":16}})",
+        R"({"in_shape":[null,null,1],"layers":[{"type":"lstm","shape":[null,null,1000000000],"weights":[[],[],[]]}]})",
+        R"({"in_shape":[null,null,3],"layers":[{"type":"conv1d","shape":[null,null,1024],"kernel_size":256,"dilation":65536,"weights":[[],[]]}]})",
     };
     for (const std::string &text : hostile) {
         const long long before = g_bytes.load();

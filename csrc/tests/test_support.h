@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -46,26 +47,41 @@ struct GoldenCase {
     std::vector<float> input, output;
 };
 
-// The cases written by tests/reference/make_golden.py (PyTorch's outputs).
-inline std::vector<GoldenCase> golden_cases() {
-    static const char *names[] = {"pedalnet_c4_d4_k3", "pedalnet_c3_d2_r2_k2", "wavenetva_c5_d3_k4_numbers",
-                                  "wavenetva_c2_d3_softgated"};
+// One case written by tests/reference/make_golden.py (PyTorch's output).
+inline bool read_golden_case(const std::string &name, GoldenCase &c) {
+    c.name = name;
+    c.model_json = read_file(data_dir() + "/" + name + ".model.json");
+    json::Value io;
+    std::string error;
+    if (!json::parse(read_file(data_dir() + "/" + name + ".io.json"), io, error)) {
+        fail(__FILE__, __LINE__, name + ": golden file unreadable: " + error);
+        return false;
+    }
+    c.input = floats_of(*io.find("input"));
+    c.output = floats_of(*io.find("output"));
+    return true;
+}
+
+inline std::vector<GoldenCase> golden_cases_named(std::initializer_list<const char *> names) {
     std::vector<GoldenCase> cases;
     for (const char *name : names) {
         GoldenCase c;
-        c.name = name;
-        c.model_json = read_file(data_dir() + "/" + name + ".model.json");
-        json::Value io;
-        std::string error;
-        if (!json::parse(read_file(data_dir() + "/" + name + ".io.json"), io, error)) {
-            fail(__FILE__, __LINE__, std::string(name) + ": golden file unreadable: " + error);
-            continue;
-        }
-        c.input = floats_of(*io.find("input"));
-        c.output = floats_of(*io.find("output"));
-        cases.push_back(std::move(c));
+        if (read_golden_case(name, c)) cases.push_back(std::move(c));
     }
     return cases;
+}
+
+// The WaveNet cases.
+inline std::vector<GoldenCase> golden_cases() {
+    return golden_cases_named({"pedalnet_c4_d4_k3", "pedalnet_c3_d2_r2_k2", "wavenetva_c5_d3_k4_numbers",
+                               "wavenetva_c2_d3_softgated"});
+}
+
+// The RTNeural family from random torch modules: Keras-style layer lists
+// (RTNeural, AIDA-X), then CoreAudioML SimpleRNNs (NeuralPi/Proteus).
+inline std::vector<GoldenCase> rtneural_golden_cases() {
+    return golden_cases_named({"rtneural_conv_gru_lstm", "rtneural_dense_zoo", "aidax_lstm_two_knobs_skip",
+                               "proteus_gru_two_layers_knob", "proteus_lstm_no_skip_no_bias"});
 }
 
 inline double max_abs_difference(const std::vector<float> &a, const std::vector<float> &b) {

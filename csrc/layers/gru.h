@@ -1,0 +1,72 @@
+// One GRU layer, stepped a frame at a time, in the form Keras (reset_after=True,
+// the TF2 default) and PyTorch share:
+//   a = b_in + W x;   q = b_rec + U h
+//   z = sigma(a_z + q_z);  r = sigma(a_r + q_r);  n = tanh(a_n + r * q_n)
+//   h = (1 - z) * n + z * h
+// The reset gate scales the recurrent sum q_n, bias included, so the two biases
+// cannot be folded into one as they are for the LSTM.
+//
+// Gate blocks are kept in Keras order z, r, n (PyTorch stores r, z, n; its
+// loaders swap the first two). Weights are [inputs][3H] and [hidden][3H], so
+// each input value scales one contiguous row, the order the inner loop walks.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "layers/fast_math.h"
+
+namespace pedal::layers {
+
+class Gru {
+public:
+    Gru() = default;
+
+    Gru(std::size_t inputs, std::size_t hidden, std::vector<float> input_weights,
+        std::vector<float> recurrent_weights, std::vector<float> input_bias, std::vector<float> recurrent_bias)
+        : inputs_(inputs), hidden_(hidden), input_weights_(std::move(input_weights)),
+          recurrent_weights_(std::move(recurrent_weights)), input_bias_(std::move(input_bias)),
+          recurrent_bias_(std::move(recurrent_bias)), h_(hidden, 0.0f), a_(3 * hidden, 0.0f),
+          q_(3 * hidden, 0.0f) {}
+
+    std::size_t inputs() const { return inputs_; }
+    std::size_t hidden() const { return hidden_; }
+
+    void reset() { std::fill(h_.begin(), h_.end(), 0.0f); }
+
+    // One frame: reads `inputs` values from x, returns the new hidden state (H
+    // values, valid until the next step).
+    const float *step(const float *x) {
+        const std::size_t width = 3 * hidden_;
+        float *a = a_.data(), *q = q_.data(), *h = h_.data();
+        std::copy(input_bias_.begin(), input_bias_.end(), a);
+        for (std::size_t j = 0; j < inputs_; ++j) {
+            const float v = x[j];
+            const float *w = input_weights_.data() + j * width;
+            for (std::size_t u = 0; u < width; ++u) a[u] += v * w[u];
+        }
+        std::copy(recurrent_bias_.begin(), recurrent_bias_.end(), q);
+        for (std::size_t j = 0; j < hidden_; ++j) {
+            const float v = h[j];
+            const float *w = recurrent_weights_.data() + j * width;
+            for (std::size_t u = 0; u < width; ++u) q[u] += v * w[u];
+        }
+        for (std::size_t u = 0; u < hidden_; ++u) {
+            const float update = sigmoid_approx(a[u] + q[u]);
+            const float reset_gate = sigmoid_approx(a[hidden_ + u] + q[hidden_ + u]);
+            const float candidate = tanh_approx(a[2 * hidden_ + u] + reset_gate * q[2 * hidden_ + u]);
+            h[u] = (1.0f - update) * candidate + update * h[u];
+        }
+        return h;
+    }
+
+private:
+    std::size_t inputs_ = 0, hidden_ = 0;
+    std::vector<float> input_weights_, recurrent_weights_;  // [inputs][3H], [hidden][3H]
+    std::vector<float> input_bias_, recurrent_bias_;        // [3H] each
+    std::vector<float> h_;
+    std::vector<float> a_, q_;  // input-side and recurrent-side pre-activations
+};
+
+}  // namespace pedal::layers
