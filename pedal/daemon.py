@@ -115,7 +115,8 @@ class Pedal:
         >>> pedal.stop()
     """
 
-    def __init__(self, config, models_dir: str | None = None, pin_factory=None, demo: bool = False) -> None:
+    def __init__(self, config, models_dir: str | None = None, pin_factory=None, demo: bool = False,
+                 pcm_factory=None) -> None:
         self.config = config
         self.demo = demo
         self.pin_factory = pin_factory
@@ -124,7 +125,7 @@ class Pedal:
         self.state = load_state(self.state_path)
         self.engine = Engine(config.audio.rate, MAX_BLOCK)
         self.engine.set_crossfade_ms(config.sound.crossfade_ms)
-        self.audio = AudioInterface(config.audio, self.engine.process)
+        self.audio = AudioInterface(config.audio, self.engine.process, pcm_factory=pcm_factory)
         self.controls: PedalControls | None = None
         self.server: ControlServer | None = None
         self.current: int | None = None
@@ -166,7 +167,7 @@ class Pedal:
         handlers = {"status": self._cmd_status, "list": self._cmd_list, "select": self._cmd_select,
                     "next": lambda m: self.next(), "prev": lambda m: self.previous(),
                     "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload()}
-        if self.pin_factory is not None and os.environ.get("PEDAL_GPIO_MOCK") == "1":
+        if self.pin_factory is not None and _is_mock(self.pin_factory):  # test-only, never on real pins
             handlers["press"] = self._cmd_press
         server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
         try:
@@ -439,6 +440,11 @@ class Pedal:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+
+
+def _is_mock(factory) -> bool:
+    from gpiozero.pins.mock import MockFactory
+    return isinstance(factory, MockFactory)
 
 
 def _pin_factory():
