@@ -113,6 +113,9 @@ class _Connection(socketserver.StreamRequestHandler):
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = False
+    # A Unix socket refuses (EAGAIN) connections beyond the backlog instead of
+    # queueing them: leave room for a burst of clients.
+    request_queue_size = 64
 
 
 def _someone_listens(path: Path) -> bool:

@@ -24,12 +24,18 @@ a mock switch through the control socket.
 
 from __future__ import annotations
 
+import os
+
+# numpy's OpenBLAS would start a thread per core, each with a large buffer that
+# mlockall then makes resident; the daemon does no linear algebra. Set before
+# numpy is first imported (pedal.levels, pedal.audio).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import dataclasses
 import gc
 import logging
 import math
-import os
 import signal
 import socket
 import sys
@@ -57,6 +63,7 @@ MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 # longer than a 128-frame period): the audio thread waits at most this long for
 # it when a control thread runs Python code.
 SWITCH_INTERVAL_S = 0.0005
+THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
 LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
 
 
@@ -335,7 +342,8 @@ class Pedal:
                     engine={"model_id": stats.get("model_id"), "switching": stats.get("switching"),
                             "bypassed": stats.get("bypassed"), "muted_blocks": stats.get("muted_blocks"),
                             "bad_input_blocks": stats.get("bad_input_blocks")},
-                    realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1))
+                    realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
+                    memory=_memory())
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)
@@ -442,6 +450,22 @@ class Pedal:
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
 
 
+def _memory() -> dict:
+    """Resident memory, and Python's own allocations when tracemalloc runs (PYTHONTRACEMALLOC=1)."""
+    import tracemalloc
+    memory = {"rss_kb": None, "traced_kb": None}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    memory["rss_kb"] = int(line.split()[1])
+    except OSError:
+        pass
+    if tracemalloc.is_tracing():
+        memory["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
+    return memory
+
+
 def _is_mock(factory) -> bool:
     from gpiozero.pins.mock import MockFactory
     return isinstance(factory, MockFactory)
@@ -473,6 +497,8 @@ def main(argv=None) -> int:
         print(f"pedald: {error}", file=sys.stderr)
         return 2
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # mlockall makes every thread's whole stack resident: our threads need little.
+    threading.stack_size(THREAD_STACK_BYTES)
     if config.realtime.lock_memory:
         lock_memory()
     pedal = Pedal(config, models_dir=args.models, pin_factory=_pin_factory(), demo=args.demo)
