@@ -178,8 +178,8 @@ class Pedal:
             handlers["press"] = self._cmd_press
         server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
         try:
-            server.start()
-        except (OSError, ControlError) as error:
+            server.start()  # ControlError when another pedald listens there: that one has the pedal
+        except OSError as error:
             log.warning("control socket %s unavailable (%s); running without it", self.config.control.socket, error)
             return
         self.server = server
@@ -352,7 +352,8 @@ class Pedal:
         return (self.audio.latency_frames + self.engine.latency) / self.config.audio.rate * 1000.0
 
     def _cmd_status(self, message: dict) -> dict:
-        return self.status()
+        with self._lock:
+            return self.status()
 
     def _cmd_list(self, message: dict) -> dict:
         with self._lock:
@@ -506,7 +507,7 @@ def main(argv=None) -> int:
         signal.signal(signum, lambda *_: pedal.stop())
     try:
         pedal.start()
-    except AudioError as error:
+    except (AudioError, ControlError) as error:
         print(f"pedald: {error}", file=sys.stderr)
         pedal.close()
         return 1
