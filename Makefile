@@ -29,7 +29,7 @@ ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WA
 AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
 ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
 
-.PHONY: all test run bench cross selftest sanitize pytest perf-check system-test system-run venv golden fuzz clean
+.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run venv golden fuzz clean
 
 all: venv
 
@@ -119,8 +119,14 @@ test: system-test
 	$(MAKE) selftest sanitize cross
 	$(MAKE) pytest
 
+# The daemon in the foreground; without a sound card, a DI clip through it on
+# JACK's dummy driver for DEMO_SECONDS (default 30).
 run: system-run venv
 	$(PY) -m pedal.demo
+
+# pedald for SOAK_SECONDS (default 600) beside competing CPU load: xruns, CPU, memory growth.
+soak: system-run venv
+	$(PY) tools/soak.py
 
 bench: venv
 	$(PY) -m pedal.bench $(MODELS)

@@ -5,7 +5,7 @@
     128
 
 Every key is optional (the defaults below are a working pedal) and documented in
-systemd/pedal.toml.example. A wrong key or value stops the daemon at start with
+pedal/data/pedal.toml.example. A wrong key or value stops the daemon at start with
 one line naming the file, the key and what was expected, never half-way later.
 """
 

@@ -1,32 +1,171 @@
-"""`make run` until the daemon lands: plays a reference guitar phrase through a
-model offline and writes the result to build/demo.wav.
+"""`make run`: the pedal daemon in the foreground.
 
-    python -m pedal.demo [MODEL]
+    python -m pedal.demo
 
-Without MODEL it uses a WaveNetVA capture from ../shared/models when present,
-else the small WaveNet of the core's self-test.
+With a sound card, it runs pedald with the default configuration
+(/etc/pedal/pedal.toml when it exists) until Ctrl-C. Without one (no ALSA
+card: a container, a CI machine), it says so in one line and plays a DI clip
+through the pedal instead: JACK's dummy driver clocks the audio, ALSA's `file`
+plugin feeds the clip in as the capture and records the playback, and pedald
+runs on those devices unchanged, through the bundled default model. It prints
+a status line every 5 s, stops after DEMO_SECONDS (environment, default 30)
+with a summary line, and writes what it played to build/demo-out.wav.
+
+The pieces (JackDummy, write_asoundrc, write_config) are what the end-to-end
+test uses too.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 import wave
 from pathlib import Path
 
 import numpy as np
 
-from pedal.core import Model, ModelError
+from pedal.audio import sound_cards
 from pedal.signals import guitar_like
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = [
-    ROOT.parent / "shared" / "models" / "WaveNetVA" / "WaveNet1-ts7.json",
-    ROOT / "csrc" / "tests" / "golden" / "pedalnet_c4_d4_k3.model.json",
-]
+RATE = 48000
+PERIOD = 128
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+class JackError(RuntimeError):
+    pass
+
+
+class JackDummy:
+    """A private JACK server on the dummy driver (no sound card), killed on exit.
+
+        >>> with JackDummy(rate=48000, period=128) as jack:
+        ...     subprocess.run(cmd, env=jack.env(os.environ))
+
+    It runs under its own server name, so it never meets another JACK on the
+    machine; clients find it through JACK_DEFAULT_SERVER in ``env()``. It asks
+    for real-time scheduling and falls back to --no-realtime when refused.
+    """
+
+    def __init__(self, rate: int = RATE, period: int = PERIOD, log_path: Path | None = None) -> None:
+        self.rate, self.period = rate, period
+        self.name = f"pedal-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.realtime = False
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("jackd") is not None
+
+    def env(self, base=None) -> dict:
+        env = dict(os.environ if base is None else base)
+        env["JACK_DEFAULT_SERVER"] = self.name
+        env["JACK_NO_AUDIO_RESERVATION"] = "1"
+        env["JACK_NO_START_SERVER"] = "1"
+        return env
+
+    def __enter__(self) -> "JackDummy":
+        if not self.available():
+            raise JackError("jackd is not installed (Debian package jackd2)")
+        for realtime in (True, False):
+            if self._start(realtime):
+                self.realtime = realtime
+                return self
+        raise JackError(f"jackd did not start; see {self.log_path or 'its output'}")
+
+    def _start(self, realtime: bool) -> bool:
+        command = ["jackd", "-n", self.name] + (["-R", "-P", "75"] if realtime else ["--no-realtime"]) + \
+                  ["-d", "dummy", "-r", str(self.rate), "-p", str(self.period)]
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=self.env(),
+                                        start_new_session=True)
+        if self.log_path:
+            output.close()
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            waited = subprocess.run(["jack_wait", "-c"], env=self.env(), capture_output=True, text=True)
+            if "running" in waited.stdout and "not running" not in waited.stdout:
+                return True
+            time.sleep(0.1)
+        self.__exit__()
+        return False
+
+    def __exit__(self, *exc) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def write_asoundrc(directory: Path, di_raw: Path, out_raw: Path) -> Path:
+    """ALSA devices over JACK for pedald: "pedal_in" captures ``di_raw`` (raw
+    FLOAT_LE mono, replacing what JACK delivers), "pedal_out" plays to JACK and
+    records what is played to ``out_raw``. alsa-lib reads it as ~/.asoundrc:
+    run the daemon with HOME=directory."""
+    text = f"""# Written by pedal.demo: the pedal's devices without a sound card.
+pcm.pedal_jack_in {{ type jack; capture_ports {{ 0 system:capture_1 }} }}
+pcm.pedal_jack_out {{ type jack; playback_ports {{ 0 system:playback_1 }} }}
+pcm.pedal_in {{ type file; slave.pcm "pedal_jack_in"; file "/dev/null"; infile "{di_raw}"; format "raw" }}
+pcm.pedal_out {{ type file; slave.pcm "pedal_jack_out"; file "{out_raw}"; format "raw" }}
+"""
+    path = Path(directory) / ".asoundrc"
+    path.write_text(text)
+    return path
+
+
+def write_config(directory: Path, *, period: int = PERIOD, periods: int = 2, socket: Path | None = None,
+                 models: Path | None = None, footswitch: str = 'pin = "none"\nled_pin = "none"',
+                 extra: str = "") -> Path:
+    """A pedal.toml for the JACK devices, with the socket, state and models in ``directory``."""
+    directory = Path(directory)
+    text = f"""[audio]
+capture_device = "pedal_in"
+playback_device = "pedal_out"
+rate = {RATE}
+period = {period}
+periods = {periods}
+capture_channels = 1
+input_channel = 0
+playback_channels = 1
+
+[footswitch]
+{footswitch}
+
+[library]
+models_dir = "{models or directory / 'models'}"
+state_file = "{directory / 'state.json'}"
+
+[control]
+socket = "{socket or directory / 'control.sock'}"
+{extra}
+"""
+    path = directory / "pedal.toml"
+    path.write_text(text)
+    return path
+
+
+def write_di(path: Path, seconds: float, rate: int = RATE) -> np.ndarray:
+    """The DI clip (pedal.signals.guitar_like, 8 s looped) as raw FLOAT_LE mono."""
+    phrase = guitar_like(8.0, rate=rate, seed=1)
+    clip = np.resize(phrase, int(seconds * rate)).astype("<f4")
+    clip.tofile(path)
+    return clip
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as out:
@@ -36,27 +175,52 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
         out.writeframes(pcm.tobytes())
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else next(p for p in CANDIDATES if p.exists())
-    try:
-        model = Model.load(path)
-    except (OSError, ModelError) as error:
-        print(f"demo: {error}", file=sys.stderr)
+def daemon_command(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pedal.daemon", "--config", str(config), *args]
+
+
+def run_on_card() -> int:
+    config = "/etc/pedal/pedal.toml"
+    print(f"demo: sound card(s) {', '.join(sound_cards())}: running pedald with {config} "
+          "(defaults where it is absent); Ctrl-C stops it", flush=True)
+    os.execv(sys.executable, daemon_command(Path(config)))
+    return 1  # not reached
+
+
+def run_on_jack(seconds: float) -> int:
+    print("demo: no sound card here (no ALSA card); playing a DI clip through pedald on JACK's dummy driver "
+          f"for {seconds:g} s", flush=True)
+    if not JackDummy.available():
+        print("demo: jackd is not installed (Debian package jackd2; tools/setup-system.sh run)", file=sys.stderr)
         return 1
-    rate = int(model.sample_rate)
-    dry = guitar_like(6.0, rate=rate, seed=1)
-    out = np.empty_like(dry)
-    begin = time.perf_counter()
-    for start in range(0, len(dry), 128):
-        model.process(dry[start:start + 128], out=out[start:start + 128])
-    elapsed = time.perf_counter() - begin
-    target = ROOT / "build" / "demo.wav"
-    write_wav(target, out / max(1e-9, float(np.max(np.abs(out)))) * 0.8, rate)
-    print(f"demo: no daemon yet; rendered {len(dry) / rate:.1f} s of guitar through {path.name} "
-          f"({model.info['architecture']}, {model.info['parameters']} parameters) at "
-          f"{len(dry) / rate / elapsed:.1f}x real time -> {target.relative_to(ROOT)}")
-    return 0
+    with tempfile.TemporaryDirectory(prefix="pedal-demo-") as temporary:
+        directory = Path(temporary)
+        di_raw, out_raw = directory / "di.raw", directory / "out.raw"
+        write_di(di_raw, seconds + 10.0)
+        write_asoundrc(directory, di_raw, out_raw)
+        config = write_config(directory)
+        try:
+            with JackDummy(log_path=directory / "jackd.log") as jack:
+                env = jack.env()
+                env["HOME"] = str(directory)
+                result = subprocess.run(daemon_command(config, "--demo", "--seconds", f"{seconds:g}"), env=env)
+        except JackError as error:
+            print(f"demo: {error}", file=sys.stderr)
+            return 1
+        if out_raw.exists():
+            played = np.fromfile(out_raw, "<f4")
+            target = ROOT / "build" / "demo-out.wav"
+            write_wav(target, played)
+            print(f"demo: what the pedal played is in {target}", flush=True)
+        return result.returncode
+
+
+def main(argv=None) -> int:
+    seconds = float(os.environ.get("DEMO_SECONDS", "30"))
+    if sound_cards() or Path("/proc/asound/cards").exists() and Path("/proc/asound/cards").read_text().strip() \
+            not in ("", "--- no soundcards ---"):
+        return run_on_card()
+    return run_on_jack(seconds)
 
 
 if __name__ == "__main__":

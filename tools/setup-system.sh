@@ -6,7 +6,9 @@
 # packages are present (so it is cheap to call from every make target).
 set -eu
 
-common="g++ make python3 python3-venv python3-dev libasound2-dev"
+# jackd2, libasound2-plugins (ALSA's jack plugin) and alsa-utils: `make run` and the
+# end-to-end test play through JACK's dummy driver on machines without a sound card.
+common="g++ make python3 python3-venv python3-dev libasound2-dev jackd2 libasound2-plugins alsa-utils"
 case "${1:-test}" in
     run) wanted="$common" ;;
     test)

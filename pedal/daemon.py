@@ -1,0 +1,526 @@
+"""pedald: the pedal daemon. Wires the audio interface, the engine, the
+footswitch, the models library, the control socket and the state file.
+
+    pedald [--config /etc/pedal/pedal.toml] [--models DIR] [--demo] [--seconds N]
+    python -m pedal.daemon ...
+
+Two sides, as in docs/architecture.md. The audio thread (pedal.audio) reads a
+period, calls Engine.process and writes; nothing else. Everything that may
+block -- loading a model, measuring its loudness, writing the state file,
+logging, answering the socket, freeing old models -- happens here, on the
+control side: the main thread (housekeeping every TICK_S), the control
+socket's threads and the footswitch's timers, serialised by one lock. A model
+change builds a fresh Model from the library's bytes, computes its levels and
+hands it to the engine (lock-free; the engine warms it up and crossfades).
+
+systemd: READY=1 once audio flows; WATCHDOG=1 only while the audio thread
+makes progress (periods flow, or it keeps retrying a vanished device) -- a hung
+audio thread gets the daemon restarted. Both are no-ops without $NOTIFY_SOCKET.
+
+PEDAL_GPIO_MOCK=1 puts the footswitch on gpiozero's MockFactory and adds a
+test-only command, {"cmd": "press", "pin": 17, "seconds": 0.05}, that presses
+a mock switch through the control socket.
+"""
+
+from __future__ import annotations
+
+import os
+
+# numpy's OpenBLAS would start a thread per core, each with a large buffer that
+# mlockall then makes resident; the daemon does no linear algebra. Set before
+# numpy is first imported (pedal.levels, pedal.audio).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import dataclasses
+import gc
+import logging
+import math
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pedal import levels
+from pedal.audio import AudioError, AudioInterface, lock_memory
+from pedal.config import DEFAULT_PATH, ConfigError, load_config
+from pedal.control import ControlError, ControlServer
+from pedal.core import Engine, ModelError
+from pedal.files import remove_leftovers
+from pedal.footswitch import LedState, PedalControls
+from pedal.library import ModelLibrary
+from pedal.state import State, load_state, save_state
+
+log = logging.getLogger("pedald")
+
+TICK_S = 0.25             # housekeeping period: garbage, stats, watchdog, reports
+STATUS_EVERY_S = 5.0      # --demo: a status line this often
+STALL_S = 2.0             # no progress on the audio thread for this long: unhealthy
+MAX_BLOCK = 1024          # the largest period pedal.audio accepts
+# The GIL is handed between threads at this interval (CPython's default is 5 ms,
+# longer than a 128-frame period): the audio thread waits at most this long for
+# it when a control thread runs Python code.
+SWITCH_INTERVAL_S = 0.0005
+THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
+LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
+
+
+def sd_notify(message: str) -> bool:
+    """Sends ``message`` (e.g. "READY=1") to systemd; False when not under systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return False
+    if address.startswith("@"):
+        address = "\0" + address[1:]  # abstract namespace
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.connect(address)
+            sock.sendall(message.encode())
+    except OSError:
+        return False
+    return True
+
+
+class CpuMeter:
+    """Turns the engine's per-read block times into percent of the period, over
+    a window (the status line) and since the start (the summary)."""
+
+    def __init__(self, period_s: float) -> None:
+        self.period_s = period_s
+        self.window = [0.0, 0, 0.0]   # sum of us, blocks, max us
+        self.total = [0.0, 0, 0.0]
+
+    def add(self, stats: dict) -> None:
+        blocks = stats["blocks"]
+        if not blocks:
+            return
+        us = stats["block_us"]
+        for acc in (self.window, self.total):
+            acc[0] += us["avg"] * blocks
+            acc[1] += blocks
+            acc[2] = max(acc[2], us["max"])
+
+    def percent(self, acc) -> tuple[float, float]:
+        if not acc[1]:
+            return 0.0, 0.0
+        return acc[0] / acc[1] / (self.period_s * 1e4), acc[2] / (self.period_s * 1e4)
+
+    def take_window(self) -> tuple[float, float]:
+        result = self.percent(self.window)
+        self.window = [0.0, 0, 0.0]
+        return result
+
+
+class Pedal:
+    """The whole pedal, from a Config.
+
+        >>> pedal = Pedal(load_config())
+        >>> pedal.start()          # audio runs; footswitch and socket answer
+        >>> pedal.run(seconds=30)  # housekeeping until stop() or a signal
+        >>> pedal.stop()
+    """
+
+    def __init__(self, config, models_dir: str | None = None, pin_factory=None, demo: bool = False,
+                 pcm_factory=None) -> None:
+        self.config = config
+        self.demo = demo
+        self.pin_factory = pin_factory
+        self.library = ModelLibrary(models_dir or config.library.models_dir)
+        self.state_path = Path(config.library.state_file)
+        self.state = load_state(self.state_path)
+        self.engine = Engine(config.audio.rate, MAX_BLOCK)
+        self.engine.set_crossfade_ms(config.sound.crossfade_ms)
+        self.audio = AudioInterface(config.audio, self.engine.process, pcm_factory=pcm_factory)
+        self.controls: PedalControls | None = None
+        self.server: ControlServer | None = None
+        self.current: int | None = None
+        self._levels: dict[bytes, tuple[float, float]] = {}  # model file bytes -> (input, output) gain dB
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._state_error = ""
+        self.cpu = CpuMeter(config.audio.period / config.audio.rate)
+        self.ready = False
+        self.started_at = time.monotonic()
+
+    # --- start and stop -----------------------------------------------------------
+
+    def start(self) -> None:
+        self._load_library()
+        with self._lock:
+            self._apply_levels()
+            self.engine.set_bypass(self.state.bypass)
+            wanted = self.library.index(self.state.model)
+            if self.state.model is not None and wanted is None:
+                log.warning("model %r from the state file is gone; playing the first", self.state.model)
+            self._play(wanted if wanted is not None else 0)
+        self._start_controls()
+        self._start_server()
+        # Start-up made most of the objects this process will ever have: collect
+        # once and freeze them, so later collections (which hold the GIL the audio
+        # thread needs) are short. Done before audio starts, never while it runs.
+        gc.collect()
+        gc.freeze()
+        self.audio.start(self.config.realtime.priority)
+        self.started_at = time.monotonic()
+
+    def _start_controls(self) -> None:
+        self.controls = PedalControls(self.config.footswitch, on_next=self.next, on_previous=self.previous,
+                                      on_bypass=self.toggle_bypass, pin_factory=self.pin_factory)
+        self._show()
+
+    def _start_server(self) -> None:
+        handlers = {"status": self._cmd_status, "list": self._cmd_list, "select": self._cmd_select,
+                    "next": lambda m: self.next(), "prev": lambda m: self.previous(),
+                    "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload()}
+        if self.pin_factory is not None and _is_mock(self.pin_factory):  # test-only, never on real pins
+            handlers["press"] = self._cmd_press
+        server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
+        try:
+            server.start()  # ControlError when another pedald listens there: that one has the pedal
+        except OSError as error:
+            log.warning("control socket %s unavailable (%s); running without it", self.config.control.socket, error)
+            return
+        self.server = server
+        log.info("control socket %s", server.path)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        if self.controls is not None:
+            self.controls.close()
+        if self.server is not None:
+            self.server.close()
+        self.audio.stop()
+        self.engine.collect_garbage()
+
+    # --- the library ------------------------------------------------------------------
+
+    def _load_library(self) -> None:
+        """Scans and validates every model and measures its levels (control side)."""
+        if self.library.directory.is_dir():
+            removed = remove_leftovers(self.library.directory) if os.access(self.library.directory, os.W_OK) else 0
+            if removed:
+                log.info("models: removed %d leftover temporary file(s)", removed)
+        entries = self.library.scan()
+        known = {}
+        for entry in entries:
+            known[entry.data] = self._levels.get(entry.data) or self._measure(entry)
+        self._levels = known
+        log.info("models: %d playable in %s%s", len(entries), self.library.directory,
+                 " (the bundled default)" if entries and entries[0].default else "")
+
+    def _measure(self, entry) -> tuple[float, float]:
+        model = entry.load()
+        if int(model.sample_rate) != self.config.audio.rate:
+            log.info("models: %s was made at %g Hz and plays at %d Hz", entry.name, model.sample_rate,
+                     self.config.audio.rate)
+        return (levels.input_gain_db(entry.info, self.config.sound.interface_dbu), levels.output_gain_db(model))
+
+    # --- actions (control side: socket threads, footswitch timers) -------------------------
+
+    def _play(self, index: int) -> None:
+        entry = self.library.entries[index]
+        self._show(LedState.BUSY)
+        try:
+            model = entry.load()  # a fresh Model: the engine owns the one it is given
+        except ModelError as error:
+            self._show()
+            raise ControlError(f"{entry.name}: {error}") from None
+        input_db, output_db = self._levels[entry.data]
+        self.engine.set_model(model, input_db, output_db)
+        self.current = index
+        log.info("playing %s (input %+.1f dB, output %+.1f dB)", entry.name, input_db, output_db)
+        self._remember(model=None if entry.default else entry.name)
+        self._show()
+
+    def select(self, index: int) -> dict:
+        with self._lock:
+            if not self.library.entries:
+                raise ControlError("no models")
+            if not 0 <= index < len(self.library.entries):
+                raise ControlError(f"index {index} is not one of 0..{len(self.library.entries) - 1}")
+            if index != self.current:
+                self._play(index)
+            return self._now()
+
+    def next(self) -> dict:
+        with self._lock:
+            return self.select(((self.current or 0) + 1) % max(1, len(self.library.entries)))
+
+    def previous(self) -> dict:
+        with self._lock:
+            return self.select(((self.current or 0) - 1) % max(1, len(self.library.entries)))
+
+    def set_bypass(self, on: bool) -> dict:
+        with self._lock:
+            self.engine.set_bypass(on)
+            log.info("bypass %s", "on" if on else "off")
+            self._remember(bypass=on)
+            self._show()
+            return self._now()
+
+    def toggle_bypass(self) -> dict:
+        with self._lock:
+            return self.set_bypass(not self.state.bypass)
+
+    def set_levels(self, **values: float) -> dict:
+        with self._lock:
+            for key, value in values.items():
+                if key not in LEVEL_RANGES:
+                    raise ControlError(f"unknown setting {key!r}; known: {', '.join(LEVEL_RANGES)}")
+                low, high = LEVEL_RANGES[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                        or not low <= value <= high:
+                    raise ControlError(f"{key} must be a number in {low:g}..{high:g}, got {value!r}")
+            self._remember(**{k: float(v) for k, v in values.items()})
+            self._apply_levels()
+            return self._now()
+
+    def reload(self) -> dict:
+        with self._lock:
+            playing = self.library.entries[self.current] if self.current is not None else None
+            self._load_library()
+            same = next((i for i, e in enumerate(self.library.entries)
+                         if playing is not None and e.name == playing.name and e.data == playing.data), None)
+            if same is not None:
+                self.current = same  # the same bytes: it plays on, untouched
+            else:
+                self.current = None
+                self._play(0)
+            return dict(self._now(), models=len(self.library.entries))
+
+    def _apply_levels(self) -> None:
+        self.engine.set_input_gain(self.state.input_gain_db)
+        self.engine.set_output_level(self.state.output_level_db)
+
+    def _remember(self, **changes) -> None:
+        """Updates the state and writes it (atomically) when it changed."""
+        new = dataclasses.replace(self.state, **changes)
+        if new == self.state:
+            return
+        self.state = new
+        try:
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            save_state(self.state_path, new)
+            self._state_error = ""
+        except OSError as error:
+            if str(error) != self._state_error:  # once per distinct failure
+                log.warning("cannot save the state to %s (%s); running on", self.state_path, error)
+                self._state_error = str(error)
+
+    def _show(self, led: LedState | None = None) -> None:
+        if self.controls is None:
+            return
+        if led is None:
+            if self.audio.state == "waiting":
+                led = LedState.BUSY
+            else:
+                led = LedState.BYPASSED if self.state.bypass else LedState.ACTIVE
+        self.controls.show(led)
+
+    def _now(self) -> dict:
+        entry = self.library.entries[self.current] if self.current is not None else None
+        return {"model": entry.name if entry else None, "index": self.current, "bypass": self.state.bypass}
+
+    # --- control commands -------------------------------------------------------------------
+
+    def status(self) -> dict:
+        audio, rate = self.audio, self.config.audio.rate
+        cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
+        stats = self._last_stats
+        return dict(self._now(), models=len(self.library.entries),
+                    default=bool(self.library.entries and self.library.entries[0].default),
+                    input_gain_db=self.state.input_gain_db, output_level_db=self.state.output_level_db,
+                    audio=audio.state, problem=audio.problem, rate=rate, period=audio.period,
+                    latency_ms=round(self.latency_ms(), 3), xruns=audio.xruns, frames=audio.frames,
+                    cpu={"avg_percent": round(cpu_avg, 2), "max_percent": round(cpu_max, 2),
+                         "recent_avg_percent": round(self._recent_cpu[0], 2),
+                         "recent_max_percent": round(self._recent_cpu[1], 2)},
+                    engine={"model_id": stats.get("model_id"), "switching": stats.get("switching"),
+                            "bypassed": stats.get("bypassed"), "muted_blocks": stats.get("muted_blocks"),
+                            "bad_input_blocks": stats.get("bad_input_blocks")},
+                    realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
+                    memory=_memory())
+
+    _last_stats: dict = {}
+    _recent_cpu = (0.0, 0.0)
+
+    def latency_ms(self) -> float:
+        return (self.audio.latency_frames + self.engine.latency) / self.config.audio.rate * 1000.0
+
+    def _cmd_status(self, message: dict) -> dict:
+        with self._lock:
+            return self.status()
+
+    def _cmd_list(self, message: dict) -> dict:
+        with self._lock:
+            return {"models": [e.describe() for e in self.library.entries], "current": self._now()["model"],
+                    "skipped": dict(self.library.skipped)}
+
+    def _cmd_select(self, message: dict) -> dict:
+        if "name" in message:
+            index = self.library.index(str(message["name"]))
+            if index is None:
+                raise ControlError(f"no model called {message['name']!r}")
+            return self.select(index)
+        if "index" in message:
+            index = message["index"]
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise ControlError(f"index must be an integer, got {index!r}")
+            return self.select(index)
+        raise ControlError("select needs \"name\" or \"index\"")
+
+    def _cmd_bypass(self, message: dict) -> dict:
+        if "on" not in message:
+            return self.toggle_bypass()
+        if not isinstance(message["on"], bool):
+            raise ControlError(f"on must be true or false, got {message['on']!r}")
+        return self.set_bypass(message["on"])
+
+    def _cmd_set(self, message: dict) -> dict:
+        values = {k: v for k, v in message.items() if k != "cmd"}
+        if not values:
+            raise ControlError(f"set needs one of {', '.join(LEVEL_RANGES)}")
+        return self.set_levels(**values)
+
+    def _cmd_press(self, message: dict) -> dict:
+        """Test-only (mock GPIO): holds a mock switch down for ``seconds``."""
+        pin, seconds = message.get("pin"), message.get("seconds", 0.05)
+        if isinstance(pin, bool) or not isinstance(pin, int):
+            raise ControlError(f"pin must be an integer, got {pin!r}")
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 5:
+            raise ControlError(f"seconds must be 0..5, got {seconds!r}")
+        mock = self.pin_factory.pin(pin)
+        mock.drive_low()  # the switch pulls the pin to ground
+        time.sleep(seconds)
+        mock.drive_high()
+        return {"pressed": pin, "seconds": seconds}
+
+    # --- housekeeping (main thread) -------------------------------------------------------
+
+    def run(self, seconds: float | None = None) -> None:
+        """Housekeeping until stop() (or SIGTERM/SIGINT via main), or ``seconds`` after start."""
+        progress, progress_at = None, time.monotonic()
+        last_watchdog = last_status = 0.0
+        period_s = self.config.audio.period / self.config.audio.rate
+        busy_before, frames_before = self.audio.busy_s, self.audio.frames
+        while not self._stop.wait(TICK_S):
+            now = time.monotonic()
+            self.engine.collect_garbage()
+            self._last_stats = self.engine.stats()
+            self.cpu.add(self._last_stats)
+            self.audio.report()
+            if self.audio.capture is not None:
+                self.cpu.period_s = period_s = self.audio.period / self.config.audio.rate
+            moved = (self.audio.periods, self.audio.attempts)
+            if moved != progress:
+                progress, progress_at = moved, now
+            healthy = self.audio.healthy() and now - progress_at < STALL_S
+            if not self.ready and self.audio.periods > 0:
+                self.ready = True
+                sd_notify("READY=1\nSTATUS=playing")
+                log.info("audio running: %d Hz, period %d, latency %.2f ms, %s", self.config.audio.rate,
+                         self.audio.period, self.latency_ms(),
+                         "SCHED_FIFO" if self.audio.realtime else "normal priority")
+            if healthy and now - last_watchdog >= 1.0:
+                sd_notify("WATCHDOG=1")
+                last_watchdog = now
+            if now - last_status >= STATUS_EVERY_S and now - self.started_at >= STATUS_EVERY_S - TICK_S:
+                self._recent_cpu = self.cpu.take_window()
+                frames = self.audio.frames - frames_before
+                loop = (self.audio.busy_s - busy_before) / (frames / self.config.audio.rate) * 100 if frames else 0.0
+                busy_before, frames_before = self.audio.busy_s, self.audio.frames
+                if self.demo:
+                    print(f"pedald: {now - self.started_at:5.1f} s, {self._now()['model']}"
+                          f"{' (bypassed)' if self.state.bypass else ''}, audio {self.audio.state}, "
+                          f"latency {self.latency_ms():.1f} ms, cpu avg {self._recent_cpu[0]:.0f}% "
+                          f"max {self._recent_cpu[1]:.0f}% (whole loop {loop:.0f}%), xruns {self.audio.xruns}",
+                          flush=True)
+                last_status = now
+            self._show()
+            if seconds is not None and now - self.started_at >= seconds:
+                break
+        sd_notify("STOPPING=1")
+
+    def summary(self) -> str:
+        cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
+        return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
+                f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+
+
+def _memory() -> dict:
+    """Resident memory, and Python's own allocations when tracemalloc runs (PYTHONTRACEMALLOC=1)."""
+    import tracemalloc
+    memory = {"rss_kb": None, "traced_kb": None}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    memory["rss_kb"] = int(line.split()[1])
+    except OSError:
+        pass
+    if tracemalloc.is_tracing():
+        memory["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
+    return memory
+
+
+def _is_mock(factory) -> bool:
+    from gpiozero.pins.mock import MockFactory
+    return isinstance(factory, MockFactory)
+
+
+def _pin_factory():
+    if os.environ.get("PEDAL_GPIO_MOCK") != "1":
+        return None
+    from gpiozero.pins.mock import MockFactory
+    log.info("footswitch: mock GPIO (PEDAL_GPIO_MOCK=1)")
+    return MockFactory()
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="pedald", description="The pedal daemon.")
+    parser.add_argument("--config", default=str(DEFAULT_PATH), help="configuration file (default: %(default)s)")
+    parser.add_argument("--models", help="models directory (default: [library] models_dir)")
+    parser.add_argument("--demo", action="store_true", help="print a status line every 5 s and a summary at the end")
+    parser.add_argument("--seconds", type=float, help="stop after this many seconds")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"pedald: {error}", file=sys.stderr)
+        return 2
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # mlockall makes every thread's whole stack resident: our threads need little.
+    threading.stack_size(THREAD_STACK_BYTES)
+    if config.realtime.lock_memory:
+        lock_memory()
+    pedal = Pedal(config, models_dir=args.models, pin_factory=_pin_factory(), demo=args.demo)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: pedal.stop())
+    try:
+        pedal.start()
+    except (AudioError, ControlError) as error:
+        print(f"pedald: {error}", file=sys.stderr)
+        pedal.close()
+        return 1
+    try:
+        pedal.run(args.seconds)
+    finally:
+        pedal.close()
+    summary = pedal.summary()
+    log.info("stopped after %s", summary)
+    if args.demo:
+        print(f"demo: {summary}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

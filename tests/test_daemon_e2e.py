@@ -1,0 +1,152 @@
+"""End to end: pedald on real ALSA devices (JACK's dummy driver under ALSA's
+jack and file plugins), a DI clip in, the played output recorded, compared with
+the same chain rendered offline. A mock footswitch, pressed through the control
+socket, changes the model mid-stream and then bypasses."""
+
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from pedal import levels
+from pedal.control import request
+from pedal.core import Engine, Model
+from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
+
+GOLDEN = ROOT / "csrc" / "tests" / "golden"
+FIRST = GOLDEN / "pedalnet_c4_d4_k3.model.json"
+SECOND = GOLDEN / "wavenetva_c5_d3_k4_numbers.model.json"
+PERIOD = 128
+SECONDS = 12.0
+CROSSFADE_MS = 30.0
+# After a switch or a bypass: the footswitch's debounce, the engine's warm-up
+# (>= 10 ms) and crossfade (30 ms) all fit well inside this.
+SETTLE = int(0.25 * RATE)
+
+
+def offline(model_path, di):
+    """The daemon's chain for one model, as it starts: same engine, settings and block size."""
+    engine = Engine(RATE, 1024)
+    engine.set_crossfade_ms(CROSSFADE_MS)
+    engine.set_input_gain(0.0)
+    engine.set_output_level(0.0)
+    probe = Model.load(model_path)
+    engine.set_model(Model.load(model_path), levels.input_gain_db(probe.info), levels.output_gain_db(probe))
+    out = np.empty_like(di)
+    for start in range(0, len(di), PERIOD):
+        engine.process(di[start:start + PERIOD], out=out[start:start + PERIOD])
+    return out
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def lag_of(out, reference, search=4096):
+    """The delay of ``reference`` in ``out`` (cross-correlation over the first 2 s)."""
+    window = reference[RATE // 2:2 * RATE]
+    scores = [float(np.dot(out[RATE // 2 + lag:RATE // 2 + lag + len(window)], window)) for lag in range(search)]
+    return int(np.argmax(scores))
+
+
+@pytest.fixture
+def pedal_rig(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "a_first.json").write_bytes(FIRST.read_bytes())
+    (models / "b_second.json").write_bytes(SECOND.read_bytes())
+    di_raw, out_raw = tmp_path / "di.raw", tmp_path / "out.raw"
+    di = write_di(di_raw, SECONDS + 30.0)[:int(SECONDS * RATE)]
+    write_asoundrc(tmp_path, di_raw, out_raw)
+    config = write_config(tmp_path, period=PERIOD, periods=2,
+                          footswitch="pin = 17\nled_pin = 27\nlong_press_s = 0.3\ndebounce_ms = 5.0",
+                          extra=f"[sound]\ncrossfade_ms = {CROSSFADE_MS}\n")
+    with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack:
+        env = jack.env()
+        env.update(HOME=str(tmp_path), PEDAL_GPIO_MOCK="1")
+        with open(tmp_path / "pedald.log", "wb") as log:
+            daemon = subprocess.Popen(daemon_command(config, "--seconds", "50"), env=env, cwd=ROOT,
+                                      stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield daemon, tmp_path / "control.sock", di, out_raw, tmp_path
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.wait(10)
+
+
+def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(pedal_rig):
+    daemon, sock, di, out_raw, directory = pedal_rig
+
+    def status():
+        try:
+            answer = request(sock, {"cmd": "status"}, timeout=2)
+        except OSError:
+            assert daemon.poll() is None, (directory / "pedald.log").read_text()
+            return None
+        return answer if answer["ok"] else None
+
+    def at(seconds):
+        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")
+
+    first = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+    assert first["model"] == "a_first" and first["models"] == 2 and first["period"] == PERIOD
+
+    before_switch = at(4.0)["frames"]
+    assert request(sock, {"cmd": "press", "pin": 17, "seconds": 0.05})["ok"]  # short: next model
+    switched = wait_for(lambda: (s := status()) and s["model"] == "b_second" and s, 5, "the switch")
+    after_switch = switched["frames"]
+
+    before_bypass = at(8.0)["frames"]
+    assert request(sock, {"cmd": "press", "pin": 17, "seconds": 0.5})["ok"]  # long: bypass
+    bypassed = wait_for(lambda: (s := status()) and s["bypass"] and s, 5, "bypass")
+    after_bypass = bypassed["frames"]
+
+    last = at(SECONDS + 0.5)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(15) == 0
+    log = (directory / "pedald.log").read_text()
+    assert "stopped after" in log
+    state = (directory / "state.json").read_text()
+    assert '"model": "b_second"' in state and '"bypass": true' in state
+
+    out = np.fromfile(out_raw, "<f4")
+    first_render, second_render = offline(FIRST, di), offline(SECOND, di)
+    lag = lag_of(out, first_render)
+    # The measured delay is the two periods of silence pedald primes playback with.
+    assert lag == 2 * PERIOD
+    assert last["latency_ms"] == pytest.approx(lag / RATE * 1000, abs=0.01)
+    played = out[lag:lag + len(di)]
+    assert len(played) == len(di)
+
+    # Same code, same float32 input (FLOAT_LE through the file plugin: no
+    # conversion loss), same block size: the output is the offline render to
+    # float32 rounding; 1e-6 leaves room for nothing else.
+    tolerance = 1e-6
+    error_first = np.max(np.abs(played[:before_switch] - first_render[:before_switch]))
+    error_second = np.max(np.abs(played[after_switch + SETTLE:before_bypass] -
+                                 second_render[after_switch + SETTLE:before_bypass]))
+    error_bypass = np.max(np.abs(played[after_bypass + SETTLE:] - di[after_bypass + SETTLE:]))
+    print(f"\nE2E: lag {lag} frames ({lag / RATE * 1000:.2f} ms), max |error| model A {error_first:.2e}, "
+          f"model B {error_second:.2e}, bypass {error_bypass:.2e}; xruns {last['xruns']}, "
+          f"engine cpu avg {last['cpu']['avg_percent']:.1f}% max {last['cpu']['max_percent']:.1f}% of a "
+          f"{PERIOD}-frame period, SCHED_FIFO {last['realtime']}")
+    assert error_first <= tolerance
+    assert error_second <= tolerance
+    assert error_bypass <= tolerance
+    # The switch happened after the press, and the models really differ there.
+    assert np.max(np.abs(second_render[after_switch:before_bypass] - first_render[after_switch:before_bypass])) > 0.05
+    assert np.all(np.isfinite(out))
+    assert last["xruns"] == 0, log

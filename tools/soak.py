@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""`make soak`: pedald for SOAK_SECONDS (default 600) on JACK's dummy driver at
+a 128-frame period, while SOAK_LOAD processes (default: one per CPU) spin at
+normal priority beside it. Reports xruns, the engine's CPU per period, and
+memory growth after a warm-up: resident memory (RSS) and Python's own
+allocations (tracemalloc in the daemon, PYTHONTRACEMALLOC=1).
+
+    make soak                       # or: .venv/bin/python tools/soak.py
+    SOAK_SECONDS=1800 make soak
+
+Exits 1 when there were xruns or memory grew by more than SOAK_MAX_GROWTH_KB
+(default 2048) after the warm-up. Not part of `make test`: it takes minutes.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pedal.control import request  # noqa: E402
+from pedal.demo import JackDummy, daemon_command, write_asoundrc, write_config, write_di  # noqa: E402
+
+SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
+LOAD = int(os.environ.get("SOAK_LOAD", str(os.cpu_count() or 2)))
+MAX_GROWTH_KB = int(os.environ.get("SOAK_MAX_GROWTH_KB", "2048"))
+PERIOD = 128
+SPIN = "import time\nwhile True:\n    sum(i * i for i in range(10000))\n"
+
+
+def status(sock):
+    try:
+        answer = request(sock, {"cmd": "status"}, timeout=2)
+        return answer if answer.get("ok") else None
+    except OSError:
+        return None
+
+
+def main() -> int:
+    warmup = min(60.0, SECONDS / 5)
+    print(f"soak: {SECONDS:g} s at period {PERIOD} beside {LOAD} spinning process(es); warm-up {warmup:g} s",
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix="pedal-soak-") as temporary:
+        directory = Path(temporary)
+        di_raw = directory / "di.raw"
+        write_di(di_raw, SECONDS + 30)
+        write_asoundrc(directory, di_raw, Path("/dev/null"))
+        config = write_config(directory, period=PERIOD, periods=2)
+        sock = directory / "control.sock"
+        load = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(LOAD)]
+        try:
+            with JackDummy(period=PERIOD, log_path=directory / "jackd.log") as jack:
+                env = jack.env()
+                env.update(HOME=str(directory), PYTHONTRACEMALLOC="1")
+                daemon = subprocess.Popen(daemon_command(config, "--seconds", f"{SECONDS + 5:g}"), env=env,
+                                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(directory / "log", "wb"))
+                try:
+                    return watch(daemon, sock, warmup, jack.realtime)
+                finally:
+                    if daemon.poll() is None:
+                        daemon.terminate()
+                        daemon.wait(15)
+        finally:
+            for process in load:
+                process.kill()
+                process.wait()
+
+
+def watch(daemon, sock, warmup, jack_realtime) -> int:
+    start = time.monotonic()
+    while status(sock) is None:
+        if daemon.poll() is not None or time.monotonic() - start > 30:
+            print("soak: pedald did not start", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+    start = time.monotonic()
+    baseline = None
+    cpu_max = 0.0
+    last = None
+    while time.monotonic() - start < SECONDS:
+        time.sleep(10)
+        now = status(sock)
+        if now is None:
+            print("soak: pedald stopped answering", file=sys.stderr)
+            return 1
+        last = now
+        elapsed = time.monotonic() - start
+        cpu_max = max(cpu_max, now["cpu"]["recent_max_percent"])
+        if baseline is None and elapsed >= warmup:
+            baseline = now["memory"]
+        print(f"soak: {elapsed:6.0f} s  xruns {now['xruns']}  cpu avg {now['cpu']['recent_avg_percent']:.1f}% "
+              f"max {now['cpu']['recent_max_percent']:.1f}%  rss {now['memory']['rss_kb']} KiB  "
+              f"python {now['memory']['traced_kb']} KiB", flush=True)
+    growth_rss = last["memory"]["rss_kb"] - baseline["rss_kb"]
+    growth_py = (last["memory"]["traced_kb"] or 0) - (baseline["traced_kb"] or 0)
+    print(f"soak: {SECONDS:g} s, xruns {last['xruns']}, cpu avg {last['cpu']['avg_percent']:.1f}% "
+          f"max {cpu_max:.1f}% of a {PERIOD}-frame period, memory after warm-up: rss {growth_rss:+d} KiB, "
+          f"python {growth_py:+d} KiB (audio thread SCHED_FIFO: {last['realtime']}, jackd realtime: {jack_realtime})",
+          flush=True)
+    return 0 if last["xruns"] == 0 and max(growth_rss, growth_py) <= MAX_GROWTH_KB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
