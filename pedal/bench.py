@@ -112,21 +112,21 @@ def main(argv=None) -> int:
         else:
             print(message, file=sys.stderr, flush=True)
 
-    timings = []
+    timings, refused = [], []
     for path in args.models:
         try:
             timings += bench_model(path, blocks, args.runs, args.seconds, args.rate, progress)
-        except (OSError, ModelError) as error:
-            print(f"\nbench: {error}", file=sys.stderr)
-            return 1
+        except (OSError, ModelError) as error:  # say why, and time the others
+            refused.append({"model": os.path.basename(path), "error": str(error)})
+            print(f"bench: skipped {error}", file=sys.stderr)
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     if args.json:
         print(json.dumps({"rate": args.rate, "host": machine_description(),
-                          "results": [asdict(t) for t in timings]}, indent=2))
+                          "results": [asdict(t) for t in timings], "refused": refused}, indent=2))
     else:
         print(render_table(timings, args.rate))
-    return 0
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":
