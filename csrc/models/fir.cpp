@@ -17,16 +17,12 @@ Fir::Fir(const std::vector<float> &taps, float bias)
 }
 
 void Fir::process(const float *in, float *out, std::size_t frames) noexcept {
-    while (frames > 0) {
-        const std::size_t chunk = std::min(frames, kMaxChunk);
-        float *history = input_.prepare(chunk);
-        std::copy(in, in + chunk, history);  // read all of the chunk before writing: in == out is safe
-        conv_.process(history, chunk, out);
-        input_.advance(chunk);
-        in += chunk;
-        out += chunk;
-        frames -= chunk;
-    }
+    for_each_chunk(in, out, frames, [this](const float *i, float *o, std::size_t n) {
+        float *history = input_.prepare(n);
+        std::copy(i, i + n, history);  // read all of the chunk before writing: in == out is safe
+        conv_.process(history, n, o);
+        input_.advance(n);
+    });
 }
 
 }  // namespace pedal::models

@@ -30,4 +30,17 @@ public:
 // caller uses.
 constexpr std::size_t kMaxChunk = 64;
 
+// Works through `frames` in slices of at most kMaxChunk: chunk(in, out, n)
+// for each, in order. The loop every model's process() shares.
+template <typename Chunk>
+inline void for_each_chunk(const float *in, float *out, std::size_t frames, Chunk &&chunk) noexcept {
+    while (frames > 0) {
+        const std::size_t n = frames < kMaxChunk ? frames : kMaxChunk;
+        chunk(in, out, n);
+        in += n;
+        out += n;
+        frames -= n;
+    }
+}
+
 }  // namespace pedal::models

@@ -60,13 +60,7 @@ void NamWaveNet::reset() noexcept {
 }
 
 void NamWaveNet::process(const float *in, float *out, std::size_t frames) noexcept {
-    while (frames > 0) {
-        const std::size_t chunk = std::min(frames, kMaxChunk);
-        process_chunk(in, out, chunk);
-        in += chunk;
-        out += chunk;
-        frames -= chunk;
-    }
+    for_each_chunk(in, out, frames, [this](const float *i, float *o, std::size_t n) { process_chunk(i, o, n); });
 }
 
 void NamWaveNet::process_chunk(const float *in, float *out, std::size_t frames) noexcept {

@@ -71,13 +71,7 @@ void Sequential::reset() noexcept {
 }
 
 void Sequential::process(const float *in, float *out, std::size_t frames) noexcept {
-    while (frames > 0) {
-        const std::size_t chunk = std::min(frames, kMaxChunk);
-        process_chunk(in, out, chunk);
-        in += chunk;
-        out += chunk;
-        frames -= chunk;
-    }
+    for_each_chunk(in, out, frames, [this](const float *i, float *o, std::size_t n) { process_chunk(i, o, n); });
 }
 
 void Sequential::process_chunk(const float *in, float *out, std::size_t frames) noexcept {
