@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dsp/dot.h"
+
 namespace pedal::dsp {
 
 namespace {
-
-// sum c[j] x[j] over a multiple of 8 taps; eight lanes the compiler vectorises.
-float dot(const float *c, const float *x, std::size_t taps) noexcept {
-    float lanes[8] = {};
-    for (std::size_t j = 0; j < taps; j += 8)
-        for (std::size_t k = 0; k < 8; ++k) lanes[k] += c[j + k] * x[j + k];
-    return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-}
 
 float finite_or_silence(float x) noexcept { return std::isfinite(x) ? x : 0.0f; }
 

@@ -7,18 +7,11 @@
 
 #include "dsp/fir_design.h"
 
+#include "dsp/dot.h"
+
 namespace pedal::dsp {
 
 namespace {
-
-// sum c[j] x[j]; eight independent lanes so the compiler can vectorise without
-// reassociating (taps come in multiples of 8).
-float dot(const float *c, const float *x, std::size_t taps) noexcept {
-    float lanes[8] = {};
-    for (std::size_t j = 0; j < taps; j += 8)
-        for (std::size_t k = 0; k < 8; ++k) lanes[k] += c[j + k] * x[j + k];
-    return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-}
 
 }  // namespace
 

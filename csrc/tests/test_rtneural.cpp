@@ -14,6 +14,7 @@
 
 using namespace pedal;
 using test::GoldenCase;
+using test::run_in_blocks;
 
 namespace {
 
@@ -51,17 +52,6 @@ std::vector<std::vector<double>> read_csv(const std::string &path) {
 std::vector<float> column(const std::vector<std::vector<double>> &rows, std::size_t c = 0) {
     std::vector<float> out;
     for (const auto &row : rows) out.push_back(static_cast<float>(row.at(c)));
-    return out;
-}
-
-std::vector<float> run_in_blocks(models::Model &model, const std::vector<float> &input, const std::vector<std::size_t> &blocks) {
-    std::vector<float> out(input.size());
-    std::size_t start = 0, next = 0;
-    while (start < input.size()) {
-        const std::size_t n = std::min(blocks[next++ % blocks.size()], input.size() - start);
-        model.process(input.data() + start, out.data() + start, n);
-        start += n;
-    }
     return out;
 }
 

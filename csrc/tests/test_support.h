@@ -2,6 +2,7 @@
 // registry, and golden-vector cases.
 #pragma once
 
+#include <algorithm>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -82,6 +83,19 @@ inline std::vector<GoldenCase> golden_cases() {
 inline std::vector<GoldenCase> rtneural_golden_cases() {
     return golden_cases_named({"rtneural_conv_gru_lstm", "rtneural_dense_zoo", "aidax_lstm_two_knobs_skip",
                                "proteus_gru_two_layers_knob", "proteus_lstm_no_skip_no_bias"});
+}
+
+// Runs `input` through `model` in blocks of the given sizes, cycling through them.
+inline std::vector<float> run_in_blocks(models::Model &model, const std::vector<float> &input,
+                                        const std::vector<std::size_t> &blocks) {
+    std::vector<float> out(input.size());
+    std::size_t start = 0, next = 0;
+    while (start < input.size()) {
+        const std::size_t n = std::min(blocks[next++ % blocks.size()], input.size() - start);
+        model.process(input.data() + start, out.data() + start, n);
+        start += n;
+    }
+    return out;
 }
 
 inline double max_abs_difference(const std::vector<float> &a, const std::vector<float> &b) {

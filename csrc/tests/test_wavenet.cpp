@@ -6,22 +6,7 @@
 
 using namespace pedal;
 using test::GoldenCase;
-
-namespace {
-
-std::vector<float> run_in_blocks(models::Model &model, const std::vector<float> &input,
-                                 const std::vector<std::size_t> &blocks) {
-    std::vector<float> out(input.size());
-    std::size_t start = 0, next = 0;
-    while (start < input.size()) {
-        const std::size_t n = std::min(blocks[next++ % blocks.size()], input.size() - start);
-        model.process(input.data() + start, out.data() + start, n);
-        start += n;
-    }
-    return out;
-}
-
-}  // namespace
+using test::run_in_blocks;
 
 PEDAL_TEST(wavenet_matches_pytorch_on_golden_vectors) {
     const auto cases = test::golden_cases();
