@@ -43,10 +43,27 @@ public:
         run_({in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_});
     }
 
+    // The same, each output starting from bias + addend[t] (a residual
+    // connection, [frames][out]) + mix_weights * mix_signal[t] (one more input
+    // channel, NAM's mixin); either may be null.
+    void process(const float *in, std::size_t frames, float *out, const float *addend, const float *mix_signal,
+                 const float *mix_weights) const {
+        ConvCall call{in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_};
+        call.addend = addend;
+        call.mix_signal = mix_signal;
+        call.mix_weights = mix_weights;
+        run_(call);
+    }
+
     // The generic kernel whatever the shape: the reference the specialised
     // kernels are tested against.
-    void process_generic(const float *in, std::size_t frames, float *out) const {
-        conv_generic({in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_});
+    void process_generic(const float *in, std::size_t frames, float *out, const float *addend = nullptr,
+                         const float *mix_signal = nullptr, const float *mix_weights = nullptr) const {
+        ConvCall call{in, out, weights_.data(), bias_.data(), frames, in_, out_, kernel_, dilation_};
+        call.addend = addend;
+        call.mix_signal = mix_signal;
+        call.mix_weights = mix_weights;
+        conv_generic(call);
     }
 
 private:

@@ -9,22 +9,25 @@ struct Entry {
     ConvKernel kernel;
 };
 
-// Shapes found in published captures: WaveNetVA/PedalNetRT convs (C -> 2C gated,
-// C -> C residual) and NAM A1 presets (standard 16/8, lite 12/6, feather 8/4:
-// C -> C convs and 1x1s, input mixins 1 -> C, head rechannels C -> C/2).
-// Only output widths that are whole vectors on every target (multiples of 8)
-// or of the narrow targets (multiples of 4) are listed for that target; the
-// rest (nano's 2 channels, C=5 captures, ...) use conv_generic.
+// Shapes found in published captures, the same list on every target:
+// NAM A1 presets (channels C -> C convs and 1x1s, 1 -> C input rechannel,
+// C -> C/2 head, C/2 -> 1 last head) for standard 16, lite 12, feather 8 and
+// nano 4; WaveNetVA/PedalNetRT gated convs (C -> 2C) and residuals (C -> C);
+// RTNeural conv stacks and dense heads. Other shapes use conv_generic.
 #define PEDAL_CONV_SHAPE(in, out) {in, out, &conv_fixed<in, out>}
 const Entry kFixedShapes[] = {
-    PEDAL_CONV_SHAPE(16, 32), PEDAL_CONV_SHAPE(16, 16), PEDAL_CONV_SHAPE(16, 8),  PEDAL_CONV_SHAPE(1, 16),
-    PEDAL_CONV_SHAPE(12, 24), PEDAL_CONV_SHAPE(8, 16),  PEDAL_CONV_SHAPE(8, 8),   PEDAL_CONV_SHAPE(1, 8),
-    PEDAL_CONV_SHAPE(4, 8),   PEDAL_CONV_SHAPE(20, 40), PEDAL_CONV_SHAPE(24, 48), PEDAL_CONV_SHAPE(24, 24),
-    PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32),
-#if !defined(__AVX__)
-    PEDAL_CONV_SHAPE(12, 12), PEDAL_CONV_SHAPE(1, 12),  PEDAL_CONV_SHAPE(8, 4),   PEDAL_CONV_SHAPE(4, 4),
-    PEDAL_CONV_SHAPE(1, 4),   PEDAL_CONV_SHAPE(6, 12),  PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(20, 20),
-#endif
+    // NAM standard, lite, feather, nano
+    PEDAL_CONV_SHAPE(1, 16), PEDAL_CONV_SHAPE(16, 16), PEDAL_CONV_SHAPE(16, 8), PEDAL_CONV_SHAPE(8, 8),
+    PEDAL_CONV_SHAPE(8, 1), PEDAL_CONV_SHAPE(1, 12), PEDAL_CONV_SHAPE(12, 12), PEDAL_CONV_SHAPE(12, 6),
+    PEDAL_CONV_SHAPE(6, 6), PEDAL_CONV_SHAPE(6, 1), PEDAL_CONV_SHAPE(1, 8), PEDAL_CONV_SHAPE(8, 4),
+    PEDAL_CONV_SHAPE(4, 4), PEDAL_CONV_SHAPE(4, 1), PEDAL_CONV_SHAPE(1, 4), PEDAL_CONV_SHAPE(4, 2),
+    PEDAL_CONV_SHAPE(2, 2), PEDAL_CONV_SHAPE(2, 1),
+    // WaveNetVA / PedalNetRT (gated C -> 2C, residual C -> C)
+    PEDAL_CONV_SHAPE(16, 32), PEDAL_CONV_SHAPE(12, 24), PEDAL_CONV_SHAPE(8, 16), PEDAL_CONV_SHAPE(4, 8),
+    PEDAL_CONV_SHAPE(20, 40), PEDAL_CONV_SHAPE(20, 20), PEDAL_CONV_SHAPE(24, 48), PEDAL_CONV_SHAPE(24, 24),
+    PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32), PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(6, 12),
+    // RTNeural dense heads
+    PEDAL_CONV_SHAPE(16, 1),
 };
 #undef PEDAL_CONV_SHAPE
 

@@ -8,6 +8,14 @@
 
 #include "layers/simd.h"
 
+// The loops over a micro-kernel's registers must be unrolled completely, or
+// its accumulators live on the stack instead of in registers.
+#if defined(__GNUC__) || defined(__clang__)
+#define PEDAL_UNROLL _Pragma("GCC unroll 64")
+#else
+#define PEDAL_UNROLL
+#endif
+
 namespace pedal::layers {
 
 struct ConvCall {
@@ -16,7 +24,21 @@ struct ConvCall {
     const float *weights;  // [kernel][in][out]
     const float *bias;     // [out]
     std::size_t frames, in_channels, out_channels, kernel, dilation;
+    // Optional terms a WaveNet layer adds to its conv, folded into the
+    // accumulators' starting values instead of costing passes of their own:
+    const float *addend = nullptr;       // [frames][out_channels]: a residual connection
+    const float *mix_signal = nullptr;   // [frames]: one more input channel (NAM's input mixin)...
+    const float *mix_weights = nullptr;  // [out_channels]: ...and its weights
 };
+
+// What every output starts from: bias (+ addend) (+ mix weight * mix signal),
+// in that order in every kernel.
+inline float conv_start(const ConvCall &call, std::size_t t, std::size_t c) {
+    float start = call.bias[c];
+    if (call.addend != nullptr) start += call.addend[t * call.out_channels + c];
+    if (call.mix_signal != nullptr) start += call.mix_weights[c] * call.mix_signal[t];
+    return start;
+}
 
 using ConvKernel = void (*)(const ConvCall &call);
 
@@ -24,7 +46,7 @@ inline void conv_generic(const ConvCall &call) {
     const std::size_t in = call.in_channels, out = call.out_channels;
     for (std::size_t t = 0; t < call.frames; ++t) {
         float *o = call.out + t * out;
-        for (std::size_t c = 0; c < out; ++c) o[c] = call.bias[c];
+        for (std::size_t c = 0; c < out; ++c) o[c] = conv_start(call, t, c);
         for (std::size_t k = 0; k < call.kernel; ++k) {
             const float *x = call.in + (static_cast<std::ptrdiff_t>(t) -
                                         static_cast<std::ptrdiff_t>((call.kernel - 1 - k) * call.dilation)) *
@@ -39,30 +61,99 @@ inline void conv_generic(const ConvCall &call) {
     }
 }
 
-// Compile-time channel counts: a frame's accumulators are Out/kWidth SIMD
-// registers that stay put for the whole tap/input sweep. Same summation order
-// as conv_generic, so the same samples.
+// Compile-time channel counts, and several frames at once: the accumulators
+// of kFrames frames stay in registers for the whole tap/input sweep, and each
+// row of weights is loaded once for all of them (a small matrix-product
+// micro-kernel). A frame's Out outputs are whole hardware vectors, then a
+// 4-lane vector when the hardware's is 8 wide, then single lanes. Every
+// output sums its terms in conv_generic's order, so the samples are the same.
 template <std::size_t In, std::size_t Out>
-void conv_fixed(const ConvCall &call) {
-    static_assert(Out % simd::kWidth == 0, "conv_fixed needs a whole number of vectors per frame");
-    constexpr std::size_t kVectors = Out / simd::kWidth;
-    for (std::size_t t = 0; t < call.frames; ++t) {
-        simd::Vec acc[kVectors];
-        for (std::size_t v = 0; v < kVectors; ++v) simd::load(acc[v], call.bias + v * simd::kWidth);
-        for (std::size_t k = 0; k < call.kernel; ++k) {
-            const float *x = call.in + (static_cast<std::ptrdiff_t>(t) -
-                                        static_cast<std::ptrdiff_t>((call.kernel - 1 - k) * call.dilation)) *
-                                           static_cast<std::ptrdiff_t>(In);
-            const float *w = call.weights + k * In * Out;
-            for (std::size_t i = 0; i < In; ++i) {
-                const float xi = x[i];
-                for (std::size_t v = 0; v < kVectors; ++v)
-                    simd::multiply_add(acc[v], w + i * Out + v * simd::kWidth, xi);
+struct FixedConv {
+    static constexpr std::size_t kWide = Out / simd::kWidth;                  // full vectors per frame
+    static constexpr std::size_t kNarrow = (Out % simd::kWidth) / simd::kNarrowWidth;  // 4-lane vectors
+    static constexpr std::size_t kLanes = Out % simd::kNarrowWidth;             // single floats
+    static constexpr std::size_t kRegisters = kWide + kNarrow + kLanes;
+    // About eight accumulators: enough independent sums to hide the FMA
+    // latency, few enough to leave registers for the weights.
+    static constexpr std::size_t kFrames = kRegisters >= 8 ? 1 : 8 / kRegisters;
+
+    template <std::size_t Frames>
+    static void block(const ConvCall &call, std::size_t t) {
+        simd::Vec wide[Frames][kWide ? kWide : 1];
+        simd::Narrow narrow[Frames][kNarrow ? kNarrow : 1];
+        float lanes[Frames][kLanes ? kLanes : 1];
+        float start[Frames][Out];
+        PEDAL_UNROLL
+        for (std::size_t f = 0; f < Frames; ++f) {
+            PEDAL_UNROLL
+            for (std::size_t c = 0; c < Out; ++c) start[f][c] = call.bias[c];
+        }
+        if (call.addend != nullptr) {
+            PEDAL_UNROLL
+            for (std::size_t f = 0; f < Frames; ++f) {
+                PEDAL_UNROLL
+                for (std::size_t c = 0; c < Out; ++c) start[f][c] += call.addend[(t + f) * Out + c];
             }
         }
-        float *o = call.out + t * Out;
-        for (std::size_t v = 0; v < kVectors; ++v) simd::store(o + v * simd::kWidth, acc[v]);
+        if (call.mix_signal != nullptr) {
+            PEDAL_UNROLL
+            for (std::size_t f = 0; f < Frames; ++f) {
+                PEDAL_UNROLL
+                for (std::size_t c = 0; c < Out; ++c) start[f][c] += call.mix_weights[c] * call.mix_signal[t + f];
+            }
+        }
+        PEDAL_UNROLL
+        for (std::size_t f = 0; f < Frames; ++f) {
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kWide; ++v) simd::load(wide[f][v], start[f] + v * simd::kWidth);
+            if constexpr (kNarrow > 0) simd::load(narrow[f][0], start[f] + kWide * simd::kWidth);
+            PEDAL_UNROLL
+            for (std::size_t l = 0; l < kLanes; ++l) lanes[f][l] = start[f][Out - kLanes + l];
+        }
+        for (std::size_t k = 0; k < call.kernel; ++k) {
+            const std::ptrdiff_t delay = static_cast<std::ptrdiff_t>((call.kernel - 1 - k) * call.dilation);
+            const float *x = call.in + (static_cast<std::ptrdiff_t>(t) - delay) * static_cast<std::ptrdiff_t>(In);
+            const float *w = call.weights + k * In * Out;
+            PEDAL_UNROLL
+            for (std::size_t i = 0; i < In; ++i) {
+                const float *row = w + i * Out;
+                simd::Vec wide_weights[kWide ? kWide : 1];
+                PEDAL_UNROLL
+                for (std::size_t v = 0; v < kWide; ++v) simd::load(wide_weights[v], row + v * simd::kWidth);
+                simd::Narrow narrow_weights;
+                if constexpr (kNarrow > 0) simd::load(narrow_weights, row + kWide * simd::kWidth);
+                PEDAL_UNROLL
+                for (std::size_t f = 0; f < Frames; ++f) {
+                    const float xi = x[f * In + i];
+                    PEDAL_UNROLL
+                    for (std::size_t v = 0; v < kWide; ++v) wide[f][v] += wide_weights[v] * xi;
+                    if constexpr (kNarrow > 0) narrow[f][0] += narrow_weights * xi;
+                    PEDAL_UNROLL
+                    for (std::size_t l = 0; l < kLanes; ++l) lanes[f][l] += row[Out - kLanes + l] * xi;
+                }
+            }
+        }
+        PEDAL_UNROLL
+        for (std::size_t f = 0; f < Frames; ++f) {
+            float *o = call.out + (t + f) * Out;
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kWide; ++v) simd::store(o + v * simd::kWidth, wide[f][v]);
+            if constexpr (kNarrow > 0) simd::store(o + kWide * simd::kWidth, narrow[f][0]);
+            PEDAL_UNROLL
+            for (std::size_t l = 0; l < kLanes; ++l) o[Out - kLanes + l] = lanes[f][l];
+        }
     }
+
+    static void run(const ConvCall &call) {
+        std::size_t t = 0;
+        for (; t + kFrames <= call.frames; t += kFrames) block<kFrames>(call, t);
+        for (; t < call.frames; ++t) block<1>(call, t);
+    }
+};
+
+template <std::size_t In, std::size_t Out>
+void conv_fixed(const ConvCall &call) {
+    FixedConv<In, Out>::run(call);
 }
 
 // The fixed kernel for (in, out) when one is compiled in, else conv_generic.

@@ -20,26 +20,39 @@ constexpr std::size_t kWidth = 8;
 constexpr std::size_t kWidth = 4;
 #endif
 
+// A 4-lane vector (SSE, NEON) for the part of a row that is not a whole Vec.
+constexpr std::size_t kNarrowWidth = 4;
+
 #if defined(__GNUC__) || defined(__clang__)
 typedef float Vec __attribute__((vector_size(kWidth * sizeof(float))));
+typedef float Narrow __attribute__((vector_size(kNarrowWidth * sizeof(float))));
 
 inline void load(Vec &v, const float *p) { std::memcpy(&v, p, sizeof v); }  // unaligned
 inline void store(float *p, const Vec &v) { std::memcpy(p, &v, sizeof v); }
-// acc += w[0..kWidth) * x
-inline void multiply_add(Vec &acc, const float *w, float x) {
-    Vec wv;
-    std::memcpy(&wv, w, sizeof wv);
-    acc += wv * x;
-}
+#if defined(__AVX__)  // else Narrow is Vec, and these would be the same functions
+inline void load(Narrow &v, const float *p) { std::memcpy(&v, p, sizeof v); }
+inline void store(float *p, const Narrow &v) { std::memcpy(p, &v, sizeof v); }
+#endif
 #else
-struct Vec {
-    float lane[kWidth];
+template <std::size_t N>
+struct Lanes {
+    float lane[N];
+    Lanes operator*(float x) const {
+        Lanes out;
+        for (std::size_t i = 0; i < N; ++i) out.lane[i] = lane[i] * x;
+        return out;
+    }
+    Lanes &operator+=(const Lanes &other) {
+        for (std::size_t i = 0; i < N; ++i) lane[i] += other.lane[i];
+        return *this;
+    }
 };
-inline void load(Vec &v, const float *p) { std::memcpy(v.lane, p, sizeof v.lane); }
-inline void store(float *p, const Vec &v) { std::memcpy(p, v.lane, sizeof v.lane); }
-inline void multiply_add(Vec &acc, const float *w, float x) {
-    for (std::size_t i = 0; i < kWidth; ++i) acc.lane[i] += w[i] * x;
-}
+using Vec = Lanes<kWidth>;
+using Narrow = Lanes<kNarrowWidth>;
+template <std::size_t N>
+void load(Lanes<N> &v, const float *p) { std::memcpy(v.lane, p, sizeof v.lane); }
+template <std::size_t N>
+void store(float *p, const Lanes<N> &v) { std::memcpy(p, v.lane, sizeof v.lane); }
 #endif
 
 }  // namespace pedal::layers::simd

@@ -87,8 +87,7 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
         // The last layer's residual output feeds nothing, so it is not computed.
         if (n + 1 == layers_.size()) break;
         float *next = layers_[n + 1].input.prepare(frames);
-        layer.residual.process(activated, frames, next);
-        for (std::size_t i = 0; i < frames * channels; ++i) next[i] += residual[i];
+        layer.residual.process(activated, frames, next, residual, nullptr, nullptr);
         residual = next;
     }
     for (std::size_t t = 0; t < frames; ++t) out[t] = spec_.mix_bias + mix_[t];

@@ -90,12 +90,8 @@ void NamWaveNet::process_chunk(const float *in, float *out, std::size_t frames) 
             const NamWaveNetLayer &spec = *layer.spec;
             const std::size_t width = spec.gated ? 2 * channels : channels;
             float *pre = pre_activation_.data();
-            layer.conv.process(residual, frames, pre);
-            for (std::size_t t = 0; t < frames; ++t) {
-                const float x = in[t];
-                float *row = pre + t * width;
-                for (std::size_t o = 0; o < width; ++o) row[o] += spec.mixin_weights[o] * x;
-            }
+            // The conv, with the raw input's 1x1 mixin as one more input channel.
+            layer.conv.process(residual, frames, pre, nullptr, in, spec.mixin_weights.data());
 
             // The activated rows: in place for a plain layer, the gate's product otherwise.
             const float *activated = pre;
@@ -115,8 +111,7 @@ void NamWaveNet::process_chunk(const float *in, float *out, std::size_t frames) 
             // The very last residual feeds nothing, so it is not computed.
             if (last_layer && last_array) continue;
             float *next = last_layer ? stream_.data() : state_.layer_inputs[layer_index + 1].prepare(frames);
-            layer.residual.process(activated, frames, next);
-            for (std::size_t i = 0; i < frames * channels; ++i) next[i] += residual[i];
+            layer.residual.process(activated, frames, next, residual, nullptr, nullptr);
             residual = next;
         }
 

@@ -1,5 +1,6 @@
 // Every compile-time-sized convolution kernel gives the generic kernel's
 // samples, so a model plays the same whichever path its shape takes.
+#include <cmath>
 #include <random>
 
 #include "check.h"
@@ -20,8 +21,9 @@ std::vector<float> random_values(std::size_t count, std::mt19937 &random) {
 
 PEDAL_TEST(specialised_conv_kernels_equal_the_generic_kernel) {
     std::mt19937 random(3);
-    const std::size_t shapes[][2] = {{16, 32}, {16, 16}, {16, 8}, {1, 16}, {12, 24}, {8, 16}, {8, 8},
-                                     {4, 8},   {12, 12}, {8, 4},  {4, 4},  {5, 10},  {3, 3},  {1, 1}};
+    const std::size_t shapes[][2] = {{16, 32}, {16, 16}, {16, 8}, {1, 16}, {12, 24}, {8, 16}, {8, 8}, {4, 8},
+                                     {12, 12}, {12, 6},  {8, 4},  {4, 4},  {4, 2},   {2, 2},  {8, 1}, {5, 10},
+                                     {3, 3},   {1, 1}};
     int specialised = 0;
     for (const auto &shape : shapes) {
         for (std::size_t kernel : {1, 2, 3}) {
@@ -34,7 +36,24 @@ PEDAL_TEST(specialised_conv_kernels_equal_the_generic_kernel) {
             conv.process_generic(input.data() + lookback * in, frames, generic.data());
             CHECK(fast == generic);
             specialised += conv.specialised();
+
+            // With a residual addend and a mixin channel folded in (a NAM layer).
+            const std::vector<float> addend = random_values(frames * out, random);
+            const std::vector<float> mix_signal = random_values(frames, random);
+            const std::vector<float> mix_weights = random_values(out, random);
+            conv.process(input.data() + lookback * in, frames, fast.data(), addend.data(), mix_signal.data(),
+                         mix_weights.data());
+            conv.process_generic(input.data() + lookback * in, frames, generic.data(), addend.data(),
+                                 mix_signal.data(), mix_weights.data());
+            CHECK(fast == generic);
+            std::vector<float> plain(frames * out);
+            conv.process_generic(input.data() + lookback * in, frames, plain.data());
+            for (std::size_t t = 0; t < frames; ++t)
+                for (std::size_t c = 0; c < out; ++c) {
+                    const float expected = plain[t * out + c] + addend[t * out + c] + mix_weights[c] * mix_signal[t];
+                    CHECK(std::fabs(generic[t * out + c] - expected) <= 1e-5f);  // float32 re-association
+                }
         }
     }
-    CHECK(specialised >= 3 * 8);  // the common shapes really take the fast path
+    CHECK(specialised >= 3 * 15);  // the common shapes really take the fast path
 }
