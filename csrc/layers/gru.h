@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "layers/fast_math.h"
+#include "layers/matvec.h"
 
 namespace pedal::layers {
 
@@ -40,18 +41,8 @@ public:
     const float *step(const float *x) {
         const std::size_t width = 3 * hidden_;
         float *a = a_.data(), *q = q_.data(), *h = h_.data();
-        std::copy(input_bias_.begin(), input_bias_.end(), a);
-        for (std::size_t j = 0; j < inputs_; ++j) {
-            const float v = x[j];
-            const float *w = input_weights_.data() + j * width;
-            for (std::size_t u = 0; u < width; ++u) a[u] += v * w[u];
-        }
-        std::copy(recurrent_bias_.begin(), recurrent_bias_.end(), q);
-        for (std::size_t j = 0; j < hidden_; ++j) {
-            const float v = h[j];
-            const float *w = recurrent_weights_.data() + j * width;
-            for (std::size_t u = 0; u < width; ++u) q[u] += v * w[u];
-        }
+        matvec(x, inputs_, input_weights_.data(), width, input_bias_.data(), a);
+        matvec(h, hidden_, recurrent_weights_.data(), width, recurrent_bias_.data(), q);
         for (std::size_t u = 0; u < hidden_; ++u) {
             const float update = sigmoid_approx(a[u] + q[u]);
             const float reset_gate = sigmoid_approx(a[hidden_ + u] + q[hidden_ + u]);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "layers/fast_math.h"
+#include "layers/matvec.h"
 
 namespace pedal::layers {
 
@@ -44,13 +45,7 @@ public:
         float *xh = state_.data();
         std::copy(x, x + inputs_, xh);
         float *z = gates_.data();
-        const std::size_t width = 4 * hidden_;
-        std::copy(bias_.begin(), bias_.end(), z);
-        for (std::size_t j = 0; j < inputs_ + hidden_; ++j) {
-            const float v = xh[j];
-            const float *w = weights_.data() + j * width;
-            for (std::size_t u = 0; u < width; ++u) z[u] += v * w[u];
-        }
+        matvec(xh, inputs_ + hidden_, weights_.data(), 4 * hidden_, bias_.data(), z);
         float *h = xh + inputs_;
         for (std::size_t u = 0; u < hidden_; ++u) {
             const float input_gate = sigmoid_approx(z[u]);
