@@ -153,7 +153,10 @@ class _Connection(socketserver.StreamRequestHandler):
             self._send(_error(refusal))
             return
         while True:
-            line = self.rfile.readline(MAX_LINE + 1)
+            try:
+                line = self.rfile.readline(MAX_LINE + 1)
+            except OSError:  # reset by a client that was killed mid-request
+                return
             if not line:
                 return
             if len(line) > MAX_LINE and not line.endswith(b"\n"):

@@ -445,6 +445,7 @@ class Pedal:
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=_memory(), peaks=_peaks_db(stats), models_dir=str(self.library.directory),
+                    irs_dir=self.config.library.irs_dir,
                     ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
                     gate=self.state.extra.get("gate") or {})
 

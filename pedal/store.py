@@ -112,7 +112,7 @@ def clean_leftovers(directory: Path | str) -> int:
     try:
         with _locked(directory, wait=False):
             return remove_leftovers(directory)
-    except BlockingIOError:
+    except (BlockingIOError, StoreError):
         return 0
     except OSError:
         return 0
@@ -123,8 +123,13 @@ def _locked(directory: Path, wait: bool = True):
     path = directory / LOCK_FILE
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    except FileNotFoundError:
+        raise StoreError(f"no models directory {directory}") from None
     except PermissionError:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # flock works on a read-only descriptor too
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # flock works on a read-only descriptor too
+        except OSError:
+            raise StoreError(f"cannot change {directory}: permission denied (is this user in group 'pedal'?)") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield

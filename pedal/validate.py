@@ -36,6 +36,7 @@ __all__ = ["REFERENCE_SECONDS", "Validation", "ValidationError", "validate"]
 
 REFERENCE_SECONDS = 2.0
 SILENT_DB = -90.0          # an output this quiet for a guitar phrase is a broken model
+LOUDEST_DB = 40.0          # ... and this loud (100x full scale, RMS) too
 WARM_UP_S = 0.1            # warm-up and crossfade in the engine: not the model's steady cost
 DEFAULT_MAX_CPU = 70.0
 
@@ -93,6 +94,9 @@ def validate(data: bytes, rate: int = 48000, period: int = 128, max_cpu_percent:
     if measured < SILENT_DB:
         raise ValidationError(f"the model is silent for the reference guitar signal "
                               f"({measured:.0f} dBFS, below {SILENT_DB:.0f})")
+    if measured > LOUDEST_DB:
+        raise ValidationError(f"the model's output is {measured:.0f} dBFS RMS for the reference guitar signal: "
+                              "far beyond full scale, not sound")
     loudness, source = levels.loudness_db(model, measured)
 
     progress(f"playing {REFERENCE_SECONDS:g} s at {rate} Hz in periods of {period}")
