@@ -22,6 +22,7 @@ from pedal.control import ControlServer
 from pedal.core import Model
 from pedal.daemon import Pedal
 from pedal.wavfile import write_wav
+from tests.conftest import ROOT
 from tests.pedalctl_helpers import DATA, model_bytes, pedalctl
 from tests.test_pedal import GOLDEN, devices, wait_for
 
@@ -203,3 +204,52 @@ def test_the_socket_refuses_users_outside_the_group_and_says_how_to_join():
                                              "control the pedal; join it with `sudo usermod -aG audio nobody`, then "
                                              "log out and in again"}
     assert member == {"ok": True, "model": "clean"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run pedalctl as another user")
+def test_pedalctl_run_by_someone_outside_the_group_is_told_how_to_join():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import pedal.cli"], user=NOBODY, group=NOBODY,
+                               extra_groups=[], capture_output=True, text=True, timeout=60, cwd="/", env=env)
+        usable = probe.returncode == 0
+    except PermissionError:
+        usable = False
+    if not usable:  # e.g. the interpreter lives under /root
+        pytest.skip("user nobody cannot run this Python with pedal here (the interpreter is not readable to it)")
+    directory = tempfile.mkdtemp(prefix="pedal-sock-")
+    try:
+        os.chmod(directory, 0o755)
+        path = os.path.join(directory, "control.sock")
+        server = ControlServer(path, {"next": lambda m: {"model": "clean"}}, group="audio")  # mode 0660
+        server.start()
+        try:
+            result = subprocess.run([sys.executable, "-m", "pedal.cli", "--socket", path, "next"], user=NOBODY,
+                                    group=NOBODY, extra_groups=[], capture_output=True, text=True, timeout=60,
+                                    cwd="/", env=env)
+        finally:
+            server.close()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"pedalctl: cannot use {path}: permission denied: user 'nobody' is not in group "
+                                     "'pedal', which may control the pedal; join it with `sudo usermod -aG pedal "
+                                     "nobody`, then log out and in again")
+
+
+def test_a_socket_this_user_may_not_open_gets_the_join_hint(tmp_path, monkeypatch):
+    # Root opens any socket, so the refusal is what connect() raises for others (EACCES), made here.
+    import getpass
+
+    import pedal.cli.common as common
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(common, "request", refused)
+    monkeypatch.setattr(getpass, "getuser", lambda: "bob")
+    result = pedalctl("--socket", tmp_path / "control.sock", "next")
+    assert result.status == 1
+    assert result.err.strip() == (f"pedalctl: cannot use {tmp_path / 'control.sock'}: permission denied: user 'bob' "
+                                  "is not in group 'pedal', which may control the pedal; join it with "
+                                  "`sudo usermod -aG pedal bob`, then log out and in again")
