@@ -9,10 +9,15 @@ from pedal import levels
 from pedal.core import Model
 from pedal.signals import guitar_like
 from pedal.wavfile import WavError, parse_wav, read_wav, write_wav
-from tests.pedalctl_helpers import pedalctl
+from tests.pedalctl_helpers import pedalctl as pedalctl_anywhere
 from tests.test_pedal import GOLDEN
 
 MODEL = GOLDEN / "pedalnet_c4_d4_k3.model.json"   # trained at 44.1 kHz
+
+
+def pedalctl(*argv):
+    """With the default settings (48 kHz, period 128), whatever /etc/pedal/pedal.toml says on this machine."""
+    return pedalctl_anywhere("--config", "/nonexistent/pedal.toml", *argv)
 
 
 def pcm_wav(samples: np.ndarray, rate: int, bits: int, extensible: bool = False) -> bytes:
