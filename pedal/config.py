@@ -55,6 +55,7 @@ class Footswitch:
 class Library:
     models_dir: str = "/var/lib/pedal/models"
     state_file: str = "/var/lib/pedal/state.json"
+    irs_dir: str = "/var/lib/pedal/irs"        # cabinet impulse responses (pedalctl ir upload)
     max_model_mb: float = 16.0
     max_cpu_percent: float = 70.0     # uploads costing more of the period budget are refused
 

@@ -15,7 +15,10 @@ Commands (the daemon implements them; see pedal.daemon):
     next, prev                            the footswitch's moves
     bypass [{"on": true|false}]           set, or toggle without "on"
     set {"input_gain_db": x, "output_level_db": y}
-    reload                                read the models directory again
+    reload                                read the models directory again (after pedalctl upload, remove, ...)
+    eq {"bass_db", "mid_db", "treble_db", "on"}   tone controls (dB, -15..15)
+    gate {"threshold_db", "on"}           noise gate (dBFS, -120..0)
+    ir {"action": "select", "name": N} | {"action": "off"} | {"action": "list"}   cabinet impulse response
 
 The server half runs in its own threads inside pedald:
 
@@ -29,6 +32,10 @@ and the client half is one call (pedalctl uses it):
     {'ok': True, 'model': 'ts9', ...}
 
 A malformed request gets an error response; nothing a client sends stops the server.
+Only root, the daemon's own user and members of ``group`` may talk to it: the
+socket's mode says so, and each connection's credentials (SO_PEERCRED) are
+checked too, so a socket with looser permissions still refuses others, with a
+line saying how to join the group.
 """
 
 from __future__ import annotations
@@ -38,18 +45,21 @@ import json
 import logging
 import os
 import socket
+import pwd
 import socketserver
 import stat
+import struct
 import threading
 from pathlib import Path
 from typing import Callable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "handle_line", "request"]
+__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "handle_line", "join_hint", "peer_refusal",
+           "request"]
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
-COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload")
+COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir")
 MAX_LINE = 64 * 1024
 Handler = Callable[[dict], dict]
 
@@ -88,10 +98,65 @@ def handle_line(line: bytes | str, handlers: dict[str, Handler]) -> dict:
     return response
 
 
+def join_hint(user: str, group: str) -> str:
+    """The one line that tells someone outside the group how to get in."""
+    return (f"permission denied: user {user!r} is not in group {group!r}, which may control the pedal; "
+            f"join it with `sudo usermod -aG {group} {user}`, then log out and in again")
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _peer_groups(pid: int, uid: int, gid: int) -> set[int]:
+    """The groups the connecting process really has (/proc), else its user's from the group database."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Groups:"):
+                    return {gid, *map(int, line.split()[1:])}
+    except (OSError, ValueError):
+        pass
+    try:
+        return set(os.getgrouplist(pwd.getpwuid(uid).pw_name, gid))
+    except (KeyError, OSError):
+        return {gid}
+
+
+def peer_refusal(connection: socket.socket, group: str | None) -> str | None:
+    """None when the process on the other end may use the socket, else the reason.
+    Allowed: root, our own user, members of ``group`` (our own group when it does not exist)."""
+    try:
+        pid, uid, gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                 struct.calcsize("3i")))
+    except OSError:
+        return None  # not a Unix socket with credentials (never the case for ours)
+    if uid in (0, os.geteuid()):
+        return None
+    try:
+        wanted = grp.getgrnam(group).gr_gid if group else os.getegid()
+    except KeyError:
+        wanted = os.getegid()
+    if wanted in _peer_groups(pid, uid, gid):
+        return None
+    return join_hint(_user_name(uid), group or grp.getgrgid(wanted).gr_name)
+
+
 class _Connection(socketserver.StreamRequestHandler):
     def handle(self) -> None:
+        refusal = peer_refusal(self.request, getattr(self.server, "group", None))
+        if refusal is not None:
+            log.warning("control: refused a connection: %s", refusal)
+            self._send(_error(refusal))
+            return
         while True:
-            line = self.rfile.readline(MAX_LINE + 1)
+            try:
+                line = self.rfile.readline(MAX_LINE + 1)
+            except OSError:  # reset by a client that was killed mid-request
+                return
             if not line:
                 return
             if len(line) > MAX_LINE and not line.endswith(b"\n"):
@@ -106,8 +171,11 @@ class _Connection(socketserver.StreamRequestHandler):
             data = json.dumps(response, allow_nan=False)
         except ValueError:  # a NaN or infinity slipped into a figure
             data = json.dumps(json.loads(json.dumps(response), parse_constant=lambda _: None))
-        self.wfile.write(data.encode() + b"\n")
-        self.wfile.flush()
+        try:
+            self.wfile.write(data.encode() + b"\n")
+            self.wfile.flush()
+        except OSError:  # the client went away (e.g. a killed pedalctl): nothing to answer
+            pass
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -158,6 +226,7 @@ class ControlServer:
             self.path.unlink()  # left by a daemon that died
         server = _Server(str(self.path), _Connection, bind_and_activate=True)
         server.handlers = self.handlers
+        server.group = self.group
         os.chmod(self.path, self.mode)
         self._set_group()
         self._server = server

@@ -48,7 +48,8 @@ from pedal.audio import AudioError, AudioInterface, lock_memory
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, ModelError
-from pedal.files import remove_leftovers
+from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
+from pedal.wavfile import WavError, read_wav
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
 from pedal.state import State, load_state, save_state
@@ -65,6 +66,9 @@ MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 SWITCH_INTERVAL_S = 0.0005
 THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
 LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
+# Tone and gate settings (pedalctl eq/gate), kept in State.extra under "eq" and "gate".
+EQ_RANGES = {"bass_db": (-15.0, 15.0), "mid_db": (-15.0, 15.0), "treble_db": (-15.0, 15.0)}
+GATE_RANGES = {"threshold_db": (-120.0, 0.0)}
 
 
 def sd_notify(message: str) -> bool:
@@ -150,6 +154,7 @@ class Pedal:
         self._load_library()
         with self._lock:
             self._apply_levels()
+            self._apply_sound()
             self.engine.set_bypass(self.state.bypass)
             wanted = self.library.index(self.state.model)
             if self.state.model is not None and wanted is None:
@@ -173,7 +178,8 @@ class Pedal:
     def _start_server(self) -> None:
         handlers = {"status": self._cmd_status, "list": self._cmd_list, "select": self._cmd_select,
                     "next": lambda m: self.next(), "prev": lambda m: self.previous(),
-                    "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload()}
+                    "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload(),
+                    "eq": self._cmd_eq, "gate": self._cmd_gate, "ir": self._cmd_ir}
         if self.pin_factory is not None and _is_mock(self.pin_factory):  # test-only, never on real pins
             handlers["press"] = self._cmd_press
         server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
@@ -201,7 +207,8 @@ class Pedal:
     def _load_library(self) -> None:
         """Scans and validates every model and measures its levels (control side)."""
         if self.library.directory.is_dir():
-            removed = remove_leftovers(self.library.directory) if os.access(self.library.directory, os.W_OK) else 0
+            # Not while an upload writes (its temporary file is no leftover): pedal.store's lock.
+            removed = clean_leftovers(self.library.directory) if os.access(self.library.directory, os.W_OK) else 0
             if removed:
                 log.info("models: removed %d leftover temporary file(s)", removed)
         entries = self.library.scan()
@@ -217,7 +224,10 @@ class Pedal:
         if int(model.sample_rate) != self.config.audio.rate:
             log.info("models: %s was made at %g Hz and plays at %d Hz", entry.name, model.sample_rate,
                      self.config.audio.rate)
-        return (levels.input_gain_db(entry.info, self.config.sound.interface_dbu), levels.output_gain_db(model))
+        # Loudness measured by validation at upload (pedal.validate) for exactly these bytes: no need to again.
+        stored = None if entry.default else (stored_metadata(entry.path, entry.data) or {}).get("loudness_db")
+        loudness = float(stored) if isinstance(stored, (int, float)) and math.isfinite(stored) else None
+        return levels.gains_db(model, self.config.sound.interface_dbu, loudness)
 
     # --- actions (control side: socket threads, footswitch timers) -------------------------
 
@@ -285,16 +295,107 @@ class Pedal:
             self._load_library()
             same = next((i for i, e in enumerate(self.library.entries)
                          if playing is not None and e.name == playing.name and e.data == playing.data), None)
+            renewed = None if playing is None else self.library.index(playing.name)
             if same is not None:
                 self.current = same  # the same bytes: it plays on, untouched
             else:
                 self.current = None
-                self._play(0)
+                self._play(renewed if renewed is not None else 0)  # replaced: the new one; removed: the first
             return dict(self._now(), models=len(self.library.entries))
 
     def _apply_levels(self) -> None:
         self.engine.set_input_gain(self.state.input_gain_db)
         self.engine.set_output_level(self.state.output_level_db)
+
+    # --- tone, gate and cabinet (pedalctl eq, gate, ir) -----------------------------------------
+
+    def _apply_sound(self) -> None:
+        """Puts the saved EQ, gate and cabinet into the engine (at start)."""
+        extra = self.state.extra
+        eq, gate = extra.get("eq") or {}, extra.get("gate") or {}
+        try:
+            self.engine.set_eq(**{k: float(v) for k, v in eq.items() if k in EQ_RANGES})
+            if isinstance(eq.get("on"), bool):
+                self.engine.set_block("eq", eq["on"])
+            self.engine.set_gate(threshold_db=gate.get("threshold_db"), on=gate.get("on"))
+        except (TypeError, ValueError) as error:
+            log.warning("saved EQ/gate settings unusable (%s); using the defaults", error)
+        if extra.get("ir"):
+            try:
+                self._load_ir(str(extra["ir"]))
+            except ControlError as error:
+                log.warning("cabinet IR from the state file: %s; playing without", error)
+
+    @staticmethod
+    def _checked(message: dict, ranges: dict) -> dict:
+        values = {k: v for k, v in message.items() if k in ranges}
+        unknown = [k for k in message if k not in ranges and k not in ("cmd", "on")]
+        if unknown:
+            raise ControlError(f"unknown setting {unknown[0]!r}; known: {', '.join(ranges)}, on")
+        for key, value in values.items():
+            low, high = ranges[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not low <= value <= high:
+                raise ControlError(f"{key} must be a number in {low:g}..{high:g}, got {value!r}")
+        if "on" in message and not isinstance(message["on"], bool):
+            raise ControlError(f"on must be true or false, got {message['on']!r}")
+        return {k: float(v) for k, v in values.items()}
+
+    def _cmd_eq(self, message: dict) -> dict:
+        values = self._checked(message, EQ_RANGES)
+        with self._lock:
+            eq = dict(self.state.extra.get("eq") or {}, **values)
+            if "on" in message:
+                eq["on"] = message["on"]
+                self.engine.set_block("eq", message["on"])
+            self.engine.set_eq(**values)
+            self._remember(extra=dict(self.state.extra, eq=eq))
+            return {"eq": eq}
+
+    def _cmd_gate(self, message: dict) -> dict:
+        values = self._checked(message, GATE_RANGES)
+        with self._lock:
+            gate = dict(self.state.extra.get("gate") or {}, **values)
+            if "on" in message:
+                gate["on"] = message["on"]
+            self.engine.set_gate(threshold_db=values.get("threshold_db"), on=message.get("on"))
+            self._remember(extra=dict(self.state.extra, gate=gate))
+            return {"gate": gate}
+
+    def _irs(self) -> ModelStore:
+        return ModelStore(self.config.library.irs_dir, extensions=(".wav",), what="impulse response")
+
+    def _load_ir(self, name: str) -> str:
+        try:
+            path = self._irs().find(name)
+        except StoreError as error:
+            raise ControlError(str(error)) from None
+        if path is None:
+            raise ControlError(f"no impulse response called {name!r} in {self.config.library.irs_dir}")
+        try:
+            samples, rate = read_wav(path, max_bytes=int(self.config.library.max_model_mb * 2**20))
+            self.engine.set_ir(samples[:, 0], rate)
+        except (WavError, ValueError) as error:
+            raise ControlError(str(error)) from None
+        log.info("cabinet: %s (%d frames at %d Hz)", path.name, len(samples), rate)
+        return path.stem
+
+    def _cmd_ir(self, message: dict) -> dict:
+        action = message.get("action")
+        with self._lock:
+            if action == "list":
+                return {"irs": sorted(self._irs().files()), "ir": self.state.extra.get("ir")}
+            if action == "off":
+                self.engine.clear_ir()
+                self._remember(extra=dict(self.state.extra, ir=None))
+                return {"ir": None}
+            if action == "select":
+                if not isinstance(message.get("name"), str):
+                    raise ControlError("ir select needs a \"name\"")
+                name = self._load_ir(message["name"])
+                self._remember(extra=dict(self.state.extra, ir=name))
+                return {"ir": name}
+        raise ControlError(f"ir needs \"action\": select, off or list; got {action!r}")
 
     def _remember(self, **changes) -> None:
         """Updates the state and writes it (atomically) when it changed."""
@@ -343,7 +444,10 @@ class Pedal:
                             "bypassed": stats.get("bypassed"), "muted_blocks": stats.get("muted_blocks"),
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
-                    memory=_memory())
+                    memory=_memory(), peaks=_peaks_db(stats), models_dir=str(self.library.directory),
+                    irs_dir=self.config.library.irs_dir,
+                    ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
+                    gate=self.state.extra.get("gate") or {})
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)
@@ -449,6 +553,13 @@ class Pedal:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+
+
+def _peaks_db(stats: dict) -> dict:
+    """Input and output peaks of the last housekeeping tick in dBFS (None: silence)."""
+    def db(value):
+        return round(20 * math.log10(value), 1) if isinstance(value, (int, float)) and value > 0 else None
+    return {"input_dbfs": db(stats.get("input_peak")), "output_dbfs": db(stats.get("output_peak"))}
 
 
 def _memory() -> dict:

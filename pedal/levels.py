@@ -33,22 +33,36 @@ def measure_loudness(model) -> float:
     out = model.process(reference)
     model.reset()
     rms = float(np.sqrt(np.mean(np.square(out[len(out) // 10:], dtype=np.float64))))
+    if not math.isfinite(rms):
+        return math.nan  # NaN or infinity came out: validation refuses such a model
     return 20.0 * math.log10(rms) if rms > 0.0 else -math.inf
 
 
-def loudness_db(model) -> tuple[float, str]:
-    """(loudness in dBFS, where it came from: "metadata" or "measured")."""
+def loudness_db(model, measured: float | None = None) -> tuple[float, str]:
+    """(loudness in dBFS, where it came from: "metadata" or "measured").
+    ``measured``: measure_loudness(model) when the caller has it already."""
     stored = (model.info.get("metadata") or {}).get("loudness")
     if isinstance(stored, (int, float)) and math.isfinite(stored):
         return float(stored), "metadata"
-    return measure_loudness(model), "measured"
+    return (measure_loudness(model) if measured is None else measured), "measured"
 
 
-def output_gain_db(model) -> float:
+def output_gain_db(model, loudness: float | None = None) -> float:
     """Gain that brings the model to TARGET_LOUDNESS_DB (0 for a silent model,
-    which validation refuses anyway)."""
-    loudness, _ = loudness_db(model)
+    which validation refuses anyway). ``loudness``: one measured earlier by
+    loudness_db (e.g. stored at upload, pedal.store), to skip measuring again."""
+    if loudness is None:
+        loudness, _ = loudness_db(model)
     return TARGET_LOUDNESS_DB - loudness if math.isfinite(loudness) else 0.0
+
+
+def gains_db(model, interface_dbu: float = INTERFACE_DBU, loudness: float | None = None) -> tuple[float, float]:
+    """(input, output) gains in dB the engine plays ``model`` with: what pedald,
+    validation and `pedalctl render` all use, so they sound the same.
+
+        >>> engine.set_model(model_copy, *levels.gains_db(model))
+    """
+    return input_gain_db(model.info, interface_dbu), output_gain_db(model, loudness)
 
 
 def input_gain_db(info: dict, interface_dbu: float = INTERFACE_DBU) -> float:

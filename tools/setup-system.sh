@@ -12,7 +12,8 @@ common="g++ make python3 python3-venv python3-dev libasound2-dev jackd2 libasoun
 case "${1:-test}" in
     run) wanted="$common" ;;
     test)
-        wanted="$common clang libclang-rt-dev qemu-user valgrind systemd"
+        # openssh-server/-client: the pedalctl --host test runs a real sshd on loopback.
+        wanted="$common clang libclang-rt-dev qemu-user valgrind systemd openssh-server openssh-client"
         # The Pi's own targets: on an arm64 host the native compiler is the aarch64 one.
         [ "$(uname -m)" = aarch64 ] || wanted="$wanted g++-aarch64-linux-gnu"
         [ "$(uname -m)" = armv7l ] || wanted="$wanted g++-arm-linux-gnueabihf"

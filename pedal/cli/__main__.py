@@ -1,0 +1,5 @@
+import sys
+
+from pedal.cli import main
+
+sys.exit(main())

@@ -1,0 +1,190 @@
+"""pedalctl render, bench: the pedal's sound and speed without playing live.
+
+    pedalctl render plexi di.wav plexi.wav          # a library name or a model file
+    pedalctl bench                                  # every model in the library, at the pedal's period
+    pedalctl bench amp.nam --blocks 64,128 --json
+
+render runs the clip through the same Engine pedald plays with (the same
+normalisation from pedal.levels, the model's own rate bridged to the clip's),
+after a pre-roll of silence so the warm-up and crossfade of a model change are
+over when the clip starts, and with the chain's latency taken out, so the
+output lines up with the input sample for sample. It writes 32-bit float WAV.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from pedal import levels
+from pedal.bench import DEFAULT_BLOCKS, bench_model, machine_description, render_table
+from pedal.cli.common import Cli, CliError, parent_options
+from pedal.core import Engine, Model, ModelError
+from pedal.library import ModelLibrary
+from pedal.store import ModelStore, StoreError, stored_metadata
+from pedal.wavfile import WavError, read_wav, write_wav
+
+__all__ = ["register", "render"]
+
+PREROLL_S = 0.2   # longer than any warm-up (>= 10 ms) plus crossfade (<= 50 ms)
+
+
+def register(commands, parent=None) -> None:
+    parent = parent or parent_options()
+    register_render(commands, parent)
+    register_bench(commands, parent)
+
+
+def resolve_model(cli: Cli, model: str) -> Path:
+    """A model file: ``model`` itself when it is a file, else the library's model of that name."""
+    path = Path(model)
+    if path.is_file():
+        return path
+    try:
+        found = ModelStore(cli.models_dir()).find(model)
+    except StoreError:
+        found = None
+    if found is None:
+        raise CliError(f"{model}: neither a model file nor a model in {cli.models_dir()}")
+    return found
+
+
+# --- render ------------------------------------------------------------------------------------
+
+def register_render(commands, parent) -> None:
+    command = commands.add_parser("render", parents=[parent], help="run a WAV through a model offline",
+                                  description="Runs IN.wav through MODEL with the pedal's engine (same "
+                                              "normalisation and chain) and writes OUT.wav, aligned with IN.")
+    command.add_argument("model", metavar="MODEL", help="a library name or a model file")
+    command.add_argument("input", metavar="IN.wav")
+    command.add_argument("output", metavar="OUT.wav")
+    command.add_argument("--channel", type=int, default=0, help="which channel of IN.wav (from 0; default 0)")
+    command.add_argument("--block", type=int, help="frames per block (default: the pedal's period)")
+    command.add_argument("--input-gain", type=float, default=0.0, metavar="DB")
+    command.add_argument("--output-level", type=float, default=0.0, metavar="DB")
+    command.add_argument("--bass", type=float, metavar="DB")
+    command.add_argument("--mid", type=float, metavar="DB")
+    command.add_argument("--treble", type=float, metavar="DB")
+    command.add_argument("--gate", type=float, metavar="DBFS", help="noise gate on at this threshold")
+    command.add_argument("--ir", metavar="IR.wav", help="cabinet impulse response")
+    command.set_defaults(run=run_render)
+
+
+def render(data: bytes, dry: np.ndarray, rate: int, block: int, *, interface_dbu: float = 12.0,
+           loudness: float | None = None, crossfade_ms: float = 30.0, settings=None, progress=None) -> np.ndarray:
+    """``dry`` through the pedal's chain with the model in ``data``, aligned with ``dry``.
+
+    ``settings(engine)`` may set EQ, gate, cabinet, levels before the model goes in."""
+    probe = Model.from_json(data)
+    engine = Engine(rate, block)
+    engine.set_crossfade_ms(crossfade_ms)
+    if settings is not None:
+        settings(engine)
+    engine.set_model(Model.from_json(data), *levels.gains_db(probe, interface_dbu, loudness))
+    silence = np.zeros(block, np.float32)
+    for _ in range(math.ceil(PREROLL_S * rate / block)):
+        engine.process(silence, silence)
+        silence[:] = 0.0
+    delay = int(round(engine.latency))
+    source = np.concatenate([np.asarray(dry, np.float32), np.zeros(delay, np.float32)])
+    out = np.empty_like(source)
+    step = max(block, (len(source) // 10 // block) * block)
+    for start in range(0, len(source), block):
+        engine.process(source[start:start + block], out[start:start + block])
+        if progress is not None and start % step < block and start:
+            progress(f"rendering: {100 * start // len(source)} %")
+    return out[delay:]
+
+
+def run_render(cli: Cli) -> int:
+    args = cli.args
+    path = resolve_model(cli, args.model)
+    data = path.read_bytes()
+    try:
+        samples, rate = read_wav(args.input)
+    except WavError as error:
+        raise CliError(str(error)) from None
+    if not 0 <= args.channel < samples.shape[1]:
+        raise CliError(f"{args.input} has {samples.shape[1]} channel(s); --channel counts from 0")
+    ir = None
+    if args.ir:
+        try:
+            ir = read_wav(args.ir)
+        except WavError as error:
+            raise CliError(str(error)) from None
+    block = args.block or cli.config.audio.period
+    if not 1 <= block <= 8192:
+        raise CliError(f"--block must be 1..8192 frames, got {block}")
+    stored = (stored_metadata(path, data) or {}).get("loudness_db")
+
+    def settings(engine: Engine) -> None:
+        engine.set_input_gain(args.input_gain)
+        engine.set_output_level(args.output_level)
+        engine.set_eq(args.bass, args.mid, args.treble)
+        if args.gate is not None:
+            engine.set_gate(threshold_db=args.gate, on=True)
+        if ir is not None:
+            engine.set_ir(ir[0][:, 0], ir[1])
+
+    try:
+        wet = render(data, np.ascontiguousarray(samples[:, args.channel]), rate, block,
+                     interface_dbu=cli.config.sound.interface_dbu,
+                     loudness=stored if isinstance(stored, (int, float)) else None,
+                     crossfade_ms=cli.config.sound.crossfade_ms, settings=settings, progress=cli.progress)
+    except (ModelError, ValueError) as error:
+        raise CliError(f"{path}: {error}") from None
+    finally:
+        cli.progress_done()
+    try:
+        write_wav(args.output, wet, rate)
+    except OSError as error:
+        raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
+    peak = float(np.max(np.abs(wet))) if len(wet) else 0.0
+    peak_db = 20 * math.log10(peak) if peak > 0 else None
+    return cli.emit({"model": str(path), "input": args.input, "output": args.output, "rate": rate,
+                     "frames": len(wet), "block": block, "peak_dbfs": peak_db},
+                    f"rendered {len(wet) / rate:.2f} s at {rate} Hz through {path.name} into {args.output} "
+                    f"(peak {'-inf' if peak_db is None else f'{peak_db:.1f}'} dBFS)")
+
+
+# --- bench -------------------------------------------------------------------------------------
+
+def register_bench(commands, parent) -> None:
+    command = commands.add_parser("bench", parents=[parent], help="how fast models run here (pedal.bench)")
+    command.add_argument("models", metavar="MODEL", nargs="*", help="library names or files (default: the library)")
+    command.add_argument("--blocks", help="block sizes in frames, e.g. 64,128 (default: the pedal's period)")
+    command.add_argument("--runs", type=int, default=5)
+    command.add_argument("--seconds", type=float, default=2.0, help="audio per run")
+    command.set_defaults(run=run_bench)
+
+
+def run_bench(cli: Cli) -> int:
+    args = cli.args
+    rate, period = cli.rate_and_period()
+    try:
+        blocks = [int(b) for b in args.blocks.split(",")] if args.blocks else [period]
+        if min(blocks) < 1 or args.runs < 1 or args.seconds <= 0:
+            raise ValueError
+    except ValueError:
+        raise CliError(f"--blocks takes positive integers like {','.join(map(str, DEFAULT_BLOCKS))}; "
+                       "--runs and --seconds must be positive") from None
+    if args.models:
+        paths = [resolve_model(cli, m) for m in args.models]
+    else:
+        paths = [e.path for e in ModelLibrary(cli.models_dir(), default_model=None).scan()]
+        if not paths:
+            raise CliError(f"no models in {cli.models_dir()} to time; name one")
+    timings, refused = [], []
+    for path in paths:
+        try:
+            timings += bench_model(str(path), blocks, args.runs, args.seconds, rate, cli.progress)
+        except (OSError, ModelError) as error:
+            refused.append({"model": path.name, "error": str(error)})
+            cli.note(f"bench: skipped {error}")
+    cli.progress_done()
+    cli.emit({"rate": rate, "host": machine_description(), "results": [asdict(t) for t in timings],
+              "refused": refused}, render_table(timings, rate))
+    return 1 if refused else 0

@@ -1,0 +1,106 @@
+"""pedalctl --host USER@HOST ...: the same command, run on the pedal over SSH.
+
+    pedalctl --host pi@pedal.local upload amp.nam --select
+    # runs: ssh pi@pedal.local -- pedalctl upload - --select --name amp   (amp.nam on ssh's stdin)
+
+Only ssh and this package are needed on the laptop. A local file argument of
+``upload`` and ``ir upload`` is streamed on ssh's stdin (the remote pedalctl
+reads "-"), with ``--name`` defaulting to the file's name as it would locally.
+Everything else is passed through as typed. ``PEDAL_SSH`` replaces the ssh
+command (e.g. "ssh -p 2222 -i key"), ``--ssh-option OPT`` adds ``-o OPT``, and
+``PEDAL_REMOTE_PEDALCTL`` names pedalctl on the pedal (default "pedalctl").
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+from pedal.cli.common import CliError
+
+__all__ = ["remote_argv", "run_remote", "ssh_command"]
+
+# Options that take a value: the walk over argv must skip their values.
+_VALUED = {"--config", "--socket", "--library", "--host", "--ssh-option", "--name", "--interval", "--count",
+           "--blocks", "--runs", "--seconds", "--channel", "--block", "--input-gain", "--output-level", "--bass",
+           "--mid", "--treble", "--gate", "--ir", "--input", "--output", "--threshold"}
+_LOCAL = {"render"}   # works on files of this machine: run it here
+
+
+def _strip_ssh_options(argv: list[str]) -> list[str]:
+    kept, skip = [], False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token in ("--host", "--ssh-option"):
+            skip = True
+            continue
+        if token.startswith(("--host=", "--ssh-option=")):
+            continue
+        kept.append(token)
+    return kept
+
+
+def _positionals(tokens: list[str]) -> list[int]:
+    """Indices of the positional tokens (not options, not option values)."""
+    found, skip = [], False
+    for index, token in enumerate(tokens):
+        if skip:
+            skip = False
+        elif token in _VALUED:
+            skip = True
+        elif token.startswith("-") and token != "-":
+            continue
+        else:
+            found.append(index)
+    return found
+
+
+def remote_argv(args, argv: list[str]) -> tuple[list[str], Path | None]:
+    """(pedalctl's arguments on the pedal, the local file to stream on stdin or None)."""
+    tokens = _strip_ssh_options(argv)
+    if args.command in _LOCAL:
+        raise CliError(f"{args.command} works on files here; run it without --host")
+    uploads = args.command == "upload" or (args.command == "ir" and getattr(args, "ir_action", None) == "upload")
+    if not uploads or args.file == "-":
+        return tokens, None
+    positions = _positionals(tokens)
+    # upload FILE: positionals are [upload, FILE]; ir upload FILE: [ir, upload, FILE]
+    file_index = positions[2 if args.command == "ir" else 1]
+    local = Path(tokens[file_index])
+    tokens[file_index] = "-"
+    if not args.name:
+        tokens += ["--name", local.stem]
+    return tokens, local
+
+
+def ssh_command(host: str, ssh_options: list[str], remote: list[str]) -> list[str]:
+    ssh = shlex.split(os.environ.get("PEDAL_SSH", "ssh"))
+    for option in ssh_options:
+        ssh += ["-o", option]
+    pedalctl = shlex.split(os.environ.get("PEDAL_REMOTE_PEDALCTL", "pedalctl"))
+    return ssh + [host, "--", shlex.join(pedalctl + remote)]
+
+
+def run_remote(args, argv: list[str]) -> int:
+    remote, local = remote_argv(args, argv)
+    command = ssh_command(args.host, args.ssh_option or [], remote)
+    try:
+        if local is not None:
+            try:
+                source = open(local, "rb")
+            except OSError as error:
+                raise CliError(f"cannot read {local}: {error.strerror or error}") from None
+            with source:
+                result = subprocess.run(command, stdin=source)
+        else:
+            reads_stdin = "-" in remote
+            result = subprocess.run(command, stdin=None if reads_stdin else subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise CliError(f"cannot run {command[0]!r} (install OpenSSH's client, or set PEDAL_SSH)") from None
+    if result.returncode == 255:
+        raise CliError(f"ssh to {args.host} failed (exit status 255; see ssh's message above)", status=255)
+    return result.returncode
