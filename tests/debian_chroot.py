@@ -1,0 +1,96 @@
+"""A fresh Debian chroot for package tests, made with debootstrap.
+
+    >>> root = make_chroot(tmp_path / "root", ["python3", "python3-numpy"])
+    >>> in_chroot(root, "dpkg -i /tmp/pedal.deb")
+
+The first build downloads from the Debian mirror named in this machine's apt
+sources (read at run time through apt itself) and keeps a tarball under
+build/chroot/, keyed by suite, architecture and package list, so later runs
+unpack it in seconds. Needs root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "build" / "chroot"
+SUITE = "bookworm"
+
+
+class ChrootUnavailable(RuntimeError):
+    """Why no chroot can be made here (the test skips with this reason)."""
+
+
+def debian_mirror(suite: str = SUITE) -> str:
+    """The mirror this machine's apt uses for ``suite`` main (never a name written in code)."""
+    result = subprocess.run(["apt-get", "indextargets", "--format",
+                             "$(REPO_URI) $(RELEASE) $(COMPONENT) $(CREATED_BY)"],
+                            capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1:] == [suite, "main", "Packages"]:
+            return parts[0]
+    raise ChrootUnavailable(f"no '{suite} main' repository in this machine's apt sources")
+
+
+def check_possible() -> None:
+    if os.geteuid() != 0:
+        raise ChrootUnavailable("debootstrap and chroot need root")
+    for tool in ("debootstrap", "chroot", "unshare", "dpkg-deb"):
+        if shutil.which(tool) is None:
+            raise ChrootUnavailable(f"{tool} is not installed (tools/setup-system.sh test installs it)")
+    debian_mirror()
+
+
+def make_chroot(target: Path, packages: list[str], arch: str = "amd64") -> Path:
+    """A minbase ``SUITE`` with ``packages`` at ``target`` (from the cached tarball when there is one)."""
+    packages = sorted(set(packages))
+    key = hashlib.sha256(" ".join([SUITE, arch, *packages]).encode()).hexdigest()[:16]
+    tarball = CACHE / f"{SUITE}-{arch}-{key}.tar"
+    if not tarball.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        work = CACHE / f"work-{key}"
+        shutil.rmtree(work, ignore_errors=True)
+        # In a mount namespace of its own: the /proc and /sys debootstrap mounts
+        # inside the new system vanish with it, even if it fails half-way.
+        result = subprocess.run(["unshare", "--mount", "--propagation", "private",
+                                 "debootstrap", "--variant=minbase", f"--arch={arch}",
+                                 f"--include={','.join(packages)}", SUITE, str(work), debian_mirror()],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            log = (work / "debootstrap" / "debootstrap.log")
+            detail = log.read_text()[-2000:] if log.exists() else result.stderr[-2000:]
+            shutil.rmtree(work, ignore_errors=True)
+            raise RuntimeError(f"debootstrap failed ({result.returncode}):\n{detail}")
+        # apt's downloaded packages are not part of the system: keep the tarball small.
+        for deb in (work / "var" / "cache" / "apt" / "archives").glob("*.deb"):
+            deb.unlink()
+        partial = tarball.with_suffix(".partial")
+        subprocess.run(["tar", "-C", str(work), "--numeric-owner", "-cf", str(partial), "."], check=True)
+        partial.rename(tarball)
+        shutil.rmtree(work, ignore_errors=True)
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-C", str(target), "--numeric-owner", "-xf", str(tarball)], check=True)
+    return target
+
+
+def in_chroot(root: Path, script: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Runs ``script`` with /bin/sh -e inside ``root`` (its own mount namespace, /proc mounted)."""
+    wrapper = 'mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh -ec "$2"'
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", wrapper, "sh",
+                             str(root), script], capture_output=True, text=True, timeout=timeout,
+                            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
+                                 "DEBIAN_FRONTEND": "noninteractive"})
+    if check and result.returncode != 0:
+        raise AssertionError(f"in the chroot, `{script}` failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result
+
+
+def remove_chroot(root: Path) -> None:
+    """Deletes a chroot; every mount was in a private namespace, so none is left to undo."""
+    shutil.rmtree(root, ignore_errors=True)
