@@ -53,6 +53,7 @@ PACKAGING = ROOT / "packaging"
 BUILD = ROOT / "build" / "deb"
 DIST = ROOT / "dist"
 PYVER = f"{sys.version_info.major}.{sys.version_info.minor}"  # bookworm: 3.11 on every architecture
+SUITE = "bookworm"  # Raspberry Pi OS 12 is bookworm too
 MAINTAINER = os.environ.get("PEDAL_MAINTAINER", "pedal developers <pedal@example.org>")
 
 # Debian architecture -> GNU triplet (cross tool prefix, multiarch directory).
@@ -129,12 +130,25 @@ class Target:
         return [] if self.native else ["-L", str(self.sysroot / "usr" / "lib" / self.triplet)]
 
 
+def debian_mirror(suite: str = SUITE) -> str:
+    """The mirror this machine's apt uses for ``suite`` main, asked of apt itself
+    (so no archive's name is ever written in this project)."""
+    result = subprocess.run(["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT) $(CREATED_BY)"],
+                            capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1:] == [suite, "main", "Packages"]:
+            return parts[0]
+    raise BuildError(f"no '{suite} main' repository in this machine's apt sources")
+
+
 def apt_options(state: Path, arch: str) -> list[str]:
-    """apt-get working in its own directories for a foreign architecture: the
-    machine's sources (its mirror), nothing of its package state touched."""
+    """apt-get working in its own directories for a foreign architecture, on
+    the suite's main only: nothing of the machine's package state is touched."""
     return ["-q", "-o", f"Dir::State={state}", "-o", f"Dir::Cache={state / 'cache'}",
-            "-o", f"Dir::State::status={state / 'status'}", "-o", f"APT::Architecture={arch}",
-            "-o", f"APT::Architectures::={arch}", "-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root"]
+            "-o", f"Dir::State::status={state / 'status'}", "-o", f"Dir::Etc::SourceList={state / 'sources.list'}",
+            "-o", "Dir::Etc::SourceParts=-", "-o", f"APT::Architecture={arch}", "-o", f"APT::Architectures::={arch}",
+            "-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root"]
 
 
 def target_sysroot(arch: str) -> Path:
@@ -147,12 +161,16 @@ def target_sysroot(arch: str) -> Path:
     for folder in (state / "lists" / "partial", state / "cache" / "archives" / "partial", state / "debs"):
         folder.mkdir(parents=True, exist_ok=True)
     (state / "status").touch()
+    keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+    signed = f"[signed-by={keyring}] " if keyring.exists() else ""
+    (state / "sources.list").write_text(f"deb {signed}{debian_mirror()} {SUITE} main\n")
     print(f"deb: fetching {arch} headers ({', '.join(SYSROOT_PACKAGES)}) from the apt sources of this machine",
           flush=True)
     run(["apt-get", *apt_options(state, arch), "update"], stdout=subprocess.DEVNULL)
     run(["apt-get", *apt_options(state, arch), "download", *SYSROOT_PACKAGES], cwd=state / "debs",
         stdout=subprocess.DEVNULL)
     shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
     for deb in sorted((state / "debs").glob("*.deb")):
         run(["dpkg-deb", "-x", str(deb), str(root)])
     (root / ".complete").touch()

@@ -186,7 +186,7 @@ class SdCard:
         if reopen:
             subprocess.run(["mount", "-o", "remount,rw", boot.point], check=True)
         try:
-            write_atomically(self.boot_cmdline, text.replace(old, new).encode(), mode=0o755)
+            write_atomically(self.boot_cmdline, text.replace(old, new).encode(), mode=None)
         finally:
             if reopen:
                 subprocess.run(["mount", "-o", "remount,ro", boot.point], check=False)

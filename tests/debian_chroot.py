@@ -12,6 +12,7 @@ unpack it in seconds. Needs root.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -27,15 +28,14 @@ class ChrootUnavailable(RuntimeError):
 
 
 def debian_mirror(suite: str = SUITE) -> str:
-    """The mirror this machine's apt uses for ``suite`` main (never a name written in code)."""
-    result = subprocess.run(["apt-get", "indextargets", "--format",
-                             "$(REPO_URI) $(RELEASE) $(COMPONENT) $(CREATED_BY)"],
-                            capture_output=True, text=True)
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[1:] == [suite, "main", "Packages"]:
-            return parts[0]
-    raise ChrootUnavailable(f"no '{suite} main' repository in this machine's apt sources")
+    """The mirror this machine's apt uses for ``suite`` main (packaging/build_deb.py asks apt)."""
+    spec = importlib.util.spec_from_file_location("build_deb", ROOT / "packaging" / "build_deb.py")
+    build_deb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_deb)
+    try:
+        return build_deb.debian_mirror(suite)
+    except build_deb.BuildError as error:
+        raise ChrootUnavailable(str(error)) from None
 
 
 def check_possible() -> None:
