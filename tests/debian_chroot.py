@@ -27,11 +27,17 @@ class ChrootUnavailable(RuntimeError):
     """Why no chroot can be made here (the test skips with this reason)."""
 
 
+def _build_deb():
+    """packaging/build_deb.py as a module: its apt look-ups serve the tests too."""
+    spec = importlib.util.spec_from_file_location("build_deb", ROOT / "packaging" / "build_deb.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def debian_mirror(suite: str = SUITE) -> str:
     """The mirror this machine's apt uses for ``suite`` main (packaging/build_deb.py asks apt)."""
-    spec = importlib.util.spec_from_file_location("build_deb", ROOT / "packaging" / "build_deb.py")
-    build_deb = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_deb)
+    build_deb = _build_deb()
     try:
         return build_deb.debian_mirror(suite)
     except build_deb.BuildError as error:
@@ -94,3 +100,32 @@ def in_chroot(root: Path, script: str, check: bool = True, timeout: float = 120)
 def remove_chroot(root: Path) -> None:
     """Deletes a chroot; every mount was in a private namespace, so none is left to undo."""
     shutil.rmtree(root, ignore_errors=True)
+
+
+def foreign_root(arch: str, packages: list[str]) -> Path:
+    """``packages`` and everything they depend on for another architecture, unpacked
+    (not installed: no maintainer scripts run) into build/chroot/<arch>-<key>/, for
+    running its programs under qemu-user with ``-L``. Cached like the chroots."""
+    build_deb = _build_deb()
+    key = hashlib.sha256(" ".join([SUITE, arch, *sorted(packages)]).encode()).hexdigest()[:16]
+    root = CACHE / f"{arch}-{key}"
+    if (root / ".complete").exists():
+        return root
+    try:
+        build_deb.target_sysroot(arch)  # the apt state for this architecture (lists, sources)
+    except build_deb.BuildError as error:
+        raise ChrootUnavailable(str(error)) from None
+    state = build_deb.BUILD / "apt" / arch
+    subprocess.run(["apt-get", *build_deb.apt_options(state, arch), "install", "--download-only", "-y",
+                    "--no-install-recommends", *packages], check=True, capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    for deb in sorted((state / "cache" / "archives").glob("*.deb")):
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    # The links update-alternatives makes at install (numpy finds BLAS and LAPACK through them).
+    libraries = root / "usr" / "lib" / build_deb.TRIPLETS[arch]
+    for name in ("blas", "lapack"):
+        if (libraries / name / f"lib{name}.so.3").exists():
+            (libraries / f"lib{name}.so.3").symlink_to(f"{name}/lib{name}.so.3")
+    (root / ".complete").touch()
+    return root
