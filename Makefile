@@ -29,7 +29,7 @@ ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WA
 AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
 ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
 
-.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run venv golden fuzz clean
+.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run system-deb venv golden fuzz deb clean
 
 all: venv
 
@@ -114,6 +114,9 @@ system-test:
 system-run:
 	@tools/setup-system.sh run
 
+system-deb:
+	@tools/setup-system.sh deb
+
 test: system-test
 	$(MAKE) -j2 $(SELFTESTS) $(BUILD)/asan/selftest $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
 	$(MAKE) selftest sanitize cross
@@ -131,10 +134,18 @@ soak: system-run venv
 bench: venv
 	$(PY) -m pedal.bench $(MODELS)
 
+# The Debian package: dist/pedal_<version>_<arch>.deb for this machine, or for a
+# Pi with ARCH=arm64 / ARCH=armhf (cross-compiled); VERSION= overrides pyproject's.
+# Debian's own python3 builds it, so the core matches its python3-cffi-backend;
+# the venv's pip only fetches pyalsaaudio's source (packaging/vendor.txt).
+ARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
+deb: system-deb $(VENV)/bin/python
+	PEDAL_PIP_PYTHON=$(PY) /usr/bin/python3 packaging/build_deb.py --arch $(ARCH) $(if $(VERSION),--version $(VERSION))
+
 # Regenerates the C++ self-test's golden vectors from PyTorch.
 golden: 
 	$(MAKE) venv EXTRAS=,reference
 	$(PY) tests/reference/make_golden.py
 
 clean:
-	rm -rf $(BUILD) $(VENV) pedal/_core*.so pedal/_core.cpp *.egg-info
+	rm -rf $(BUILD) $(VENV) dist pedal/_core*.so pedal/_core.cpp *.egg-info

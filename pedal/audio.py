@@ -40,7 +40,12 @@ from typing import Callable
 
 import numpy as np
 
-import alsaaudio
+try:
+    # The Debian package carries pyalsaaudio 0.11 itself: bookworm's python3-alsaaudio
+    # (0.8) has neither PCM(rate=, periods=) nor info(). Elsewhere it comes from pip.
+    from pedal._vendor import alsaaudio
+except ImportError:
+    import alsaaudio
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +388,9 @@ class AudioInterface:
             self._open()
         except alsaaudio.ALSAAudioError as error:
             self.state, self.problem = "waiting", str(error)
-            log.warning("audio: %s; retrying every second until it is there", error)
+            # At boot the USB interface may appear after pedald starts (After=sound.target
+            # orders us after the cards the kernel already knows): wait for it, visibly.
+            log.warning("audio: waiting for the sound card (%s); retrying every second until it is there", error)
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, args=(priority,), name="pedal-audio", daemon=True)
         self._thread.start()

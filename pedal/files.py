@@ -24,8 +24,9 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path | str, data: bytes, mode: int = 0o644) -> None:
-    """Replaces ``path`` with ``data`` in one step that survives a power cut."""
+def write_atomically(path: Path | str, data: bytes, mode: int | None = 0o644) -> None:
+    """Replaces ``path`` with ``data`` in one step that survives a power cut.
+    ``mode=None`` leaves the mode alone (FAT, e.g. a Pi's boot partition, refuses chmod)."""
     path = Path(path)
     fd, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=path.parent)
     try:
@@ -33,7 +34,8 @@ def write_atomically(path: Path | str, data: bytes, mode: int = 0o644) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, mode)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         try:
