@@ -9,9 +9,9 @@ written to the card. For that it must be a file system of its own (a partition
 or a USB stick in /etc/fstab): the overlay would otherwise hold it in RAM too,
 and every model uploaded or setting changed would be gone at the next boot.
 
-    sudo python3 -m pedal.readonly status     # until pedalctl wires it in
-    sudo python3 -m pedal.readonly on         # then reboot
-    sudo python3 -m pedal.readonly off        # then reboot; install or update things; on again
+    sudo pedalctl system readonly status
+    sudo pedalctl system readonly on       # then reboot
+    sudo pedalctl system readonly off      # then reboot; install or update things; on again
 
 ``on`` runs ``raspi-config nonint enable_overlayfs`` and then makes the
 overlay cover only / (``overlayroot=tmpfs:recurse=0`` on the kernel command

@@ -116,3 +116,12 @@ def test_status_reports_as_json_for_scripts(pi, capsys):
 def test_status_reads_this_machines_own_mounts(capsys):
     assert main(["status"]) == 0
     assert capsys.readouterr().out.startswith("root file system: ")
+
+
+def test_pedalctl_system_readonly_status_is_pedal_readonly_status(capsys):
+    from pedal.cli import main as pedalctl
+
+    assert pedalctl(["system", "readonly", "status", "--json"]) == 0
+    through_pedalctl = json.loads(capsys.readouterr().out)
+    assert main(["status", "--json"]) == 0
+    assert through_pedalctl == json.loads(capsys.readouterr().out)

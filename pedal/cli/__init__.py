@@ -7,7 +7,7 @@
     pedalctl --library /media/sd/var/lib/pedal/models list
 
 Every command takes --json. One module per group of commands (library,
-playing, sound, status, offline), each registering one function per command;
+playing, sound, status, offline, system), each registering one function per command;
 a new command is a ``register_x(commands, parent)`` beside the others.
 """
 
@@ -17,12 +17,12 @@ import argparse
 import json
 import sys
 
-from pedal.cli import library, offline, playing, sound, status
+from pedal.cli import library, offline, playing, sound, status, system
 from pedal.cli.common import Cli, CliError, common_options, parent_options
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (library, playing, status, sound, offline)
+GROUPS = (library, playing, status, sound, offline, system)
 
 
 def build_parser() -> argparse.ArgumentParser:
