@@ -71,12 +71,44 @@ def _as_float32_buffer(array: Any, name: str, writable: bool):
     return ffi.from_buffer("float[]", array, require_writable=writable)
 
 
+_FLOAT32 = np.dtype(np.float32)
+
+
+class _BlockBuffers:
+    """The core's views of the last (x, out) pair of arrays a process() call got.
+
+    An audio loop passes the same two arrays every period; checking them and
+    making cffi views costs microseconds, as much as a small model's work at
+    64 frames. So the views of the last pair are kept, and reused while the
+    same array objects come back with the same dtype and shape (what could
+    change the memory the views cover). Keeping a view pins its array's memory:
+    numpy refuses to resize it meanwhile, so the pointers stay valid.
+    """
+
+    __slots__ = ("x", "out", "shape", "source", "target")
+
+    def __init__(self) -> None:
+        self.x = self.out = self.shape = self.source = self.target = None
+
+    def views(self, x: np.ndarray, out: np.ndarray):
+        if x is self.x and out is self.out and x.dtype is _FLOAT32 and out.dtype is _FLOAT32 \
+                and x.shape == self.shape and out.shape == self.shape:
+            return self.source, self.target
+        source = _as_float32_buffer(x, "x", writable=False)
+        target = _as_float32_buffer(out, "out", writable=True)
+        if out.shape != x.shape:
+            raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
+        self.x, self.out, self.shape, self.source, self.target = x, out, x.shape, source, target
+        return source, target
+
+
 class Model:
     """A loaded capture (amp or pedal model), ready to process mono float32 audio."""
 
     def __init__(self, handle) -> None:
         # Private: use Model.load or Model.from_json.
         self._handle = ffi.gc(handle, lib.pedal_model_free)
+        self._buffers = _BlockBuffers()
         self._info = json.loads(ffi.string(lib.pedal_model_info_json(handle)).decode())
 
     @classmethod
@@ -111,13 +143,10 @@ class Model:
         ``out`` may be ``x`` itself).
         """
         handle = self._live_handle()
-        source = _as_float32_buffer(x, "x", writable=False)
         if out is None:
+            _as_float32_buffer(x, "x", writable=False)
             out = np.empty_like(x)
-        elif out.shape != x.shape:
-            _as_float32_buffer(out, "out", writable=True)
-            raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
-        target = _as_float32_buffer(out, "out", writable=True)
+        source, target = self._buffers.views(x, out)
         lib.pedal_model_process(handle, source, target, len(x))
         return out
 
@@ -191,15 +220,14 @@ class Engine:
         self.max_block = int(max_block)
         self._control = threading.Lock()  # set_model and garbage collection: one control thread at a time
         self._stats = ffi.new("pedal_engine_stats *")
+        self._buffers = _BlockBuffers()
 
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Runs a block through the chain; ``out`` may be ``x`` itself."""
-        source = _as_float32_buffer(x, "x", writable=False)
         if out is None:
+            _as_float32_buffer(x, "x", writable=False)
             out = np.empty_like(x)
-        elif out.shape != x.shape:
-            raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
-        target = _as_float32_buffer(out, "out", writable=True)
+        source, target = self._buffers.views(x, out)
         lib.pedal_engine_process(self._handle, source, target, len(x))
         return out
 
