@@ -16,6 +16,7 @@ GOLDEN := csrc/tests/golden
 HOST_ARCH := $(shell uname -m)
 AARCH64_CXX := $(if $(filter aarch64,$(HOST_ARCH)),g++,aarch64-linux-gnu-g++)
 ARMHF_CXX := $(if $(filter armv7l,$(HOST_ARCH)),g++,arm-linux-gnueabihf-g++)
+AARCH64_OBJDUMP := $(if $(filter aarch64,$(HOST_ARCH)),objdump,aarch64-linux-gnu-objdump)
 AARCH64_RUN := $(if $(filter aarch64,$(HOST_ARCH)),,qemu-aarch64)
 ARMHF_RUN := $(if $(filter armv7l,$(HOST_ARCH)),,qemu-arm)
 
@@ -62,9 +63,11 @@ selftest: $(SELFTESTS)
 sanitize: $(BUILD)/asan/selftest
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/selftest --data $(GOLDEN)
 
+# ... and shows the hot loops of the Pi build compiled to NEON vector code.
 cross: $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
 	$(AARCH64_RUN) $(BUILD)/aarch64/selftest --data $(GOLDEN)
 	$(ARMHF_RUN) $(BUILD)/armhf/selftest --data $(GOLDEN)
+	$(PYTHON) tools/neon_report.py --objdump $(AARCH64_OBJDUMP) $(BUILD)/aarch64
 
 # --- Fuzzing the loaders (libFuzzer) ----------------------------------------------
 # `make fuzz` runs for FUZZ_SECONDS from the committed corpus plus our own golden
