@@ -31,12 +31,12 @@ struct ConvCall {
     const float *mix_weights = nullptr;  // [out_channels]: ...and its weights
 };
 
-// What every output starts from: bias (+ addend) (+ mix weight * mix signal),
-// in that order in every kernel.
+// Every kernel sums in this order: bias (+ addend), then the taps, then the
+// mix channel, each product added as acc += w * x like the taps' (so FMA
+// contraction, where the target has it, treats them all alike).
 inline float conv_start(const ConvCall &call, std::size_t t, std::size_t c) {
     float start = call.bias[c];
     if (call.addend != nullptr) start += call.addend[t * call.out_channels + c];
-    if (call.mix_signal != nullptr) start += call.mix_weights[c] * call.mix_signal[t];
     return start;
 }
 
@@ -58,6 +58,10 @@ inline void conv_generic(const ConvCall &call) {
                 for (std::size_t c = 0; c < out; ++c) o[c] += xi * wi[c];
             }
         }
+        if (call.mix_signal != nullptr) {
+            const float xi = call.mix_signal[t];
+            for (std::size_t c = 0; c < out; ++c) o[c] += xi * call.mix_weights[c];
+        }
     }
 }
 
@@ -78,69 +82,70 @@ struct FixedConv {
     static constexpr std::size_t kFrames = kRegisters >= 8 ? 1 : 8 / kRegisters;
 
     template <std::size_t Frames>
-    static void block(const ConvCall &call, std::size_t t) {
+    struct Sums {
         simd::Vec wide[Frames][kWide ? kWide : 1];
         simd::Narrow narrow[Frames][kNarrow ? kNarrow : 1];
         float lanes[Frames][kLanes ? kLanes : 1];
-        float start[Frames][Out];
+    };
+
+    // sums[f] += row * x[f * stride] for every frame: one row of Out weights,
+    // loaded once for all the frames.
+    template <std::size_t Frames>
+    static void add_row(Sums<Frames> &sums, const float *row, const float *x, std::size_t stride) {
+        simd::Vec wide_weights[kWide ? kWide : 1];
+        PEDAL_UNROLL
+        for (std::size_t v = 0; v < kWide; ++v) simd::load(wide_weights[v], row + v * simd::kWidth);
+        simd::Narrow narrow_weights;
+        if constexpr (kNarrow > 0) simd::load(narrow_weights, row + kWide * simd::kWidth);
         PEDAL_UNROLL
         for (std::size_t f = 0; f < Frames; ++f) {
+            const float xi = x[f * stride];
             PEDAL_UNROLL
-            for (std::size_t c = 0; c < Out; ++c) start[f][c] = call.bias[c];
-        }
-        if (call.addend != nullptr) {
+            for (std::size_t v = 0; v < kWide; ++v) sums.wide[f][v] += wide_weights[v] * xi;
+            if constexpr (kNarrow > 0) sums.narrow[f][0] += narrow_weights * xi;
             PEDAL_UNROLL
-            for (std::size_t f = 0; f < Frames; ++f) {
-                PEDAL_UNROLL
-                for (std::size_t c = 0; c < Out; ++c) start[f][c] += call.addend[(t + f) * Out + c];
-            }
+            for (std::size_t l = 0; l < kLanes; ++l) sums.lanes[f][l] += row[Out - kLanes + l] * xi;
         }
-        if (call.mix_signal != nullptr) {
-            PEDAL_UNROLL
-            for (std::size_t f = 0; f < Frames; ++f) {
-                PEDAL_UNROLL
-                for (std::size_t c = 0; c < Out; ++c) start[f][c] += call.mix_weights[c] * call.mix_signal[t + f];
-            }
-        }
+    }
+
+    template <std::size_t Frames>
+    static void block(const ConvCall &call, std::size_t t) {
+        Sums<Frames> sums;
         PEDAL_UNROLL
-        for (std::size_t f = 0; f < Frames; ++f) {
+        for (std::size_t f = 0; f < Frames; ++f) {  // as conv_start: bias (+ addend)
+            const float *addend = call.addend != nullptr ? call.addend + (t + f) * Out : nullptr;
             PEDAL_UNROLL
-            for (std::size_t v = 0; v < kWide; ++v) simd::load(wide[f][v], start[f] + v * simd::kWidth);
-            if constexpr (kNarrow > 0) simd::load(narrow[f][0], start[f] + kWide * simd::kWidth);
+            for (std::size_t v = 0; v < kWide; ++v) start(sums.wide[f][v], call.bias, addend, v * simd::kWidth);
+            if constexpr (kNarrow > 0) start(sums.narrow[f][0], call.bias, addend, kWide * simd::kWidth);
             PEDAL_UNROLL
-            for (std::size_t l = 0; l < kLanes; ++l) lanes[f][l] = start[f][Out - kLanes + l];
+            for (std::size_t l = 0; l < kLanes; ++l) sums.lanes[f][l] = conv_start(call, t + f, Out - kLanes + l);
         }
         for (std::size_t k = 0; k < call.kernel; ++k) {
             const std::ptrdiff_t delay = static_cast<std::ptrdiff_t>((call.kernel - 1 - k) * call.dilation);
             const float *x = call.in + (static_cast<std::ptrdiff_t>(t) - delay) * static_cast<std::ptrdiff_t>(In);
             const float *w = call.weights + k * In * Out;
             PEDAL_UNROLL
-            for (std::size_t i = 0; i < In; ++i) {
-                const float *row = w + i * Out;
-                simd::Vec wide_weights[kWide ? kWide : 1];
-                PEDAL_UNROLL
-                for (std::size_t v = 0; v < kWide; ++v) simd::load(wide_weights[v], row + v * simd::kWidth);
-                simd::Narrow narrow_weights;
-                if constexpr (kNarrow > 0) simd::load(narrow_weights, row + kWide * simd::kWidth);
-                PEDAL_UNROLL
-                for (std::size_t f = 0; f < Frames; ++f) {
-                    const float xi = x[f * In + i];
-                    PEDAL_UNROLL
-                    for (std::size_t v = 0; v < kWide; ++v) wide[f][v] += wide_weights[v] * xi;
-                    if constexpr (kNarrow > 0) narrow[f][0] += narrow_weights * xi;
-                    PEDAL_UNROLL
-                    for (std::size_t l = 0; l < kLanes; ++l) lanes[f][l] += row[Out - kLanes + l] * xi;
-                }
-            }
+            for (std::size_t i = 0; i < In; ++i) add_row(sums, w + i * Out, x + i, In);
         }
+        if (call.mix_signal != nullptr) add_row(sums, call.mix_weights, call.mix_signal + t, 1);
         PEDAL_UNROLL
         for (std::size_t f = 0; f < Frames; ++f) {
             float *o = call.out + (t + f) * Out;
             PEDAL_UNROLL
-            for (std::size_t v = 0; v < kWide; ++v) simd::store(o + v * simd::kWidth, wide[f][v]);
-            if constexpr (kNarrow > 0) simd::store(o + kWide * simd::kWidth, narrow[f][0]);
+            for (std::size_t v = 0; v < kWide; ++v) simd::store(o + v * simd::kWidth, sums.wide[f][v]);
+            if constexpr (kNarrow > 0) simd::store(o + kWide * simd::kWidth, sums.narrow[f][0]);
             PEDAL_UNROLL
-            for (std::size_t l = 0; l < kLanes; ++l) o[Out - kLanes + l] = lanes[f][l];
+            for (std::size_t l = 0; l < kLanes; ++l) o[Out - kLanes + l] = sums.lanes[f][l];
+        }
+    }
+
+    template <typename V>
+    static void start(V &sum, const float *bias, const float *addend, std::size_t c) {
+        simd::load(sum, bias + c);
+        if (addend != nullptr) {
+            V extra;
+            simd::load(extra, addend + c);
+            sum += extra;
         }
     }
 
