@@ -53,3 +53,11 @@ def rtneural_reference():
     _require_torch()
     from tests.reference import rtneural
     return rtneural
+
+
+@pytest.fixture(scope="session")
+def torch_training():
+    """pedal.training's PyTorch side: the trainer (the optional 'train' extra)."""
+    _require_torch()
+    from pedal.training import trainer
+    return trainer
