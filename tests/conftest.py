@@ -61,3 +61,14 @@ def torch_training():
     _require_torch()
     from pedal.training import trainer
     return trainer
+
+
+@pytest.fixture(scope="session")
+def matplotlib_plots():
+    """matplotlib for `compare --plot` (the optional 'plot' extra)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
+            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but matplotlib is not installed")
+        pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
+    import matplotlib
+    return matplotlib

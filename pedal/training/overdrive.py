@@ -82,3 +82,27 @@ def overdrive(dry: np.ndarray, rate: float = 44100.0) -> np.ndarray:
     clipped = soft_clip(DRIVE * highpass(x, TIGHT_HZ, rate))
     wet = LEVEL * highpass(lowpass2(clipped, TONE_HZ, rate), DC_HZ, rate)
     return wet.astype(np.float32)
+
+
+# --- What the bundled default model learned, and what it is checked on ----------
+
+RATE = 44100  # PedalNetRT json plays at 44.1 kHz
+# (seed, peak): ten-second phrases from soft picking to digging in, so the model
+# has heard the whole range of the drive, not one level.
+TRAINING_TAKES = [(100, 0.15), (101, 0.3), (102, 0.5), (103, 0.7), (104, 0.9), (105, 0.4), (106, 0.6)]
+# Phrases it never heard, at levels between the training ones.
+HELD_OUT_TAKES = [(2024, 0.25), (2025, 0.6)]
+
+
+def takes(recipe, seconds: float, rate: int = RATE) -> np.ndarray:
+    """The phrases of ``recipe`` one after the other, float32."""
+    from pedal.signals import guitar_like
+    return np.concatenate([guitar_like(seconds, rate=rate, seed=seed, peak=peak) for seed, peak in recipe])
+
+
+def training_audio(rate: int = RATE) -> np.ndarray:
+    return takes(TRAINING_TAKES, 10.0, rate)
+
+
+def held_out_audio(rate: int = RATE) -> np.ndarray:
+    return takes(HELD_OUT_TAKES, 3.0, rate)
