@@ -104,6 +104,9 @@ def main(argv=None) -> int:
     except (PairError, CheckpointError) as error:
         print(f"train.py: {error}", file=sys.stderr)
         return 2
+    if result.best_epoch == 0:
+        print("train.py: stopped before the first epoch ended; nothing to export", file=sys.stderr)
+        return 1
     export_json(result, args.output)
     print(f"wrote {args.output}: validation ESR {result.best_esr:.4f} (epoch {result.best_epoch})", flush=True)
     return 0
