@@ -30,7 +30,7 @@ ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WA
 AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
 ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
 
-.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run system-deb venv golden fuzz deb clean
+.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run system-deb venv golden fuzz deb clean default-model di-clip
 
 all: venv
 
@@ -149,6 +149,16 @@ deb: system-deb $(VENV)/bin/python
 golden: 
 	$(MAKE) venv EXTRAS=,reference
 	$(PY) tests/reference/make_golden.py
+
+# Retrains the bundled default model on the synthetic overdrive (PyTorch, 8 min of
+# training on one core) and prints its held-out ESR; see tools/train_default_model.py.
+default-model:
+	$(MAKE) venv EXTRAS=,train
+	$(PY) tools/train_default_model.py
+
+# Rewrites pedal/data/di_clip.wav (the same bytes, unless the synthesis changed).
+di-clip: venv
+	$(PY) tools/make_di_clip.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) dist pedal/_core*.so pedal/_core.cpp *.egg-info

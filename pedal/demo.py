@@ -4,9 +4,10 @@
 
 With a sound card, it runs pedald with the default configuration
 (/etc/pedal/pedal.toml when it exists) until Ctrl-C. Without one (no ALSA
-card: a container, a CI machine), it says so in one line and plays a DI clip
-through the pedal instead: JACK's dummy driver clocks the audio, ALSA's `file`
-plugin feeds the clip in as the capture and records the playback, and pedald
+card: a container, a CI machine), it says so in one line and plays the DI clip
+(pedal/data/di_clip.wav, looped) through the pedal instead: JACK's dummy
+driver clocks the audio, ALSA's `file` plugin feeds the clip in as the
+capture and records the playback, and pedald
 runs on those devices unchanged, through the bundled default model. It prints
 a status line every 5 s, stops after DEMO_SECONDS (environment, default 30)
 with a summary line, and writes what it played to build/demo-out.wav.
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from pedal.audio import sound_cards
-from pedal.signals import guitar_like
+from pedal.signals import di_clip, guitar_like
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 48000
@@ -157,9 +158,12 @@ socket = "{socket or directory / 'control.sock'}"
     return path
 
 
-def write_di(path: Path, seconds: float, rate: int = RATE) -> np.ndarray:
-    """The DI clip (pedal.signals.guitar_like, 8 s looped) as raw FLOAT_LE mono."""
-    phrase = guitar_like(8.0, rate=rate, seed=1)
+def write_di(path: Path, seconds: float, rate: int = RATE, phrase: np.ndarray | None = None) -> np.ndarray:
+    """A DI signal looped to ``seconds``, as raw FLOAT_LE mono: ``phrase`` (the
+    demo passes the bundled DI clip), or 8 s of pedal.signals.guitar_like, the
+    signal the end-to-end test's tolerances were measured on."""
+    if phrase is None:
+        phrase = guitar_like(8.0, rate=rate, seed=1)
     clip = np.resize(phrase, int(seconds * rate)).astype("<f4")
     clip.tofile(path)
     return clip
@@ -196,7 +200,7 @@ def run_on_jack(seconds: float) -> int:
     with tempfile.TemporaryDirectory(prefix="pedal-demo-") as temporary:
         directory = Path(temporary)
         di_raw, out_raw = directory / "di.raw", directory / "out.raw"
-        write_di(di_raw, seconds + 10.0)
+        write_di(di_raw, seconds + 10.0, phrase=di_clip())  # the bundled guitar phrase, 48 kHz
         write_asoundrc(directory, di_raw, out_raw)
         config = write_config(directory)
         try:

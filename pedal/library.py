@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_MODEL", "EXTENSIONS", "ModelEntry", "ModelLibrary", "ORDER_F
 
 EXTENSIONS = (".json", ".nam", ".aidax")
 ORDER_FILE = "order.txt"
-# A small hand-made WaveNet (a mild overdrive) made by tools/make_default_model.py.
+# A small WaveNet trained on a synthetic overdrive by tools/train_default_model.py.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "default.model.json"
 
 

@@ -1,7 +1,9 @@
-"""WAV files in and out: DI clips for `pedalctl render`, cabinet impulse responses.
+"""WAV files in and out: DI clips, cabinet impulse responses, renders, training pairs.
 
     >>> samples, rate = read_wav("di.wav")        # float32, shape (frames, channels)
+    >>> dry, rate = read_mono("di.wav", "input")  # float32, mono or a one-line refusal
     >>> write_wav("out.wav", wet, rate)            # mono float32 WAV (exact, no dither)
+    >>> write("clip.wav", dry, rate)               # mono 16-bit PCM; both written atomically
 
 Python's ``wave`` reads integer PCM only; IRs and renders are often 24-bit or
 32-bit float, so this reads the RIFF chunks itself: PCM 8/16/24/32-bit, IEEE
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["WavError", "parse_wav", "read_wav", "write_wav"]
+from pedal.files import write_atomically
+
+__all__ = ["WavError", "encode", "parse_wav", "read_mono", "read_wav", "write", "write_wav"]
 
 PCM, FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
 
@@ -93,11 +97,34 @@ def read_wav(path: Path | str, max_bytes: int = 1 << 30) -> tuple[np.ndarray, in
     return parse_wav(data, str(path))
 
 
+def read_mono(path: Path | str, role: str = "file") -> tuple[np.ndarray, int]:
+    """A mono WAV as (float32 samples, rate); ``role`` ("input", "target") goes
+    into the error message of a stereo file."""
+    samples, rate = read_wav(path)
+    if samples.shape[1] != 1:
+        raise WavError(f"{path}: the {role} has {samples.shape[1]} channels; a mono file is needed "
+                       "(take one channel first, e.g. sox IN.wav OUT.wav remix 1)")
+    return np.ascontiguousarray(samples[:, 0]), rate
+
+
+def encode(samples: np.ndarray, rate: int, float32: bool = False) -> bytes:
+    """The bytes of a mono WAV: 16-bit PCM (clipped to [-1, 1], rounded) or 32-bit float."""
+    samples = np.asarray(samples, dtype=np.float64).reshape(-1)
+    if float32:
+        payload, tag, bits = samples.astype("<f4").tobytes(), FLOAT, 32
+    else:
+        payload, tag, bits = np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes(), PCM, 16
+    width = bits // 8
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(payload), b"WAVE", b"fmt ", 16, tag, 1,
+                         int(rate), int(rate) * width, width, bits, b"data", len(payload))
+    return header + payload
+
+
+def write(path: Path | str, samples: np.ndarray, rate: int, float32: bool = False) -> None:
+    """Writes a mono WAV in one step (never a half-written file); see ``encode``."""
+    write_atomically(Path(path), encode(samples, rate, float32))
+
+
 def write_wav(path: Path | str, samples: np.ndarray, rate: int) -> None:
     """Mono 32-bit float WAV (what the engine made, bit for bit)."""
-    mono = np.ascontiguousarray(samples, dtype="<f4").reshape(-1)
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + mono.nbytes, b"WAVE", b"fmt ", 16, FLOAT, 1,
-                         int(rate), int(rate) * 4, 4, 32, b"data", mono.nbytes)
-    with open(path, "wb") as file:
-        file.write(header)
-        file.write(mono.tobytes())
+    write(path, np.asarray(samples, dtype=np.float32), rate, float32=True)

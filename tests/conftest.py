@@ -53,3 +53,22 @@ def rtneural_reference():
     _require_torch()
     from tests.reference import rtneural
     return rtneural
+
+
+@pytest.fixture(scope="session")
+def torch_training():
+    """pedal.training's PyTorch side: the trainer (the optional 'train' extra)."""
+    _require_torch()
+    from pedal.training import trainer
+    return trainer
+
+
+@pytest.fixture(scope="session")
+def matplotlib_plots():
+    """matplotlib for `compare --plot` (the optional 'plot' extra)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
+            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but matplotlib is not installed")
+        pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
+    import matplotlib
+    return matplotlib

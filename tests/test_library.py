@@ -66,7 +66,8 @@ def test_two_files_with_one_stem_keep_their_file_names(tmp_path):
 def test_an_empty_library_plays_the_bundled_default(tmp_path):
     library = ModelLibrary(tmp_path / "absent")
     assert names(library) == ["default"] and library.entries[0].default
-    assert DEFAULT_MODEL.stat().st_size < 50_000
+    # Small: a trained 8-channel WaveNet, its weights as PedalNetRT's decimal strings.
+    assert DEFAULT_MODEL.stat().st_size < 128_000
 
 
 def test_each_load_is_a_fresh_model_from_the_kept_bytes(tmp_path):
@@ -99,5 +100,8 @@ def test_the_default_model_is_a_mild_overdrive():
     harmonics = [spectrum[bin_of(220 * h)] / fundamental for h in (2, 3)]
     # Audible, but mild: 2nd and 3rd harmonics between -40 and -15 dB.
     assert all(10 ** (-40 / 20) < h < 10 ** (-15 / 20) for h in harmonics), harmonics
-    assert abs(float(np.mean(model.process(np.zeros(4800, np.float32))))) < 1e-4  # no DC at silence
+    # No DC at silence once the zero history has passed through (the engine
+    # warms a model up on live input for its receptive field before it is heard).
+    silence = model.process(np.zeros(4800, np.float32))[model.receptive_field:]
+    assert abs(float(np.mean(silence))) < 1e-3
     assert np.all(np.isfinite(model.process(guitar_like(1.0))))
