@@ -77,3 +77,12 @@ def test_resampling_keeps_a_guitar_band_tone():
     there_and_back = compare.resample(compare.resample(tone, 48000, 44100), 44100, 48000)
     # A whole number of cycles: the FFT resampler is exact but for float32 rounding.
     assert np.max(np.abs(there_and_back - tone)) < 1e-4
+
+
+def test_pedalctl_compare_gives_the_same_figures(delayed_capture, capsys):
+    from pedal.cli import main as pedalctl
+
+    assert pedalctl(["compare", str(DEFAULT_MODEL), str(DI_CLIP), str(delayed_capture), "--json"]) == 0
+    through_pedalctl = json.loads(capsys.readouterr().out)
+    code, out, _ = run(capsys, DEFAULT_MODEL, DI_CLIP, delayed_capture, "--json")
+    assert code == 0 and through_pedalctl == json.loads(out)

@@ -1,6 +1,7 @@
-"""pedalctl render, bench: the pedal's sound and speed without playing live.
+"""pedalctl render, bench, compare: the pedal's sound and speed without playing live.
 
     pedalctl render plexi di.wav plexi.wav          # a library name or a model file
+    pedalctl compare plexi di.wav amp.wav --plot plexi.png   # a capture against the real amp
     pedalctl bench                                  # every model in the library, at the pedal's period
     pedalctl bench amp.nam --blocks 64,128 --json
 
@@ -36,6 +37,7 @@ def register(commands, parent=None) -> None:
     parent = parent or parent_options()
     register_render(commands, parent)
     register_bench(commands, parent)
+    register_compare(commands, parent)
 
 
 def resolve_model(cli: Cli, model: str) -> Path:
@@ -188,3 +190,25 @@ def run_bench(cli: Cli) -> int:
     cli.emit({"rate": rate, "host": machine_description(), "results": [asdict(t) for t in timings],
               "refused": refused}, render_table(timings, rate))
     return 1 if refused else 0
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+def register_compare(commands, parent) -> None:
+    command = commands.add_parser("compare", parents=[parent], help="a capture against the real gear's recording",
+                                  description="Plays IN.wav through MODEL and compares it with TARGET.wav (what "
+                                              "the real gear made of IN.wav): ESR, level, alignment; --plot "
+                                              "draws waveforms and spectra (needs matplotlib).")
+    command.add_argument("model", help="a model file or a library name")
+    command.add_argument("input", help="IN.wav: the dry signal")
+    command.add_argument("target", help="TARGET.wav: the real gear's output")
+    command.add_argument("--plot", metavar="PNG", help="draw waveform overlay and spectra into this image")
+    command.set_defaults(run=run_compare)
+
+
+def run_compare(cli: Cli) -> int:
+    from pedal import compare
+    args = cli.args
+    argv = [str(resolve_model(cli, args.model)), args.input, args.target]
+    argv += ["--plot", args.plot] if args.plot else []
+    return compare.main(argv + (["--json"] if cli.json else []))
