@@ -93,7 +93,7 @@ def read_wav(path: Path | str, max_bytes: int = 1 << 30) -> tuple[np.ndarray, in
             raise WavError(f"{path}: {size / 2**20:.1f} MiB; at most {max_bytes / 2**20:g} MiB")
         data = path.read_bytes()
     except OSError as error:
-        raise WavError(f"{path}: {error.strerror or error}") from None
+        raise WavError(f"{path}: cannot read ({error.strerror or error})") from None
     return parse_wav(data, str(path))
 
 

@@ -32,11 +32,11 @@ def test_upload_validates_stores_and_prints_the_summary(lib):
     assert result.status == 0, result.err
     assert "installed 'amp'" in result.out
     # The summary: format, architecture, parameters, rate handling, CPU %, loudness.
-    assert "pedalnet WaveNet, 265 parameters, 44100 Hz (resampled to 48000 Hz); CPU " in result.out
-    assert "% of the 2.67 ms period" in result.out and "loudness -20.6 dBFS (measured)" in result.out
+    assert "pedalnet WaveNet, 4337 parameters, 44100 Hz (resampled to 48000 Hz); CPU " in result.out
+    assert "% of the 2.67 ms period" in result.out and "loudness -18.6 dBFS (measured)" in result.out
     assert "validating amp: playing 2 s at 48000 Hz in periods of 128" in result.err   # progress
     assert (models / "amp.json").read_bytes() == DATA
-    assert stored_metadata(models / "amp.json", DATA)["loudness_db"] == pytest.approx(-20.6, abs=0.05)
+    assert stored_metadata(models / "amp.json", DATA)["loudness_db"] == pytest.approx(-18.6, abs=0.05)
 
 
 def test_upload_json_gives_the_validation_figures(lib):
@@ -102,7 +102,7 @@ def test_list_remove_rename_order_on_the_directory(lib):
     assert run(lib, "order", "lead", "clean").out.strip() == "footswitch order: lead, clean, then the rest by name"
     listing = run(lib, "--json", "list").json
     assert [m["name"] for m in listing["models"]] == ["lead", "clean", "crunch"]
-    assert listing["models"][0]["loudness_db"] == pytest.approx(-20.6, abs=0.05)
+    assert listing["models"][0]["loudness_db"] == pytest.approx(-18.6, abs=0.05)
     assert "broken.json" in listing["skipped"]
     human = run(lib, "list").out
     assert "   1  lead" in human and "44.1 kHz" in human and "skipped broken.json:" in human

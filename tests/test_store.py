@@ -15,7 +15,7 @@ DATA = DEFAULT_MODEL.read_bytes()
 
 @pytest.fixture
 def store(tmp_path):
-    return ModelStore(tmp_path / "models", max_bytes=64 * 1024)
+    return ModelStore(tmp_path / "models", max_bytes=256 * 1024)
 
 
 @pytest.mark.parametrize("given, stored", [
@@ -73,8 +73,8 @@ def test_duplicates_are_refused_without_regard_to_case_unless_replaced(store):
 
 
 def test_size_limit_and_extensions_are_checked(store):
-    with pytest.raises(StoreError, match=r"is 0.1 MiB; the limit is 0.0625 MiB \(\[library\] max_model_mb"):
-        store.install("big", b"x" * 100_000, ".json")
+    with pytest.raises(StoreError, match=r"is 0.3 MiB; the limit is 0.25 MiB \(\[library\] max_model_mb"):
+        store.install("big", b"x" * 300_000, ".json")
     with pytest.raises(StoreError, match="is empty"):
         store.install("empty", b"", ".json")
     with pytest.raises(StoreError, match=r"ends in .json, .nam, .aidax, not '.py'"):
