@@ -14,7 +14,7 @@ def test_regenerating_the_clip_gives_the_committed_bytes():
 
 
 def test_the_clip_is_a_small_mono_48k_file_at_di_level():
-    samples, rate = wavfile.read(DI_CLIP)
+    samples, rate = wavfile.read_wav(DI_CLIP)
     assert rate == DI_CLIP_RATE and samples.shape == (int(PHRASE_SECONDS * rate), 1)
     assert DI_CLIP.stat().st_size < 400_000
     dry = di_clip()
