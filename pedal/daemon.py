@@ -342,25 +342,26 @@ class Pedal:
         return {k: float(v) for k, v in values.items()}
 
     def _cmd_eq(self, message: dict) -> dict:
-        values = self._checked(message, EQ_RANGES)
-        with self._lock:
-            eq = dict(self.state.extra.get("eq") or {}, **values)
-            if "on" in message:
-                eq["on"] = message["on"]
-                self.engine.set_block("eq", message["on"])
+        def apply(values, on):
+            if on is not None:
+                self.engine.set_block("eq", on)
             self.engine.set_eq(**values)
-            self._remember(extra=dict(self.state.extra, eq=eq))
-            return {"eq": eq}
+        return self._set_sound("eq", message, EQ_RANGES, apply)
 
     def _cmd_gate(self, message: dict) -> dict:
-        values = self._checked(message, GATE_RANGES)
+        return self._set_sound("gate", message, GATE_RANGES,
+                               lambda values, on: self.engine.set_gate(threshold_db=values.get("threshold_db"), on=on))
+
+    def _set_sound(self, key: str, message: dict, ranges: dict, apply) -> dict:
+        """eq and gate: checks the values, applies them, and keeps the settings in State.extra[key]."""
+        values = self._checked(message, ranges)
         with self._lock:
-            gate = dict(self.state.extra.get("gate") or {}, **values)
+            settings = dict(self.state.extra.get(key) or {}, **values)
             if "on" in message:
-                gate["on"] = message["on"]
-            self.engine.set_gate(threshold_db=values.get("threshold_db"), on=message.get("on"))
-            self._remember(extra=dict(self.state.extra, gate=gate))
-            return {"gate": gate}
+                settings["on"] = message["on"]
+            apply(values, message.get("on"))
+            self._remember(extra=dict(self.state.extra, **{key: settings}))
+            return {key: settings}
 
     def _irs(self) -> ModelStore:
         return ModelStore(self.config.library.irs_dir, extensions=(".wav",), what="impulse response")

@@ -12,6 +12,7 @@ import alsaaudio
 from pedal import audio
 from pedal.audio import FORMATS, AudioError, AudioInterface, Decoder, Encoder, negotiate
 from pedal.config import Audio
+from tests.waiting import wait_for
 
 NAMES = {f.alsa: f.name for f in FORMATS.values()}
 
@@ -176,13 +177,6 @@ def periods_of(signal, channels, fmt, period):
         yield period, interleave([np.zeros(period, np.float32)] * channels, fmt)
 
 
-def wait_for(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return condition()
-
-
 def run_interface(capture, playback, settings, process):
     factories = {"in": capture, "out": playback}
 
@@ -196,7 +190,7 @@ def test_the_loop_processes_the_input_channel_and_copies_it_to_every_output():
     settings = Audio(capture_device="in", playback_device="out", period=64, capture_channels=2,
                      input_channel=1, playback_channels=2)
     signal = np.sin(np.arange(640) / 10).astype(np.float32) * 0.5
-    fmt_in, fmt_out = FORMATS["S32_LE"], FORMATS["S16_LE"]
+    fmt_in = FORMATS["S32_LE"]
     capture = FakePCM(formats=("S32_LE",), frames=periods_of(signal, 2, fmt_in, 64))
     playback = FakePCM(formats=("S16_LE",))
     calls = []

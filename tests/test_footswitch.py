@@ -9,6 +9,7 @@ from gpiozero.pins.mock import MockFactory  # noqa: E402
 
 from pedal.config import Footswitch as FootswitchSettings  # noqa: E402
 from pedal.footswitch import Footswitch, LedState, PedalControls  # noqa: E402
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -22,13 +23,6 @@ def press(pin, seconds):
     pin.drive_low()  # the switch pulls the pin to ground
     time.sleep(seconds)
     pin.drive_high()
-
-
-def wait_for(condition, timeout=2.0):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return condition()
 
 
 def test_a_short_press_is_next_and_a_long_press_is_bypass(factory):

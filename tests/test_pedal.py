@@ -15,6 +15,7 @@ from pedal.daemon import Pedal
 from pedal.footswitch import LedState
 from tests.conftest import ROOT
 from tests.test_audio import FORMATS, FakePCM, periods_of
+from tests.waiting import wait_for
 
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 
@@ -74,13 +75,6 @@ socket = "{tmp_path / 'control.sock'}"
 
 def ask(path, **message):
     return request(path / "control.sock", message)
-
-
-def wait_for(condition, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return condition()
 
 
 def test_commands_move_through_the_library_in_footswitch_order(rig):

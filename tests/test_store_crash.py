@@ -6,7 +6,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -18,20 +17,11 @@ from pedal.store import stored_metadata
 from tests.conftest import ROOT
 from tests.pedalctl_helpers import DATA, model_bytes
 from tests.test_pedal import GOLDEN
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 
 UPLOADS = 200
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_pedal_playing(tmp_path):

@@ -51,11 +51,12 @@ def main() -> int:
         while summary["started"] < args.count and len(running) < args.parallel:
             argv = ["--config", args.config, "upload", str(rng.choice(sources)),
                     "--name", f"storm{rng.randrange(args.names):02d}"]
-            if rng.random() < 0.75:
+            # Mostly --replace: an upload refused for a taken name ends before any kill could land.
+            if rng.random() < 0.9:
                 argv.append("--replace")
             typical = statistics.median(durations[-20:])
             spared = rng.random() < 0.15            # some run to the end, to change the library for real
-            delay = None if spared else (rng.uniform(0.0, 1.1) if rng.random() < 0.5 else rng.uniform(0.7, 1.1)) * typical
+            delay = None if spared else (rng.uniform(0.0, 1.0) if rng.random() < 0.5 else rng.uniform(0.7, 1.0)) * typical
             pid = os.fork()
             if pid == 0:
                 child(argv)

@@ -17,17 +17,6 @@ enum class Activation { Linear, Tanh, Sigmoid, ReLU, Softsign };
 inline float sigmoid(float x) { return sigmoid_approx(x); }
 inline float softsign(float x) { return x / (1.0f + std::fabs(x)); }
 
-inline float activate(Activation kind, float x) {
-    switch (kind) {
-        case Activation::Linear: return x;
-        case Activation::Tanh: return tanh_approx(x);
-        case Activation::Sigmoid: return sigmoid(x);
-        case Activation::ReLU: return x > 0.0f ? x : 0.0f;
-        case Activation::Softsign: return softsign(x);
-    }
-    return x;
-}
-
 // The switch sits outside the loop so the per-sample body has no branch on the kind.
 inline void activate_in_place(Activation kind, float *x, std::size_t count) {
     switch (kind) {

@@ -8,14 +8,6 @@
 
 #include "layers/simd.h"
 
-// The loops over a micro-kernel's registers must be unrolled completely, or
-// its accumulators live on the stack instead of in registers.
-#if defined(__GNUC__) || defined(__clang__)
-#define PEDAL_UNROLL _Pragma("GCC unroll 64")
-#else
-#define PEDAL_UNROLL
-#endif
-
 namespace pedal::layers {
 
 struct ConvCall {

@@ -12,12 +12,6 @@
 
 #include "layers/simd.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define PEDAL_UNROLL_ALL _Pragma("GCC unroll 64")
-#else
-#define PEDAL_UNROLL_ALL
-#endif
-
 namespace pedal::layers {
 
 namespace detail {
@@ -26,19 +20,19 @@ template <std::size_t Vectors>
 inline void matvec_block(const float *x, std::size_t rows, const float *w, std::size_t width, const float *start,
                          float *z) {
     simd::Vec sum[Vectors];
-    PEDAL_UNROLL_ALL
+    PEDAL_UNROLL
     for (std::size_t v = 0; v < Vectors; ++v) simd::load(sum[v], start + v * simd::kWidth);
     for (std::size_t j = 0; j < rows; ++j) {
         const float xj = x[j];
         const float *row = w + j * width;
-        PEDAL_UNROLL_ALL
+        PEDAL_UNROLL
         for (std::size_t v = 0; v < Vectors; ++v) {
             simd::Vec weights;
             simd::load(weights, row + v * simd::kWidth);
             sum[v] += weights * xj;
         }
     }
-    PEDAL_UNROLL_ALL
+    PEDAL_UNROLL
     for (std::size_t v = 0; v < Vectors; ++v) simd::store(z + v * simd::kWidth, sum[v]);
 }
 

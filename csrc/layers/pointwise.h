@@ -1,7 +1,7 @@
 // Element-wise activations with parameters (slopes, clamp limits, per-channel
 // slopes), for networks whose files name their activation per layer, such as
-// Neural Amp Modeler's. activations.h keeps the parameterless kinds of the
-// PedalNetRT WaveNet; this one covers every kind NAM names.
+// Neural Amp Modeler's. The parameterless kinds PedalNetRT also uses run
+// activations.h's loops; this adds the rest of the kinds NAM names.
 //
 // Applied to a whole block of [frame][channel] values; the switch on the kind
 // sits outside the loops so each loop body is branch-free and vectorisable.
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "layers/activations.h"
 #include "layers/fast_math.h"
 
 namespace pedal::layers {
@@ -65,21 +66,16 @@ private:
             case Kind::Identity:
             case Kind::LeakyReLU:  // handled by apply_slopes
                 return;
-            case Kind::Tanh:
-                for (std::size_t i = 0; i < n; ++i) x[i] = tanh_approx(x[i]);
-                return;
+            case Kind::Tanh: activate_in_place(Activation::Tanh, x, n); return;
+            case Kind::ReLU: activate_in_place(Activation::ReLU, x, n); return;
+            case Kind::Sigmoid: activate_in_place(Activation::Sigmoid, x, n); return;
+            case Kind::Softsign: activate_in_place(Activation::Softsign, x, n); return;
             case Kind::Hardtanh:
                 for (std::size_t i = 0; i < n; ++i)
                     x[i] = x[i] < min_value ? min_value : (x[i] > max_value ? max_value : x[i]);
                 return;
             case Kind::Fasttanh:
                 for (std::size_t i = 0; i < n; ++i) x[i] = fast_tanh(x[i]);
-                return;
-            case Kind::ReLU:
-                for (std::size_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-                return;
-            case Kind::Sigmoid:
-                for (std::size_t i = 0; i < n; ++i) x[i] = sigmoid_approx(x[i]);
                 return;
             case Kind::SiLU:
                 for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * sigmoid_approx(x[i]);
@@ -97,9 +93,6 @@ private:
                     x[i] = v < min_value ? (v - min_value) * min_slope + min_value
                                          : (v > max_value ? (v - max_value) * max_slope + max_value : v);
                 }
-                return;
-            case Kind::Softsign:
-                for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::fabs(x[i]));
                 return;
         }
     }

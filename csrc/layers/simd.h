@@ -20,6 +20,14 @@ constexpr std::size_t kWidth = 8;
 constexpr std::size_t kWidth = 4;
 #endif
 
+// Loops over a micro-kernel's registers must be unrolled completely, or the
+// accumulators live on the stack instead of in registers.
+#if defined(__GNUC__) || defined(__clang__)
+#define PEDAL_UNROLL _Pragma("GCC unroll 64")
+#else
+#define PEDAL_UNROLL
+#endif
+
 // A 4-lane vector (SSE, NEON) for the part of a row that is not a whole Vec.
 constexpr std::size_t kNarrowWidth = 4;
 

@@ -4,20 +4,12 @@
 #include <random>
 
 #include "check.h"
+#include "test_support.h"
 #include "layers/conv1d.h"
 
 using pedal::layers::Conv1d;
 
-namespace {
-
-std::vector<float> random_values(std::size_t count, std::mt19937 &random) {
-    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-    std::vector<float> out(count);
-    for (float &v : out) v = value(random);
-    return out;
-}
-
-}  // namespace
+using pedal::test::random_values;
 
 PEDAL_TEST(specialised_conv_kernels_equal_the_generic_kernel) {
     std::mt19937 random(3);

@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "check.h"
+#include "test_support.h"
 #include "dsp/convolver.h"
 #include "dsp/impulse_response.h"
 
 using namespace pedal::dsp;
+
+using pedal::test::random_signal;
 
 namespace {
 
@@ -31,13 +34,6 @@ std::vector<float> random_ir(std::size_t frames, unsigned seed) {
     return out;
 }
 
-std::vector<float> random_signal(std::size_t frames, unsigned seed) {
-    std::mt19937 random(seed);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    std::vector<float> x(frames);
-    for (float &v : x) v = uniform(random);
-    return x;
-}
 
 std::vector<double> direct_convolution(const std::vector<float> &h, const std::vector<float> &x) {
     std::vector<double> y(x.size(), 0.0);

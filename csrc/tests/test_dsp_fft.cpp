@@ -4,9 +4,12 @@
 #include <vector>
 
 #include "check.h"
+#include "test_support.h"
 #include "dsp/fft.h"
 
 using pedal::dsp::RealFft;
+
+using pedal::test::random_signal;
 
 namespace {
 
@@ -41,13 +44,6 @@ Spectrum direct_dft(const std::vector<float> &x) {
     return s;
 }
 
-std::vector<float> random_signal(std::size_t n, unsigned seed) {
-    std::mt19937 random(seed);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    std::vector<float> x(n);
-    for (float &v : x) v = uniform(random);
-    return x;
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.h"
+#include "test_support.h"
 #include "dsp/biquad.h"
 #include "dsp/dc_blocker.h"
 #include "dsp/tone_eq.h"
@@ -44,10 +45,8 @@ const double kProbeHz[] = {20, 50, 100, 200, 400, 800, 1600, 3200, 6400, 12000, 
 
 // A burst of noise, then silence: the decay every recursive filter must survive.
 std::vector<float> burst_then_silence(std::size_t burst, std::size_t silence) {
-    std::mt19937 random(5);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    std::vector<float> x(burst + silence, 0.0f);
-    for (std::size_t i = 0; i < burst; ++i) x[i] = uniform(random);
+    std::vector<float> x = pedal::test::random_signal(burst, 5);
+    x.resize(burst + silence, 0.0f);
     return x;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.h"
+#include "test_support.h"
 #include "dsp/fft.h"
 #include "dsp/resampler.h"
 
@@ -161,10 +162,7 @@ PEDAL_TEST(resampler_44k1_48k_latency_is_a_few_dozen_samples) {
 
 PEDAL_TEST(resampler_streams_identically_in_any_block_sizes) {
     for (Rates rates : {Rates{44100, 48000}, Rates{48000, 44100}, Rates{32000, 48000}}) {
-        std::mt19937 random(11);
-        std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-        std::vector<float> x(20000);
-        for (float &v : x) v = uniform(random);
+        const std::vector<float> x = pedal::test::random_signal(20000, 11);
         Resampler whole;
         whole.prepare(rates.in, rates.out, x.size());
         const auto reference = resample(whole, x, x.size());

@@ -1,10 +1,11 @@
 // Helpers shared by the self-tests: reading files, loading models through the
-// registry, and golden-vector cases.
+// registry, golden-vector cases, and random test signals.
 #pragma once
 
 #include <algorithm>
 #include <fstream>
 #include <initializer_list>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +15,20 @@
 #include "json/json.h"
 
 namespace pedal::test {
+
+// `count` values uniform in [-1, 1), drawn from `random` in order.
+inline std::vector<float> random_values(std::size_t count, std::mt19937 &random) {
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> out(count);
+    for (float &v : out) v = uniform(random);
+    return out;
+}
+
+// The same from a fresh generator seeded with `seed`.
+inline std::vector<float> random_signal(std::size_t count, unsigned seed) {
+    std::mt19937 random(seed);
+    return random_values(count, random);
+}
 
 inline std::string read_file(const std::string &path) {
     std::ifstream file(path, std::ios::binary);
