@@ -1,8 +1,10 @@
-// One LSTM layer, stepped a frame at a time (the recurrence allows no more).
+// One LSTM layer, run over a block of frames (one frame after another: the
+// recurrence allows no more).
 //
-// Gates in PyTorch order i, f, g, o. Weights are kept [input + hidden][4H] so
-// each input value scales one contiguous row of 4H gate pre-activations, the
-// order the inner loop walks; loaders transpose from their file's layout.
+// Gates in PyTorch order i, f, g, o. The loaders give weights as
+// [input + hidden][4H], so each input value scales one contiguous row of 4H
+// gate pre-activations; shapes with a compile-time-sized kernel keep them in
+// that kernel's own layout instead (lstm_kernels.h), chosen once here.
 //   z = b + W . [x ; h];  c = sigma(z_f) c + sigma(z_i) tanh(z_g);  h = sigma(z_o) tanh(c)
 #pragma once
 
@@ -10,8 +12,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "layers/fast_math.h"
-#include "layers/matvec.h"
+#include "layers/lstm_kernels.h"
 
 namespace pedal::layers {
 
@@ -25,45 +26,50 @@ public:
          std::vector<float> initial_hidden = {}, std::vector<float> initial_cell = {})
         : inputs_(inputs), hidden_(hidden), weights_(std::move(weights)), bias_(std::move(bias)),
           initial_hidden_(std::move(initial_hidden)), initial_cell_(std::move(initial_cell)),
-          state_(inputs + hidden, 0.0f), cell_(hidden, 0.0f), gates_(4 * hidden, 0.0f) {
+          hidden_state_(hidden, 0.0f), cell_(hidden, 0.0f), scratch_(8 * hidden, 0.0f) {
         if (initial_hidden_.empty()) initial_hidden_.assign(hidden, 0.0f);
         if (initial_cell_.empty()) initial_cell_.assign(hidden, 0.0f);
+        LstmKernelChoice choice = select_lstm_kernel(inputs, hidden, weights_, bias_);
+        run_ = choice.kernel;
+        kernel_weights_ = std::move(choice.weights);
+        kernel_bias_ = std::move(choice.bias);
         reset();
     }
 
     std::size_t inputs() const { return inputs_; }
     std::size_t hidden() const { return hidden_; }
+    // True when a compile-time-sized kernel serves this shape (for tests and bench).
+    bool specialised() const { return run_ != &lstm_generic; }
 
     void reset() {
-        std::copy(initial_hidden_.begin(), initial_hidden_.end(), state_.begin() + static_cast<std::ptrdiff_t>(inputs_));
-        cell_ = initial_cell_;
+        std::copy(initial_hidden_.begin(), initial_hidden_.end(), hidden_state_.begin());
+        std::copy(initial_cell_.begin(), initial_cell_.end(), cell_.begin());
     }
 
-    // One frame: reads `inputs` values from x, returns the new hidden state (H values,
-    // valid until the next step).
-    const float *step(const float *x) {
-        float *xh = state_.data();
-        std::copy(x, x + inputs_, xh);
-        float *z = gates_.data();
-        matvec(xh, inputs_ + hidden_, weights_.data(), 4 * hidden_, bias_.data(), z);
-        float *h = xh + inputs_;
-        for (std::size_t u = 0; u < hidden_; ++u) {
-            const float input_gate = sigmoid_approx(z[u]);
-            const float forget_gate = sigmoid_approx(z[hidden_ + u]);
-            const float candidate = tanh_approx(z[2 * hidden_ + u]);
-            const float output_gate = sigmoid_approx(z[3 * hidden_ + u]);
-            cell_[u] = forget_gate * cell_[u] + input_gate * candidate;
-            h[u] = output_gate * tanh_approx(cell_[u]);
-        }
-        return h;
+    // x: [frames][inputs]; writes the hidden state after each frame to h_out
+    // ([frames][hidden], not overlapping x).
+    void process(const float *x, std::size_t frames, float *h_out) {
+        run_(call(x, frames, h_out, kernel_weights_.data(), kernel_bias_.data()));
+    }
+
+    // The generic kernel whatever the shape: the reference the specialised
+    // kernels are tested against.
+    void process_generic(const float *x, std::size_t frames, float *h_out) {
+        lstm_generic(call(x, frames, h_out, weights_.data(), bias_.data()));
     }
 
 private:
+    LstmCall call(const float *x, std::size_t frames, float *h_out, const float *weights, const float *bias) {
+        return {x, h_out, frames, inputs_, hidden_, weights, bias, hidden_state_.data(), cell_.data(),
+                scratch_.data()};
+    }
+
     std::size_t inputs_ = 0, hidden_ = 0;
-    std::vector<float> weights_, bias_, initial_hidden_, initial_cell_;
-    std::vector<float> state_;  // [x ; h], so one loop covers input and recurrent weights
-    std::vector<float> cell_;
-    std::vector<float> gates_;
+    std::vector<float> weights_, bias_;  // the loaders' layout
+    std::vector<float> kernel_weights_, kernel_bias_;  // run_'s layout
+    std::vector<float> initial_hidden_, initial_cell_;
+    std::vector<float> hidden_state_, cell_, scratch_;
+    LstmKernel run_ = &lstm_generic;
 };
 
 }  // namespace pedal::layers

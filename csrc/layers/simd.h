@@ -28,6 +28,13 @@ constexpr std::size_t kWidth = 4;
 #define PEDAL_UNROLL
 #endif
 
+// A micro-kernel's helpers must be inlined for the same reason.
+#if defined(__GNUC__) || defined(__clang__)
+#define PEDAL_INLINE inline __attribute__((always_inline))
+#else
+#define PEDAL_INLINE inline
+#endif
+
 // A 4-lane vector (SSE, NEON) for the part of a row that is not a whole Vec.
 constexpr std::size_t kNarrowWidth = 4;
 

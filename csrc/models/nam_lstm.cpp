@@ -1,12 +1,19 @@
 #include "models/nam_lstm.h"
 
+#include <algorithm>
+
 namespace pedal::models {
 
 NamLstm::NamLstm(NamLstmSpec spec) : head_weights_(std::move(spec.head_weights)), head_bias_(spec.head_bias) {
     layers_.reserve(spec.layers.size());
-    for (NamLstmLayer &layer : spec.layers)
+    std::size_t widest = 1;
+    for (NamLstmLayer &layer : spec.layers) {
+        widest = std::max(widest, layer.hidden);
         layers_.emplace_back(layer.inputs, layer.hidden, std::move(layer.weights), std::move(layer.bias),
                              std::move(layer.initial_hidden), std::move(layer.initial_cell));
+    }
+    ping_.assign(kMaxChunk * widest, 0.0f);
+    pong_.assign(kMaxChunk * widest, 0.0f);
 }
 
 void NamLstm::reset() noexcept {
@@ -14,13 +21,24 @@ void NamLstm::reset() noexcept {
 }
 
 void NamLstm::process(const float *in, float *out, std::size_t frames) noexcept {
-    // The recurrence goes one frame at a time, so no chunking is needed; each
-    // input is read before its output is written (in == out is safe).
+    for_each_chunk(in, out, frames, [this](const float *i, float *o, std::size_t n) { process_chunk(i, o, n); });
+}
+
+void NamLstm::process_chunk(const float *in, float *out, std::size_t frames) noexcept {
+    // Layer by layer over the chunk: the first layer reads all of `in` before
+    // the head writes `out`, so in == out is safe.
+    const float *x = in;
+    float *h = ping_.data(), *spare = pong_.data();
+    for (layers::Lstm &layer : layers_) {
+        layer.process(x, frames, h);
+        x = h;
+        std::swap(h, spare);
+    }
+    const std::size_t hidden = head_weights_.size();
     for (std::size_t t = 0; t < frames; ++t) {
-        const float *x = in + t;
-        for (layers::Lstm &layer : layers_) x = layer.step(x);
+        const float *state = x + t * hidden;
         float y = head_bias_;
-        for (std::size_t u = 0; u < head_weights_.size(); ++u) y += head_weights_[u] * x[u];
+        for (std::size_t u = 0; u < hidden; ++u) y += head_weights_[u] * state[u];
         out[t] = y;
     }
 }

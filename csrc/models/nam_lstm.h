@@ -35,9 +35,12 @@ public:
     std::size_t receptive_field() const noexcept override { return 1; }
 
 private:
+    void process_chunk(const float *in, float *out, std::size_t frames) noexcept;
+
     std::vector<layers::Lstm> layers_;
     std::vector<float> head_weights_;
     float head_bias_ = 0.0f;
+    std::vector<float> ping_, pong_;  // [kMaxChunk][widest hidden]: one layer's hidden states
 };
 
 }  // namespace pedal::models

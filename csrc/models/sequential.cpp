@@ -110,7 +110,9 @@ const float *Sequential::forward(const float *input_frames, std::size_t frames) 
                         layer.process(window, frames, spare);
                         history.advance(frames);
                     }
-                } else if constexpr (std::is_same_v<T, layers::Lstm> || std::is_same_v<T, layers::Gru>) {
+                } else if constexpr (std::is_same_v<T, layers::Lstm>) {
+                    layer.process(current, frames, spare);
+                } else if constexpr (std::is_same_v<T, layers::Gru>) {
                     for (std::size_t t = 0; t < frames; ++t) {
                         const float *h = layer.step(current + t * in_width);
                         std::copy(h, h + out_width, spare + t * out_width);

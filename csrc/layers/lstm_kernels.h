@@ -1,0 +1,183 @@
+// The frame loop of an LSTM layer: one generic kernel, and the same loop with
+// the input and hidden sizes fixed at compile time for the shapes real
+// captures use (NAM 1x8..1x40 and 2x8, AIDA-X/RTNeural LSTM 8..40).
+//
+// An LSTM is latency-bound: frame t+1 cannot start before frame t's hidden
+// state exists, so what counts is the length of the dependency chain of one
+// frame, not the number of multiply-adds. The fixed kernels shorten it:
+//   - the recurrent sum runs as two interleaved chains (even and odd hidden
+//     units), half as long, joined at the end;
+//   - units are handled in blocks of one hardware vector, each block's four
+//     gate sums kept in registers and its weights laid out [row][gate][lane]
+//     in the order the loop reads them, so block b's activations overlap
+//     block b+1's sums.
+// Every kernel sums in the same order (bias, input rows, then the even and
+// odd recurrent chains, added last), so the fixed kernels give the generic
+// kernel's samples.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+#include "layers/fast_math.h"
+#include "layers/simd.h"
+
+namespace pedal::layers {
+
+struct LstmCall {
+    const float *x;        // [frames][inputs]
+    float *h_out;          // [frames][hidden]: the hidden state after each frame
+    std::size_t frames, inputs, hidden;
+    const float *weights;  // the kernel's layout (see lstm_weights_for)
+    const float *bias;     // the kernel's layout
+    float *hidden_state;   // [hidden]: h before the first frame; left as h after the last
+    float *cell;           // [hidden]: the same for the cell state
+    float *scratch;        // [8 * hidden] (the generic kernel's gate sums)
+};
+
+using LstmKernel = void (*)(const LstmCall &call);
+
+// One unit's state update from its four gate pre-activations (PyTorch order
+// i, f, g, o); returns the new hidden value and updates the cell in place.
+inline float lstm_unit(float zi, float zf, float zg, float zo, float &cell) {
+    const float input_gate = sigmoid_approx(zi);
+    const float forget_gate = sigmoid_approx(zf);
+    const float candidate = tanh_approx(zg);
+    const float output_gate = sigmoid_approx(zo);
+    cell = forget_gate * cell + input_gate * candidate;
+    return output_gate * tanh_approx(cell);
+}
+
+// Weights [(inputs + hidden)][4 * hidden] and bias [4 * hidden], as the loaders
+// give them.
+inline void lstm_generic(const LstmCall &call) {
+    const std::size_t in = call.inputs, hidden = call.hidden, width = 4 * hidden;
+    float *even = call.scratch, *odd = call.scratch + width;
+    const float *previous = call.hidden_state;
+    for (std::size_t t = 0; t < call.frames; ++t) {
+        const float *x = call.x + t * in;
+        float *h = call.h_out + t * hidden;
+        for (std::size_t c = 0; c < width; ++c) {
+            even[c] = call.bias[c];
+            odd[c] = 0.0f;
+        }
+        for (std::size_t r = 0; r < in; ++r) {
+            const float xr = x[r];
+            const float *row = call.weights + r * width;
+            for (std::size_t c = 0; c < width; ++c) even[c] += row[c] * xr;
+        }
+        for (std::size_t j = 0; j < hidden; ++j) {
+            const float hj = previous[j];
+            const float *row = call.weights + (in + j) * width;
+            float *sum = j % 2 == 0 ? even : odd;
+            for (std::size_t c = 0; c < width; ++c) sum[c] += row[c] * hj;
+        }
+        for (std::size_t c = 0; c < width; ++c) even[c] += odd[c];
+        for (std::size_t u = 0; u < hidden; ++u)
+            h[u] = lstm_unit(even[u], even[hidden + u], even[2 * hidden + u], even[3 * hidden + u], call.cell[u]);
+        previous = h;
+    }
+    if (call.frames > 0) std::copy(previous, previous + hidden, call.hidden_state);
+}
+
+// Compile-time sizes. Hidden units go in blocks of kLanes (a whole hardware
+// vector, or 4 lanes when `Hidden` is not a multiple of it).
+template <std::size_t Inputs, std::size_t Hidden>
+struct FixedLstm {
+    static constexpr bool kWide = Hidden % simd::kWidth == 0;
+    static constexpr std::size_t kLanes = kWide ? simd::kWidth : simd::kNarrowWidth;
+    using Lanes = std::conditional_t<kWide, simd::Vec, simd::Narrow>;
+    static constexpr std::size_t kBlocks = Hidden / kLanes;
+    static constexpr std::size_t kRows = Inputs + Hidden;
+    static_assert(Hidden % kLanes == 0, "hidden sizes are multiples of 4");
+
+    // Weights [block][row][gate][lane], bias [block][gate][lane], from the
+    // loaders' [row][gate * Hidden + unit] and [gate * Hidden + unit].
+    static std::vector<float> pack_weights(const std::vector<float> &weights) {
+        std::vector<float> packed(weights.size());
+        std::size_t n = 0;
+        for (std::size_t b = 0; b < kBlocks; ++b)
+            for (std::size_t r = 0; r < kRows; ++r)
+                for (std::size_t g = 0; g < 4; ++g)
+                    for (std::size_t l = 0; l < kLanes; ++l)
+                        packed[n++] = weights[r * 4 * Hidden + g * Hidden + b * kLanes + l];
+        return packed;
+    }
+
+    static std::vector<float> pack_bias(const std::vector<float> &bias) {
+        std::vector<float> packed(bias.size());
+        std::size_t n = 0;
+        for (std::size_t b = 0; b < kBlocks; ++b)
+            for (std::size_t g = 0; g < 4; ++g)
+                for (std::size_t l = 0; l < kLanes; ++l) packed[n++] = bias[g * Hidden + b * kLanes + l];
+        return packed;
+    }
+
+    PEDAL_INLINE static void unit_block(const LstmCall &call, std::size_t b, const float *x, const float *previous, float *h) {
+        const float *w = call.weights + b * kRows * 4 * kLanes;
+        Lanes even[4], odd[4];
+        PEDAL_UNROLL
+        for (std::size_t g = 0; g < 4; ++g) {
+            simd::load(even[g], call.bias + (b * 4 + g) * kLanes);
+            odd[g] = Lanes{};
+        }
+        PEDAL_UNROLL
+        for (std::size_t r = 0; r < Inputs; ++r) add_row(even, w + r * 4 * kLanes, x[r]);
+        PEDAL_UNROLL
+        for (std::size_t j = 0; j < Hidden; ++j)
+            add_row(j % 2 == 0 ? even : odd, w + (Inputs + j) * 4 * kLanes, previous[j]);
+        float z[4][kLanes];
+        PEDAL_UNROLL
+        for (std::size_t g = 0; g < 4; ++g) {
+            even[g] += odd[g];
+            simd::store(z[g], even[g]);
+        }
+        // Local copies, so the vectoriser needs no run-time check that the
+        // cell, the gates and h do not overlap; moved as whole vectors, so a
+        // load never straddles two smaller stores (a store-forwarding stall).
+        float cell[kLanes], out[kLanes];
+        move(cell, call.cell + b * kLanes);
+        for (std::size_t l = 0; l < kLanes; ++l) out[l] = lstm_unit(z[0][l], z[1][l], z[2][l], z[3][l], cell[l]);
+        move(call.cell + b * kLanes, cell);
+        move(h + b * kLanes, out);
+    }
+
+    PEDAL_INLINE static void move(float *to, const float *from) {
+        Lanes lanes;
+        simd::load(lanes, from);
+        simd::store(to, lanes);
+    }
+
+    PEDAL_INLINE static void add_row(Lanes (&sums)[4], const float *row, float value) {
+        PEDAL_UNROLL
+        for (std::size_t g = 0; g < 4; ++g) {
+            Lanes weights;
+            simd::load(weights, row + g * kLanes);
+            sums[g] += weights * value;
+        }
+    }
+
+    static void run(const LstmCall &call) {
+        const float *previous = call.hidden_state;
+        for (std::size_t t = 0; t < call.frames; ++t) {
+            float *h = call.h_out + t * Hidden;
+            PEDAL_UNROLL
+            for (std::size_t b = 0; b < kBlocks; ++b) unit_block(call, b, call.x + t * Inputs, previous, h);
+            previous = h;
+        }
+        if (call.frames > 0) std::copy(previous, previous + Hidden, call.hidden_state);
+    }
+};
+
+// The kernel for (inputs, hidden) and the weight and bias layouts it reads;
+// the generic kernel and the loaders' layouts when no fixed kernel is compiled in.
+struct LstmKernelChoice {
+    LstmKernel kernel;
+    std::vector<float> weights, bias;
+};
+LstmKernelChoice select_lstm_kernel(std::size_t inputs, std::size_t hidden, const std::vector<float> &weights,
+                                    const std::vector<float> &bias);
+
+}  // namespace pedal::layers
