@@ -564,12 +564,12 @@ def _peaks_db(stats: dict) -> dict:
 
 
 def _memory() -> dict:
-    """Resident memory, and Python's own allocations when tracemalloc runs (PYTHONTRACEMALLOC=1).
+    """Resident memory, and Python's own live allocations when tracemalloc runs (PYTHONTRACEMALLOC=1).
 
     Read with os.read rather than open(): a text file object per call left
     blocks behind that the soak's 0-byte growth check counts."""
     import tracemalloc
-    memory = {"rss_kb": None, "traced_kb": None}
+    memory = {"rss_kb": None, "traced_kb": None, "traced_bytes": None}
     try:
         fd = os.open("/proc/self/statm", os.O_RDONLY)
         try:
@@ -580,7 +580,13 @@ def _memory() -> dict:
     except (OSError, IndexError, ValueError):
         pass
     if tracemalloc.is_tracing():
-        memory["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
+        # A collection first: it also empties CPython's free lists (of dicts,
+        # floats, tuples...), caches that fill towards a fixed size over minutes
+        # and would otherwise read as growth. Cheap: start() froze the
+        # long-lived objects, so only those made since are looked at.
+        gc.collect()
+        memory["traced_bytes"] = tracemalloc.get_traced_memory()[0]
+        memory["traced_kb"] = memory["traced_bytes"] // 1024
     return memory
 
 

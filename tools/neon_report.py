@@ -27,7 +27,8 @@ HOT = [
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<12ul, 12ul>", "conv 12->12 (NAM lite)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<8ul, 8ul>", "conv 8->8 (NAM standard 2nd array, feather)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<4ul, 4ul>", "conv 4->4 (NAM nano)"),
-    ("models/nam_lstm.o", r"NamLstm::process", "LSTM step: matvec + gates (NAM LSTM)"),
+    ("layers/lstm_kernels.o", r"FixedLstm<1ul, 16ul>::run", "LSTM 1x16 kernel: gate sums + activations"),
+    ("layers/lstm_kernels.o", r"FixedLstm<1ul, 40ul>::run", "LSTM 1x40 kernel"),
     ("models/nam_wavenet.o", r"NamWaveNet::process_chunk", "NAM WaveNet layer loop: activations, sums"),
     ("models/gated_wavenet.o", r"GatedWaveNet::apply_activation|GatedWaveNet::process_chunk", "PedalNetRT gates"),
 ]
