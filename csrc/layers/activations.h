@@ -48,7 +48,7 @@ inline void gate(Gate kind, const float *pre, std::size_t frames, std::size_t ch
         float *o = out + t * channels;
         if (kind == Gate::TanhSigmoid) {
             for (std::size_t c = 0; c < channels; ++c)
-                o[c] = tanh_approx(filter[c]) * sigmoid_approx(gate_half[c]);
+                o[c] = tanh_times_sigmoid(filter[c], gate_half[c]);
         } else {
             for (std::size_t c = 0; c < channels; ++c)
                 o[c] = softsign(filter[c]) * softsign(gate_half[c]);

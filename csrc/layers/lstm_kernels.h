@@ -41,13 +41,10 @@ using LstmKernel = void (*)(const LstmCall &call);
 
 // One unit's state update from its four gate pre-activations (PyTorch order
 // i, f, g, o); returns the new hidden value and updates the cell in place.
+// sigma(i) tanh(g) and sigma(o) tanh(c) are each one fused gate (one division).
 inline float lstm_unit(float zi, float zf, float zg, float zo, float &cell) {
-    const float input_gate = sigmoid_approx(zi);
-    const float forget_gate = sigmoid_approx(zf);
-    const float candidate = tanh_approx(zg);
-    const float output_gate = sigmoid_approx(zo);
-    cell = forget_gate * cell + input_gate * candidate;
-    return output_gate * tanh_approx(cell);
+    cell = sigmoid_approx(zf) * cell + tanh_times_sigmoid(zg, zi);
+    return tanh_times_sigmoid(cell, zo);
 }
 
 // Weights [(inputs + hidden)][4 * hidden] and bias [4 * hidden], as the loaders

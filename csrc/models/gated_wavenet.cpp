@@ -25,7 +25,7 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec) : spec_(std::move(spec)) {
     receptive_field_ = 1 + (spec_.kernel - 1) * dilation_sum;
     pre_activation_.assign(kMaxChunk * width, 0.0f);
     activated_.assign(kMaxChunk * channels, 0.0f);
-    mix_.assign(kMaxChunk, 0.0f);
+    skips_.assign(kMaxChunk * channels, 0.0f);
 }
 
 void GatedWaveNet::reset() noexcept {
@@ -69,7 +69,11 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
         for (std::size_t c = 0; c < channels; ++c)
             residual[t * channels + c] = spec_.input_bias[c] + spec_.input_weights[c] * in[t];
 
-    std::fill(mix_.begin(), mix_.begin() + static_cast<std::ptrdiff_t>(frames), 0.0f);
+    // The mix over every layer's gated output is summed per channel across the
+    // layers (whole vectors), and over the channels once at the end, instead
+    // of a dot product per frame and layer.
+    float *skips = skips_.data();
+    std::fill(skips, skips + frames * channels, 0.0f);
     for (std::size_t n = 0; n < layers_.size(); ++n) {
         Layer &layer = layers_[n];
         layer.conv.process(residual, frames, pre_activation_.data());
@@ -77,11 +81,9 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
 
         // Skip: the mix reads the gated output before the residual 1x1 conv.
         const float *activated = activated_.data();
-        for (std::size_t t = 0; t < frames; ++t) {
-            float sum = 0.0f;
-            for (std::size_t c = 0; c < channels; ++c) sum += layer.mix_weights[c] * activated[t * channels + c];
-            mix_[t] += sum;
-        }
+        for (std::size_t t = 0; t < frames; ++t)
+            for (std::size_t c = 0; c < channels; ++c)
+                skips[t * channels + c] += layer.mix_weights[c] * activated[t * channels + c];
 
         layer.input.advance(frames);
         // The last layer's residual output feeds nothing, so it is not computed.
@@ -90,7 +92,11 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
         layer.residual.process(activated, frames, next, residual, nullptr, nullptr);
         residual = next;
     }
-    for (std::size_t t = 0; t < frames; ++t) out[t] = spec_.mix_bias + mix_[t];
+    for (std::size_t t = 0; t < frames; ++t) {
+        float sum = spec_.mix_bias;
+        for (std::size_t c = 0; c < channels; ++c) sum += skips[t * channels + c];
+        out[t] = sum;
+    }
 }
 
 }  // namespace pedal::models

@@ -64,7 +64,7 @@ private:
     // Scratch for one chunk, sized at construction.
     std::vector<float> pre_activation_;  // [chunk][conv_width]
     std::vector<float> activated_;       // [chunk][channels]
-    std::vector<float> mix_;             // [chunk]
+    std::vector<float> skips_;           // [chunk][channels]: the mix's terms summed over the layers
 };
 
 }  // namespace pedal::models

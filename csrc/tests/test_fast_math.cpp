@@ -9,6 +9,7 @@
 using pedal::layers::exp_approx;
 using pedal::layers::sigmoid_approx;
 using pedal::layers::tanh_approx;
+using pedal::layers::tanh_times_sigmoid;
 
 namespace {
 
@@ -37,6 +38,32 @@ PEDAL_TEST(sigmoid_approx_is_within_1e6_of_the_exact_sigmoid_over_the_float_rang
         worst = std::max(worst, std::fabs(static_cast<double>(sigmoid_approx(x)) - exact));
     });
     CHECK(worst <= 1e-6);
+}
+
+PEDAL_TEST(the_fused_gate_is_within_1e6_of_tanh_times_sigmoid_over_the_float_range) {
+    // Every 65,537th float for one argument against every 40,000,003rd for the
+    // other, both ways round (all exponents and signs of both: 2 x 7M pairs),
+    // then a dense grid where neither factor saturates.
+    double worst = 0.0;
+    auto check = [&](float a, float b) {
+        const double exact = std::tanh(double(a)) / (1.0 + std::exp(-double(b)));
+        worst = std::max(worst, std::fabs(double(tanh_times_sigmoid(a, b)) - exact));
+    };
+    for (std::uint64_t outer = 0; outer <= 0xFFFFFFFFull; outer += 40000003) {
+        const float other = pedal::layers::detail::float_of(static_cast<std::uint32_t>(outer));
+        if (!std::isfinite(other)) continue;
+        for (std::uint64_t inner = 0; inner <= 0xFFFFFFFFull; inner += 65537) {
+            const float x = pedal::layers::detail::float_of(static_cast<std::uint32_t>(inner));
+            if (!std::isfinite(x)) continue;
+            check(x, other);
+            check(other, x);
+        }
+    }
+    for (float a = -12.0f; a <= 12.0f; a += 0.0137f)
+        for (float b = -24.0f; b <= 24.0f; b += 0.0291f) check(a, b);
+    CHECK(worst <= 1e-6);
+    CHECK(std::isnan(tanh_times_sigmoid(std::numeric_limits<float>::quiet_NaN(), 0.5f)));
+    CHECK_EQ(tanh_times_sigmoid(0.0f, 3.0f), 0.0f);
 }
 
 PEDAL_TEST(exp_approx_has_float_relative_accuracy_where_it_does_not_clamp) {
