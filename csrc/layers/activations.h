@@ -38,21 +38,14 @@ inline void activate_in_place(Activation kind, float *x, std::size_t count) {
 
 enum class Gate { TanhSigmoid, SoftsignSoftsign };
 
-// Gated activation over `frames` frames of 2*channels pre-activations laid out
-// [filter half | gate half]; writes `channels` values per frame to `out`.
-inline void gate(Gate kind, const float *pre, std::size_t frames, std::size_t channels,
-                 float *out) {
-    for (std::size_t t = 0; t < frames; ++t) {
-        const float *filter = pre + t * 2 * channels;
-        const float *gate_half = filter + channels;
-        float *o = out + t * channels;
-        if (kind == Gate::TanhSigmoid) {
-            for (std::size_t c = 0; c < channels; ++c)
-                o[c] = tanh_times_sigmoid(filter[c], gate_half[c]);
-        } else {
-            for (std::size_t c = 0; c < channels; ++c)
-                o[c] = softsign(filter[c]) * softsign(gate_half[c]);
-        }
+// Gated activation of `count` values: out[i] = f(filter[i]) * g(gate_half[i]).
+// The halves come from two separate convolutions ([frames][channels] each),
+// so this is one flat loop, with no per-frame overhead.
+inline void gate(Gate kind, const float *filter, const float *gate_half, std::size_t count, float *out) {
+    if (kind == Gate::TanhSigmoid) {
+        for (std::size_t i = 0; i < count; ++i) out[i] = tanh_times_sigmoid(filter[i], gate_half[i]);
+    } else {
+        for (std::size_t i = 0; i < count; ++i) out[i] = softsign(filter[i]) * softsign(gate_half[i]);
     }
 }
 

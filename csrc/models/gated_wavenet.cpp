@@ -6,6 +6,28 @@ namespace pedal::models {
 
 using Activation = GatedWaveNetSpec::Activation;
 
+namespace {
+
+// Columns [first, first + count) of weights [kernel][in][width] and of bias [width].
+struct Half {
+    std::vector<float> weights, bias;
+};
+
+Half columns(const std::vector<float> &weights, const std::vector<float> &bias, std::size_t width,
+             std::size_t first, std::size_t count) {
+    Half half;
+    const std::size_t rows = weights.size() / width;  // kernel * in
+    half.weights.reserve(rows * count);
+    for (std::size_t r = 0; r < rows; ++r)
+        half.weights.insert(half.weights.end(), weights.begin() + static_cast<std::ptrdiff_t>(r * width + first),
+                            weights.begin() + static_cast<std::ptrdiff_t>(r * width + first + count));
+    half.bias.assign(bias.begin() + static_cast<std::ptrdiff_t>(first),
+                     bias.begin() + static_cast<std::ptrdiff_t>(first + count));
+    return half;
+}
+
+}  // namespace
+
 GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec) : spec_(std::move(spec)) {
     const std::size_t channels = spec_.channels;
     const std::size_t width = spec_.conv_width();
@@ -14,8 +36,17 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec) : spec_(std::move(spec)) {
     for (std::size_t n = 0; n < layers_.size(); ++n) {
         GatedWaveNetLayer &source = spec_.layers[n];
         Layer &layer = layers_[n];
-        layer.conv = layers::Conv1d(channels, width, spec_.kernel, source.dilation,
-                                    std::move(source.conv_weights), std::move(source.conv_bias));
+        if (spec_.gated()) {
+            Half filter = columns(source.conv_weights, source.conv_bias, width, 0, channels);
+            Half gate = columns(source.conv_weights, source.conv_bias, width, channels, channels);
+            layer.conv = layers::Conv1d(channels, channels, spec_.kernel, source.dilation, std::move(filter.weights),
+                                        std::move(filter.bias));
+            layer.gate_conv = layers::Conv1d(channels, channels, spec_.kernel, source.dilation,
+                                             std::move(gate.weights), std::move(gate.bias));
+        } else {
+            layer.conv = layers::Conv1d(channels, width, spec_.kernel, source.dilation,
+                                        std::move(source.conv_weights), std::move(source.conv_bias));
+        }
         layer.residual = layers::Conv1d(channels, channels, 1, 1, std::move(source.residual_weights),
                                         std::move(source.residual_bias));
         layer.input.configure(channels, layer.conv.lookback(), kMaxChunk);
@@ -23,7 +54,8 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec) : spec_(std::move(spec)) {
         dilation_sum += source.dilation;
     }
     receptive_field_ = 1 + (spec_.kernel - 1) * dilation_sum;
-    pre_activation_.assign(kMaxChunk * width, 0.0f);
+    pre_activation_.assign(kMaxChunk * channels, 0.0f);
+    gate_input_.assign(kMaxChunk * channels, 0.0f);
     activated_.assign(kMaxChunk * channels, 0.0f);
     skips_.assign(kMaxChunk * channels, 0.0f);
 }
@@ -36,23 +68,24 @@ void GatedWaveNet::process(const float *in, float *out, std::size_t frames) noex
     for_each_chunk(in, out, frames, [this](const float *i, float *o, std::size_t n) { process_chunk(i, o, n); });
 }
 
-void GatedWaveNet::apply_activation(float *pre, std::size_t frames) noexcept {
-    const std::size_t channels = spec_.channels;
+void GatedWaveNet::apply_activation(std::size_t frames) noexcept {
+    const std::size_t count = frames * spec_.channels;
+    float *pre = pre_activation_.data();
     float *activated = activated_.data();
     switch (spec_.activation) {
         case Activation::Gated:
-            layers::gate(layers::Gate::TanhSigmoid, pre, frames, channels, activated);
+            layers::gate(layers::Gate::TanhSigmoid, pre, gate_input_.data(), count, activated);
             return;
         case Activation::Softgated:
-            layers::gate(layers::Gate::SoftsignSoftsign, pre, frames, channels, activated);
+            layers::gate(layers::Gate::SoftsignSoftsign, pre, gate_input_.data(), count, activated);
             return;
-        case Activation::Tanh: layers::activate_in_place(layers::Activation::Tanh, pre, frames * channels); break;
-        case Activation::Sigmoid: layers::activate_in_place(layers::Activation::Sigmoid, pre, frames * channels); break;
-        case Activation::ReLU: layers::activate_in_place(layers::Activation::ReLU, pre, frames * channels); break;
-        case Activation::Softsign: layers::activate_in_place(layers::Activation::Softsign, pre, frames * channels); break;
+        case Activation::Tanh: layers::activate_in_place(layers::Activation::Tanh, pre, count); break;
+        case Activation::Sigmoid: layers::activate_in_place(layers::Activation::Sigmoid, pre, count); break;
+        case Activation::ReLU: layers::activate_in_place(layers::Activation::ReLU, pre, count); break;
+        case Activation::Softsign: layers::activate_in_place(layers::Activation::Softsign, pre, count); break;
         case Activation::Linear: break;
     }
-    std::copy(pre, pre + frames * channels, activated);
+    std::copy(pre, pre + count, activated);
 }
 
 void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames) noexcept {
@@ -77,7 +110,8 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
     for (std::size_t n = 0; n < layers_.size(); ++n) {
         Layer &layer = layers_[n];
         layer.conv.process(residual, frames, pre_activation_.data());
-        apply_activation(pre_activation_.data(), frames);
+        if (spec_.gated()) layer.gate_conv.process(residual, frames, gate_input_.data());
+        apply_activation(frames);
 
         // Skip: the mix reads the gated output before the residual 1x1 conv.
         const float *activated = activated_.data();

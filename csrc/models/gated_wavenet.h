@@ -49,10 +49,13 @@ public:
 
 private:
     void process_chunk(const float *in, float *out, std::size_t frames) noexcept;
-    void apply_activation(float *pre, std::size_t frames) noexcept;
+    void apply_activation(std::size_t frames) noexcept;
 
     struct Layer {
-        layers::Conv1d conv;
+        // A gated layer's conv is kept as two C -> C convs, the filter half
+        // and the gate half, so the gate is one flat loop over their outputs.
+        layers::Conv1d conv;       // the filter half (the whole conv when not gated)
+        layers::Conv1d gate_conv;  // the gate half (unused when not gated)
         layers::Conv1d residual;
         layers::History input;  // this layer's input, with the conv's look-back
         const float *mix_weights = nullptr;
@@ -62,7 +65,8 @@ private:
     std::vector<Layer> layers_;
     std::size_t receptive_field_ = 1;
     // Scratch for one chunk, sized at construction.
-    std::vector<float> pre_activation_;  // [chunk][conv_width]
+    std::vector<float> pre_activation_;  // [chunk][channels]: conv's output
+    std::vector<float> gate_input_;      // [chunk][channels]: gate_conv's output
     std::vector<float> activated_;       // [chunk][channels]
     std::vector<float> skips_;           // [chunk][channels]: the mix's terms summed over the layers
 };
