@@ -47,6 +47,9 @@ public:
     void reset() noexcept override;
     std::size_t receptive_field() const noexcept override { return receptive_field_; }
 
+    using SkipKernel = void (*)(const float *weights, const float *activated, std::size_t frames,
+                                std::size_t channels, float *skips);
+
 private:
     void process_chunk(const float *in, float *out, std::size_t frames) noexcept;
     void apply_activation(std::size_t frames) noexcept;
@@ -62,6 +65,7 @@ private:
     };
 
     GatedWaveNetSpec spec_;
+    SkipKernel add_skips_;  // the mix's per-channel sums, sized for spec_.channels when it is common
     std::vector<Layer> layers_;
     std::size_t receptive_field_ = 1;
     // Scratch for one chunk, sized at construction.
