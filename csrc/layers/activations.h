@@ -40,10 +40,12 @@ enum class Gate { TanhSigmoid, SoftsignSoftsign };
 
 // Gated activation of `count` values: out[i] = f(filter[i]) * g(gate_half[i]).
 // The halves come from two separate convolutions ([frames][channels] each),
-// so this is one flat loop, with no per-frame overhead.
+// so this is one flat loop, with no per-frame overhead. For TanhSigmoid the
+// halves hold the exponents 2a and -b (the convolutions' weights are scaled
+// so: see tanh_times_sigmoid_of_exponents).
 inline void gate(Gate kind, const float *filter, const float *gate_half, std::size_t count, float *out) {
     if (kind == Gate::TanhSigmoid) {
-        for (std::size_t i = 0; i < count; ++i) out[i] = tanh_times_sigmoid(filter[i], gate_half[i]);
+        for (std::size_t i = 0; i < count; ++i) out[i] = tanh_times_sigmoid_of_exponents(filter[i], gate_half[i]);
     } else {
         for (std::size_t i = 0; i < count; ++i) out[i] = softsign(filter[i]) * softsign(gate_half[i]);
     }

@@ -13,6 +13,11 @@ namespace {
 // Columns [first, first + count) of weights [kernel][in][width] and of bias [width].
 struct Half {
     std::vector<float> weights, bias;
+
+    void scale(float factor) {
+        for (float &w : weights) w *= factor;
+        for (float &b : bias) b *= factor;
+    }
 };
 
 Half columns(const std::vector<float> &weights, const std::vector<float> &bias, std::size_t width,
@@ -82,6 +87,10 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec)
         if (spec_.gated()) {
             Half filter = columns(source.conv_weights, source.conv_bias, width, 0, channels);
             Half gate = columns(source.conv_weights, source.conv_bias, width, channels, channels);
+            if (spec_.activation == Activation::Gated) {  // the gate takes 2a and -b (exact scalings)
+                filter.scale(2.0f);
+                gate.scale(-1.0f);
+            }
             layer.conv = layers::Conv1d(channels, channels, spec_.kernel, source.dilation, std::move(filter.weights),
                                         std::move(filter.bias));
             layer.gate_conv = layers::Conv1d(channels, channels, spec_.kernel, source.dilation,
