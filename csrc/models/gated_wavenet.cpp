@@ -106,6 +106,9 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec)
         dilation_sum += source.dilation;
     }
     receptive_field_ = 1 + (spec_.kernel - 1) * dilation_sum;
+    input_conv_ = layers::Conv1d(1, channels, 1, 1, spec_.input_weights, spec_.input_bias);
+    // out[t] = mix bias + the sum of the skips' channels: a C -> 1 conv with unit weights.
+    mix_sum_ = layers::Conv1d(channels, 1, 1, 1, std::vector<float>(channels, 1.0f), {spec_.mix_bias});
     pre_activation_.assign(kMaxChunk * channels, 0.0f);
     gate_input_.assign(kMaxChunk * channels, 0.0f);
     activated_.assign(kMaxChunk * channels, 0.0f);
@@ -150,9 +153,7 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
     // Input 1x1 conv writes straight into the first layer's history. The
     // chunk's input is fully read here, which is what makes in == out safe.
     float *residual = layers_[0].input.prepare(frames);
-    for (std::size_t t = 0; t < frames; ++t)
-        for (std::size_t c = 0; c < channels; ++c)
-            residual[t * channels + c] = spec_.input_bias[c] + spec_.input_weights[c] * in[t];
+    input_conv_.process(in, frames, residual);
 
     // The mix over every layer's gated output is summed per channel across the
     // layers (whole vectors), and over the channels once at the end, instead
@@ -176,11 +177,7 @@ void GatedWaveNet::process_chunk(const float *in, float *out, std::size_t frames
         layer.residual.process(activated, frames, next, residual, nullptr, nullptr);
         residual = next;
     }
-    for (std::size_t t = 0; t < frames; ++t) {
-        float sum = spec_.mix_bias;
-        for (std::size_t c = 0; c < channels; ++c) sum += skips[t * channels + c];
-        out[t] = sum;
-    }
+    mix_sum_.process(skips, frames, out);
 }
 
 }  // namespace pedal::models

@@ -66,6 +66,8 @@ private:
 
     GatedWaveNetSpec spec_;
     SkipKernel add_skips_;  // the mix's per-channel sums, sized for spec_.channels when it is common
+    layers::Conv1d input_conv_;  // 1 -> C
+    layers::Conv1d mix_sum_;     // C -> 1: the skips' sum over the channels, plus the mix bias
     std::vector<Layer> layers_;
     std::size_t receptive_field_ = 1;
     // Scratch for one chunk, sized at construction.
