@@ -22,8 +22,8 @@ from pathlib import Path
 
 # (object file, pattern of the demangled function name, what it is)
 HOT = [
-    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 16ul>", "conv 16->16 (NAM standard, PedalNetRT residual)"),
-    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 32ul>", "conv 16->32 (PedalNetRT gated)"),
+    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 16ul>", "conv 16->16 (NAM standard; PedalNetRT gate halves, residual)"),
+    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 32ul>", "conv 16->32 (NAM gated layers)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<12ul, 12ul>", "conv 12->12 (NAM lite)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<8ul, 8ul>", "conv 8->8 (NAM standard 2nd array, feather)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<4ul, 4ul>", "conv 4->4 (NAM nano)"),

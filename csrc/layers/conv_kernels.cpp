@@ -12,8 +12,9 @@ struct Entry {
 // Shapes found in published captures, the same list on every target:
 // NAM A1 presets (channels C -> C convs and 1x1s, 1 -> C input rechannel,
 // C -> C/2 head, C/2 -> 1 last head) for standard 16, lite 12, feather 8 and
-// nano 4; WaveNetVA/PedalNetRT gated convs (C -> 2C) and residuals (C -> C);
-// RTNeural conv stacks and dense heads. Other shapes use conv_generic.
+// nano 4; NAM gated layers (C -> 2C); WaveNetVA/PedalNetRT convs, whose gated
+// layers run as two C -> C halves, and residuals (C -> C); RTNeural conv
+// stacks and dense heads. Other shapes use conv_generic.
 #define PEDAL_CONV_SHAPE(in, out) {in, out, &conv_fixed<in, out>}
 const Entry kFixedShapes[] = {
     // NAM standard, lite, feather, nano
@@ -22,7 +23,7 @@ const Entry kFixedShapes[] = {
     PEDAL_CONV_SHAPE(6, 6), PEDAL_CONV_SHAPE(6, 1), PEDAL_CONV_SHAPE(1, 8), PEDAL_CONV_SHAPE(8, 4),
     PEDAL_CONV_SHAPE(4, 4), PEDAL_CONV_SHAPE(4, 1), PEDAL_CONV_SHAPE(1, 4), PEDAL_CONV_SHAPE(4, 2),
     PEDAL_CONV_SHAPE(2, 2), PEDAL_CONV_SHAPE(2, 1),
-    // WaveNetVA / PedalNetRT (gated C -> 2C, residual C -> C)
+    // NAM gated layers (C -> 2C); WaveNetVA / PedalNetRT (C -> C)
     PEDAL_CONV_SHAPE(16, 32), PEDAL_CONV_SHAPE(12, 24), PEDAL_CONV_SHAPE(8, 16), PEDAL_CONV_SHAPE(4, 8),
     PEDAL_CONV_SHAPE(20, 40), PEDAL_CONV_SHAPE(20, 20), PEDAL_CONV_SHAPE(24, 48), PEDAL_CONV_SHAPE(24, 24),
     PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32), PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(6, 12),

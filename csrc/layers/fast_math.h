@@ -9,10 +9,23 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 namespace pedal::layers {
+
+// a * b + c, fused where the target has a fused multiply-add. Said outright
+// where two kernels must give the same samples: left to the compiler, whether
+// a product and a sum are contracted can differ between a vectorised loop and
+// its scalar twin.
+inline float multiply_add(float a, float b, float c) {
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
 
 namespace detail {
 
