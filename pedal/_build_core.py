@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import platform
 import re
-import sys
 from pathlib import Path
 
 from cffi import FFI

@@ -52,7 +52,7 @@ from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
 from pedal.wavfile import WavError, read_wav
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
-from pedal.state import State, load_state, save_state
+from pedal.state import load_state, save_state
 
 log = logging.getLogger("pedald")
 
@@ -510,7 +510,6 @@ class Pedal:
         """Housekeeping until stop() (or SIGTERM/SIGINT via main), or ``seconds`` after start."""
         progress, progress_at = None, time.monotonic()
         last_watchdog = last_status = 0.0
-        period_s = self.config.audio.period / self.config.audio.rate
         busy_before, frames_before = self.audio.busy_s, self.audio.frames
         while not self._stop.wait(TICK_S):
             now = time.monotonic()
@@ -519,7 +518,7 @@ class Pedal:
             self.cpu.add(self._last_stats)
             self.audio.report()
             if self.audio.capture is not None:
-                self.cpu.period_s = period_s = self.audio.period / self.config.audio.rate
+                self.cpu.period_s = self.audio.period / self.config.audio.rate
             moved = (self.audio.periods, self.audio.attempts)
             if moved != progress:
                 progress, progress_at = moved, now

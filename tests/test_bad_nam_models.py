@@ -12,7 +12,7 @@ import pytest
 
 from pedal.core import Model, ModelError
 from tests.conftest import shared_model
-from tests.refusals import assert_distinct_messages, assert_refused
+from tests.refusals import assert_refused
 
 
 def weights(count, last=0.3):
