@@ -86,6 +86,29 @@ def test_process_refuses_an_out_of_the_wrong_length_or_kind(model):
         model.process(x, out=read_only)
 
 
+def test_an_audio_loops_arrays_are_checked_once_and_then_reused(model):
+    x, expected = golden_io()
+    block, out = np.empty(16, np.float32), np.empty(16, np.float32)
+    played = []
+    for start in range(0, len(x) - 15, 16):  # the same two arrays every period
+        np.copyto(block, x[start:start + 16])
+        played.append(model.process(block, out).copy())
+    assert np.max(np.abs(np.concatenate(played) - expected[:len(played) * 16])) <= 1e-5
+    block.dtype = np.int32  # reinterpreted in place: the same object, no longer float32
+    with pytest.raises(TypeError):
+        model.process(block, out)
+
+
+def test_a_model_handed_to_an_engine_refuses_to_process():
+    from pedal.core import Engine
+    model, engine = Model.load(SMALL_MODEL), Engine(48000, 64)
+    x, out = np.zeros(64, np.float32), np.zeros(64, np.float32)
+    model.process(x, out)
+    engine.set_model(model)
+    with pytest.raises(ValueError, match="owns it"):
+        model.process(x, out)
+
+
 def test_model_error_is_a_value_error_carrying_the_cores_message():
     with pytest.raises(ValueError) as caught:
         Model.from_json("{}")
