@@ -79,16 +79,21 @@ inline void lstm_generic(const LstmCall &call) {
     if (call.frames > 0) std::copy(previous, previous + hidden, call.hidden_state);
 }
 
-// Compile-time sizes. Hidden units go in blocks of kLanes (a whole hardware
-// vector, or 4 lanes when `Hidden` is not a multiple of it).
+// Compile-time sizes. Hidden units go in blocks of kLanes: 8 when `Hidden` is
+// a multiple of 8 (one AVX vector, or two 4-lane vectors, so each broadcast
+// input value feeds 8 units), else 4. A block's sums are kVectors vectors of
+// the type Lanes per gate.
 template <std::size_t Inputs, std::size_t Hidden>
 struct FixedLstm {
-    static constexpr bool kWide = Hidden % simd::kWidth == 0;
-    static constexpr std::size_t kLanes = kWide ? simd::kWidth : simd::kNarrowWidth;
-    using Lanes = std::conditional_t<kWide, simd::Vec, simd::Narrow>;
+    static constexpr std::size_t kLanes = Hidden % 8 == 0 ? 8 : 4;
+    using Lanes = std::conditional_t<kLanes >= simd::kWidth, simd::Vec, simd::Narrow>;
+    static constexpr std::size_t kWidth = kLanes >= simd::kWidth ? simd::kWidth : simd::kNarrowWidth;
+    static constexpr std::size_t kVectors = kLanes / kWidth;
     static constexpr std::size_t kBlocks = Hidden / kLanes;
     static constexpr std::size_t kRows = Inputs + Hidden;
-    static_assert(Hidden % kLanes == 0, "hidden sizes are multiples of 4");
+    static_assert(Hidden % 4 == 0, "hidden sizes are multiples of 4");
+
+    using Sums = Lanes[4][kVectors];  // [gate][vector]
 
     // Weights [block][row][gate][lane], bias [block][gate][lane], from the
     // loaders' [row][gate * Hidden + unit] and [gate * Hidden + unit].
@@ -114,11 +119,14 @@ struct FixedLstm {
 
     PEDAL_INLINE static void unit_block(const LstmCall &call, std::size_t b, const float *x, const float *previous, float *h) {
         const float *w = call.weights + b * kRows * 4 * kLanes;
-        Lanes even[4], odd[4];
+        Sums even, odd;
         PEDAL_UNROLL
         for (std::size_t g = 0; g < 4; ++g) {
-            simd::load(even[g], call.bias + (b * 4 + g) * kLanes);
-            odd[g] = Lanes{};
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kVectors; ++v) {
+                simd::load(even[g][v], call.bias + (b * 4 + g) * kLanes + v * kWidth);
+                odd[g][v] = Lanes{};
+            }
         }
         PEDAL_UNROLL
         for (std::size_t r = 0; r < Inputs; ++r) add_row(even, w + r * 4 * kLanes, x[r]);
@@ -128,8 +136,11 @@ struct FixedLstm {
         float z[4][kLanes];
         PEDAL_UNROLL
         for (std::size_t g = 0; g < 4; ++g) {
-            even[g] += odd[g];
-            simd::store(z[g], even[g]);
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kVectors; ++v) {
+                even[g][v] += odd[g][v];
+                simd::store(z[g] + v * kWidth, even[g][v]);
+            }
         }
         // Local copies, so the vectoriser needs no run-time check that the
         // cell, the gates and h do not overlap; moved as whole vectors, so a
@@ -142,17 +153,23 @@ struct FixedLstm {
     }
 
     PEDAL_INLINE static void move(float *to, const float *from) {
-        Lanes lanes;
-        simd::load(lanes, from);
-        simd::store(to, lanes);
+        PEDAL_UNROLL
+        for (std::size_t v = 0; v < kVectors; ++v) {
+            Lanes lanes;
+            simd::load(lanes, from + v * kWidth);
+            simd::store(to + v * kWidth, lanes);
+        }
     }
 
-    PEDAL_INLINE static void add_row(Lanes (&sums)[4], const float *row, float value) {
+    PEDAL_INLINE static void add_row(Sums &sums, const float *row, float value) {
         PEDAL_UNROLL
         for (std::size_t g = 0; g < 4; ++g) {
-            Lanes weights;
-            simd::load(weights, row + g * kLanes);
-            sums[g] += weights * value;
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kVectors; ++v) {
+                Lanes weights;
+                simd::load(weights, row + g * kLanes + v * kWidth);
+                sums[g][v] += weights * value;
+            }
         }
     }
 
