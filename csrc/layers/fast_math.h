@@ -41,10 +41,6 @@ inline float float_of(std::uint32_t u) {
     return x;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 // e^x as p * scale with scale = 2^n, for x in [Low, High] (clamped outside;
 // the default is the whole range where e^x is a normal float),
 // relative error about 2e-7. The two parts are returned apart so a caller can

@@ -7,10 +7,11 @@
 // frame, not the number of multiply-adds. The fixed kernels shorten it:
 //   - the recurrent sum runs as two interleaved chains (even and odd hidden
 //     units), half as long, joined at the end;
-//   - units are handled in blocks of one hardware vector, each block's four
-//     gate sums kept in registers and its weights laid out [row][gate][lane]
-//     in the order the loop reads them, so block b's activations overlap
-//     block b+1's sums.
+//   - units are handled in blocks of 8 (4 when the size is not a multiple of
+//     8), each block's four gate sums kept in registers and its weights laid
+//     out [row][gate][lane] in the order the loop reads them; a block's
+//     activations have no dependency on the next block's sums, so the
+//     out-of-order core overlaps them.
 // Every kernel sums in the same order (bias, input rows, then the even and
 // odd recurrent chains, added last), so the fixed kernels give the generic
 // kernel's samples.
@@ -30,7 +31,7 @@ struct LstmCall {
     const float *x;        // [frames][inputs]
     float *h_out;          // [frames][hidden]: the hidden state after each frame
     std::size_t frames, inputs, hidden;
-    const float *weights;  // the kernel's layout (see lstm_weights_for)
+    const float *weights;  // the kernel's layout (see select_lstm_kernel)
     const float *bias;     // the kernel's layout
     float *hidden_state;   // [hidden]: h before the first frame; left as h after the last
     float *cell;           // [hidden]: the same for the cell state

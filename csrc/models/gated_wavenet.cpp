@@ -95,6 +95,7 @@ GatedWaveNet::GatedWaveNet(GatedWaveNetSpec spec)
                                         std::move(filter.bias));
             layer.gate_conv = layers::Conv1d(channels, channels, spec_.kernel, source.dilation,
                                              std::move(gate.weights), std::move(gate.bias));
+            std::vector<float>().swap(source.conv_weights);  // the halves hold them now
         } else {
             layer.conv = layers::Conv1d(channels, width, spec_.kernel, source.dilation,
                                         std::move(source.conv_weights), std::move(source.conv_bias));
