@@ -167,6 +167,7 @@ class Pedal:
         # thread needs) are short. Done before audio starts, never while it runs.
         gc.collect()
         gc.freeze()
+        self._memory = read_memory()
         self.audio.start(self.config.realtime.priority)
         self.started_at = time.monotonic()
 
@@ -445,13 +446,14 @@ class Pedal:
                             "bypassed": stats.get("bypassed"), "muted_blocks": stats.get("muted_blocks"),
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
-                    memory=_memory(), peaks=_peaks_db(stats), models_dir=str(self.library.directory),
+                    memory=self._memory, peaks=_peaks_db(stats), models_dir=str(self.library.directory),
                     irs_dir=self.config.library.irs_dir,
                     ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
                     gate=self.state.extra.get("gate") or {})
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)
+    _memory: dict = {}
 
     def latency_ms(self) -> float:
         return (self.audio.latency_frames + self.engine.latency) / self.config.audio.rate * 1000.0
@@ -533,6 +535,10 @@ class Pedal:
                 sd_notify("WATCHDOG=1")
                 last_watchdog = now
             if now - last_status >= STATUS_EVERY_S and now - self.started_at >= STATUS_EVERY_S - TICK_S:
+                # Read here, at the same point of every tick, so that what the
+                # reading holds itself is the same each time (a reading inside
+                # a status request caught that request's varying objects).
+                self._memory = read_memory()
                 self._recent_cpu = self.cpu.take_window()
                 frames = self.audio.frames - frames_before
                 loop = (self.audio.busy_s - busy_before) / (frames / self.config.audio.rate) * 100 if frames else 0.0
@@ -562,8 +568,9 @@ def _peaks_db(stats: dict) -> dict:
     return {"input_dbfs": db(stats.get("input_peak")), "output_dbfs": db(stats.get("output_peak"))}
 
 
-def _memory() -> dict:
-    """Resident memory, and Python's own live allocations when tracemalloc runs (PYTHONTRACEMALLOC=1).
+def read_memory() -> dict:
+    """Resident memory, and Python's own live allocations when tracemalloc runs (PYTHONTRACEMALLOC=1);
+    status answers with the housekeeping thread's reading of every STATUS_EVERY_S.
 
     Read with os.read rather than open(): a text file object per call left
     blocks behind that the soak's 0-byte growth check counts."""
@@ -583,13 +590,23 @@ def _memory() -> dict:
         # floats, tuples...), caches that fill towards a fixed size over minutes
         # and would otherwise read as growth. Cheap: start() froze the
         # long-lived objects, so only those made since are looked at.
+        # Then the lowest of readings spread over about 10 ms: the audio thread
+        # makes a few short-lived objects every period (the captured block's
+        # bytes and views, the encoded output), and one reading catches a
+        # varying number of them; while it waits for a block it holds the fewest.
         gc.collect()
-        memory["traced_bytes"] = tracemalloc.get_traced_memory()[0]
-        memory["traced_kb"] = memory["traced_bytes"] // 1024
+        lowest = tracemalloc.get_traced_memory()[0]
+        for _ in range(_TRACED_READINGS - 1):
+            time.sleep(_TRACED_READING_GAP_S)
+            lowest = min(lowest, tracemalloc.get_traced_memory()[0])
+        memory["traced_bytes"] = lowest
+        memory["traced_kb"] = lowest // 1024
     return memory
 
 
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+_TRACED_READINGS = 20
+_TRACED_READING_GAP_S = 0.0005
 
 
 def _is_mock(factory) -> bool:

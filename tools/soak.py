@@ -10,8 +10,14 @@ that fill towards a fixed size over minutes, not growth).
     make soak                       # or: .venv/bin/python tools/soak.py
     SOAK_SECONDS=1800 make soak
 
-Exits 1 when there were xruns or memory grew by more than SOAK_MAX_GROWTH_KB
-(default 0) after the warm-up. Not part of `make test`: it takes minutes.
+Exits 1 when there were xruns, when resident memory grew at all after the
+warm-up (SOAK_MAX_GROWTH_KB, default 0), or when Python's live allocations grew
+by more than SOAK_PYTHON_JITTER_BYTES (default 256). That small allowance is for
+objects that are replaced in place, not kept: a float the CPU meter holds in
+one accumulator or shares between two, a counter's int past the small-int cache.
+Readings move by 24 to 72 bytes with them; a leak of one object per period,
+housekeeping tick or status request grows by kilobytes in ten minutes. Not part
+of `make test`: it takes minutes.
 """
 
 import os
@@ -30,9 +36,10 @@ from pedal.demo import JackDummy, daemon_command, write_asoundrc, write_config, 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 LOAD = int(os.environ.get("SOAK_LOAD", str(os.cpu_count() or 2)))
 MAX_GROWTH_KB = int(os.environ.get("SOAK_MAX_GROWTH_KB", "0"))
+PYTHON_JITTER_BYTES = int(os.environ.get("SOAK_PYTHON_JITTER_BYTES", "256"))
 PERIOD = 128
 POLL_S = 10
-FLOOR_READINGS = 6  # one minute of polls
+FLOOR_READINGS = 12  # two minutes of polls
 SPIN = "import time\nwhile True:\n    sum(i * i for i in range(10000))\n"
 
 
@@ -84,7 +91,7 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
     start = time.monotonic()
     # Memory is the floor (minimum) of the readings in the first and in the last
     # FLOOR_READINGS polls after the warm-up: a reading can catch transient
-    # objects (a request being answered, a block in flight), never fewer than
+    # objects (a block in flight, a float being replaced), never fewer than
     # what is really kept.
     after_warmup = []
     cpu_max = 0.0
@@ -113,7 +120,7 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
           f"max {cpu_max:.1f}% of a {PERIOD}-frame period, memory after warm-up: rss {growth_rss:+d} KiB, "
           f"python {growth_py:+d} bytes (audio thread SCHED_FIFO: {last['realtime']}, jackd realtime: {jack_realtime})",
           flush=True)
-    return 0 if last["xruns"] == 0 and max(growth_rss, growth_py / 1024) <= MAX_GROWTH_KB else 1
+    return 0 if last["xruns"] == 0 and growth_rss <= MAX_GROWTH_KB and growth_py <= PYTHON_JITTER_BYTES else 1
 
 
 if __name__ == "__main__":
