@@ -11,16 +11,18 @@ that fill towards a fixed size over minutes, not growth).
     SOAK_SECONDS=1800 make soak
 
 Exits 1 when there were xruns, when resident memory grew at all after the
-warm-up (SOAK_MAX_GROWTH_KB, default 0), or when Python's live allocations grew
-by more than SOAK_PYTHON_JITTER_BYTES (default 256). That small allowance is for
-objects that are replaced in place, not kept: a float the CPU meter holds in
-one accumulator or shares between two, a counter's int past the small-int cache.
-Readings move by 24 to 72 bytes with them; a leak of one object per period,
-housekeeping tick or status request grows by kilobytes in ten minutes. Not part
-of `make test`: it takes minutes.
+warm-up (SOAK_MAX_GROWTH_KB, default 0), or when Python's live allocations
+trend upwards by more than SOAK_PYTHON_TREND_BYTES (default 256) per 10 minutes.
+The trend is the median of the slopes between every pair of readings after the
+warm-up (Theil-Sen): a one-off step (a cache filled once, a float that two
+holders stop sharing) or a reading that caught a transient object barely moves
+it, while a leak of one object per period, housekeeping tick or status request
+is a steady slope of kilobytes per 10 minutes. Not part of `make test`: it
+takes minutes.
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,7 @@ from pedal.demo import JackDummy, daemon_command, write_asoundrc, write_config, 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 LOAD = int(os.environ.get("SOAK_LOAD", str(os.cpu_count() or 2)))
 MAX_GROWTH_KB = int(os.environ.get("SOAK_MAX_GROWTH_KB", "0"))
-PYTHON_JITTER_BYTES = int(os.environ.get("SOAK_PYTHON_JITTER_BYTES", "256"))
+PYTHON_TREND_BYTES = int(os.environ.get("SOAK_PYTHON_TREND_BYTES", "256"))  # per 10 minutes
 PERIOD = 128
 POLL_S = 10
 FLOOR_READINGS = 12  # two minutes of polls
@@ -89,10 +91,9 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
             return 1
         time.sleep(0.2)
     start = time.monotonic()
-    # Memory is the floor (minimum) of the readings in the first and in the last
-    # FLOOR_READINGS polls after the warm-up: a reading can catch transient
-    # objects (a block in flight, a float being replaced), never fewer than
-    # what is really kept.
+    # Resident memory is compared as the floor (minimum) of the readings in the
+    # first and in the last FLOOR_READINGS polls after the warm-up: a reading
+    # can catch transient pages, never fewer than what is really kept.
     after_warmup = []
     cpu_max = 0.0
     last = None
@@ -106,21 +107,25 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
         elapsed = time.monotonic() - start
         cpu_max = max(cpu_max, now["cpu"]["recent_max_percent"])
         if elapsed >= warmup:
-            after_warmup.append(now["memory"])
+            after_warmup.append((elapsed, now["memory"]))
         print(f"soak: {elapsed:6.0f} s  xruns {now['xruns']}  cpu avg {now['cpu']['recent_avg_percent']:.1f}% "
               f"max {now['cpu']['recent_max_percent']:.1f}%  rss {now['memory']['rss_kb']} KiB  "
               f"python {now['memory']['traced_bytes']} bytes", flush=True)
     first, final = after_warmup[:FLOOR_READINGS], after_warmup[-FLOOR_READINGS:]
-
-    def growth(key):
-        return min(m[key] or 0 for m in final) - min(m[key] or 0 for m in first)
-
-    growth_rss, growth_py = growth("rss_kb"), growth("traced_bytes")
+    growth_rss = min(m["rss_kb"] or 0 for _, m in final) - min(m["rss_kb"] or 0 for _, m in first)
+    trend_py = python_trend(after_warmup)
     print(f"soak: {SECONDS:g} s, xruns {last['xruns']}, cpu avg {last['cpu']['avg_percent']:.1f}% "
           f"max {cpu_max:.1f}% of a {PERIOD}-frame period, memory after warm-up: rss {growth_rss:+d} KiB, "
-          f"python {growth_py:+d} bytes (audio thread SCHED_FIFO: {last['realtime']}, jackd realtime: {jack_realtime})",
-          flush=True)
-    return 0 if last["xruns"] == 0 and growth_rss <= MAX_GROWTH_KB and growth_py <= PYTHON_JITTER_BYTES else 1
+          f"python {trend_py:+.0f} bytes per 10 min (audio thread SCHED_FIFO: {last['realtime']}, "
+          f"jackd realtime: {jack_realtime})", flush=True)
+    return 0 if last["xruns"] == 0 and growth_rss <= MAX_GROWTH_KB and trend_py <= PYTHON_TREND_BYTES else 1
+
+
+def python_trend(readings) -> float:
+    """Bytes per 10 minutes: the median slope over every pair of (seconds, memory) readings."""
+    points = [(t, m["traced_bytes"]) for t, m in readings if m["traced_bytes"] is not None]
+    slopes = [(b - a) / (u - t) for i, (t, a) in enumerate(points) for u, b in points[i + 1:] if u > t]
+    return statistics.median(slopes) * 600 if slopes else 0.0
 
 
 if __name__ == "__main__":
