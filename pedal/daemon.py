@@ -57,7 +57,7 @@ from pedal.state import load_state, save_state
 log = logging.getLogger("pedald")
 
 TICK_S = 0.25             # housekeeping period: garbage, stats, watchdog, reports
-STATUS_EVERY_S = 5.0      # --demo: a status line this often
+STATUS_EVERY_S = 5.0      # a memory reading (and with --demo a status line) this often
 STALL_S = 2.0             # no progress on the audio thread for this long: unhealthy
 MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 # The GIL is handed between threads at this interval (CPython's default is 5 ms,
@@ -69,6 +69,7 @@ LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)
 # Tone and gate settings (pedalctl eq/gate), kept in State.extra under "eq" and "gate".
 EQ_RANGES = {"bass_db": (-15.0, 15.0), "mid_db": (-15.0, 15.0), "treble_db": (-15.0, 15.0)}
 GATE_RANGES = {"threshold_db": (-120.0, 0.0)}
+_UNREAD_MEMORY = {"rss_kb": None, "traced_kb": None, "traced_bytes": None}  # what status says before a reading
 
 
 def sd_notify(message: str) -> bool:
@@ -167,7 +168,6 @@ class Pedal:
         # thread needs) are short. Done before audio starts, never while it runs.
         gc.collect()
         gc.freeze()
-        self._memory = read_memory()
         self.audio.start(self.config.realtime.priority)
         self.started_at = time.monotonic()
 
@@ -453,7 +453,7 @@ class Pedal:
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)
-    _memory: dict = {}
+    _memory = _UNREAD_MEMORY  # until the first status tick reads it
 
     def latency_ms(self) -> float:
         return (self.audio.latency_frames + self.engine.latency) / self.config.audio.rate * 1000.0
@@ -575,7 +575,7 @@ def read_memory() -> dict:
     Read with os.read rather than open(): a text file object per call left
     blocks behind that the soak's 0-byte growth check counts."""
     import tracemalloc
-    memory = {"rss_kb": None, "traced_kb": None, "traced_bytes": None}
+    memory = dict(_UNREAD_MEMORY)
     try:
         fd = os.open("/proc/self/statm", os.O_RDONLY)
         try:
@@ -590,23 +590,13 @@ def read_memory() -> dict:
         # floats, tuples...), caches that fill towards a fixed size over minutes
         # and would otherwise read as growth. Cheap: start() froze the
         # long-lived objects, so only those made since are looked at.
-        # Then the lowest of readings spread over about 10 ms: the audio thread
-        # makes a few short-lived objects every period (the captured block's
-        # bytes and views, the encoded output), and one reading catches a
-        # varying number of them; while it waits for a block it holds the fewest.
         gc.collect()
-        lowest = tracemalloc.get_traced_memory()[0]
-        for _ in range(_TRACED_READINGS - 1):
-            time.sleep(_TRACED_READING_GAP_S)
-            lowest = min(lowest, tracemalloc.get_traced_memory()[0])
-        memory["traced_bytes"] = lowest
-        memory["traced_kb"] = lowest // 1024
+        memory["traced_bytes"] = tracemalloc.get_traced_memory()[0]
+        memory["traced_kb"] = memory["traced_bytes"] // 1024
     return memory
 
 
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-_TRACED_READINGS = 20
-_TRACED_READING_GAP_S = 0.0005
 
 
 def _is_mock(factory) -> bool:

@@ -124,7 +124,7 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
 def python_trend(readings) -> float:
     """Bytes per 10 minutes: the median slope over every pair of (seconds, memory) readings."""
     points = [(t, m["traced_bytes"]) for t, m in readings if m["traced_bytes"] is not None]
-    slopes = [(b - a) / (u - t) for i, (t, a) in enumerate(points) for u, b in points[i + 1:] if u > t]
+    slopes = [(b - a) / (u - t) for i, (t, a) in enumerate(points) for u, b in points[i + 1:]]
     return statistics.median(slopes) * 600 if slopes else 0.0
 
 
