@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "layers/simd.h"
+
 namespace pedal::layers {
 
 // a * b + c, fused where the target has a fused multiply-add. Said outright
@@ -26,6 +28,9 @@ inline float multiply_add(float a, float b, float c) {
     return a * b + c;
 #endif
 }
+#if PEDAL_VECTOR_MATH
+using simd::multiply_add;  // the same on whole vectors
+#endif
 
 namespace detail {
 
@@ -41,54 +46,76 @@ inline float float_of(std::uint32_t u) {
     return x;
 }
 
+// The functions below are written once for T = float and for T = a whole SIMD
+// vector (simd.h), so a kernel that holds its values in registers applies them
+// without a round trip through memory, and with each lane computed exactly as
+// the scalar function computes it.
+
+// x clamped to [low, high], NaN kept (simd.h has the same on whole vectors).
+PEDAL_INLINE float clamp(float x, float low, float high) {
+    x = x < low ? low : x;  // ternaries, not std::min/max: GCC if-converts these
+    return x > high ? high : x;
+}
+
 // e^x as p * scale with scale = 2^n, for x in [Low, High] (clamped outside;
 // the default is the whole range where e^x is a normal float),
 // relative error about 2e-7. The two parts are returned apart so a caller can
 // fuse the scaling into its next multiply-add. Written for a short dependency
 // chain: in a recurrent network each activation waits for the one before.
+template <typename T>
 struct ExpParts {
-    float p, scale;
+    T p, scale;
 };
 
-template <int Low = -87, int High = 88>
-inline ExpParts exp_parts(float x) {
-    x = x < float(Low) ? float(Low) : x;  // ternaries, not std::min/max: GCC if-converts these
-    x = x > float(High) ? float(High) : x;
+template <int Low = -87, int High = 88, typename T>
+PEDAL_INLINE ExpParts<T> exp_parts(T x) {
+#if PEDAL_VECTOR_MATH
+    using simd::bits_of;
+    using simd::clamp;
+    using simd::float_of;
+#endif
+    using detail::bits_of;
+    using detail::clamp;
+    using detail::float_of;
+    x = clamp(x, float(Low), float(High));
     // Adding 1.5 * 2^23 rounds x*log2(e) to an integer n held in the low
     // mantissa bits, which gives both n as a float and 2^n's exponent field
     // without a float-to-int conversion.
     constexpr float kRound = 12582912.0f;
-    const float shifted = x * 1.44269504088896341f + kRound;
-    const float n = shifted - kRound;
-    const std::uint32_t exponent = (bits_of(shifted) - bits_of(kRound) + 127u) << 23;
+    const T shifted = x * 1.44269504088896341f + kRound;
+    const T n = shifted - kRound;
+    const auto exponent = (bits_of(shifted) - bits_of(kRound) + 127u) << 23;
     // r = x - n*ln2 in two steps (Cody-Waite) so r keeps its low bits.
-    float r = x - n * 0.693359375f;
+    T r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     // A degree-5 polynomial for e^r on [-ln2/2, ln2/2], 1 + r + r^2 (c0 + c1 r
     // + c2 r^2 + c3 r^3), its coefficients fitted for the least worst-case
     // relative error (1.1e-7; 1.9e-7 in float arithmetic) and the bracket
     // evaluated as two independent pairs joined by r^2 (Estrin's order: half
     // the chain of Horner's rule).
-    const float r2 = r * r;
-    const float bracket = (4.9999231100e-01f + 1.6667114198e-01f * r) + (4.1890069842e-02f + 8.3124935627e-03f * r) * r2;
+    const T r2 = r * r;
+    const T bracket = (4.9999231100e-01f + 1.6667114198e-01f * r) + (4.1890069842e-02f + 8.3124935627e-03f * r) * r2;
     return {bracket * r2 + (r + 1.0f), float_of(exponent)};
 }
 
 }  // namespace detail
 
-inline float exp_approx(float x) {
-    const detail::ExpParts e = detail::exp_parts(x);
+template <typename T>
+PEDAL_INLINE T exp_approx(T x) {
+    const detail::ExpParts<T> e = detail::exp_parts(x);
     return e.p * e.scale;
 }
 
-inline float tanh_approx(float x) {
+template <typename T>
+PEDAL_INLINE T tanh_approx(T x) {
     // 1 - 2/(e^{2x}+1): saturates cleanly at both ends; absolute error < 1e-6.
-    const detail::ExpParts e = detail::exp_parts(2.0f * x);
+    const detail::ExpParts<T> e = detail::exp_parts(2.0f * x);
     return 1.0f - 2.0f / (e.p * e.scale + 1.0f);
 }
 
-inline float sigmoid_approx(float x) {
-    const detail::ExpParts e = detail::exp_parts(-x);
+template <typename T>
+PEDAL_INLINE T sigmoid_approx(T x) {
+    const detail::ExpParts<T> e = detail::exp_parts(-x);
     return 1.0f / (e.p * e.scale + 1.0f);
 }
 
@@ -101,15 +128,19 @@ inline float sigmoid_approx(float x) {
 //
 // This one takes the exponents 2a and -b, for a layer whose weights already
 // carry those factors (scaling by 2 and -1 is exact): two multiplies fewer.
-inline float tanh_times_sigmoid_of_exponents(float two_a, float minus_b) {
-    const detail::ExpParts e = detail::exp_parts<-18, 18>(two_a);
-    const detail::ExpParts f = detail::exp_parts<-18, 18>(minus_b);
-    const float big_e = e.p * e.scale;
-    const float one_plus_f = f.p * f.scale + 1.0f;
+template <typename T>
+PEDAL_INLINE T tanh_times_sigmoid_of_exponents(T two_a, T minus_b) {
+    const detail::ExpParts<T> e = detail::exp_parts<-18, 18>(two_a);
+    const detail::ExpParts<T> f = detail::exp_parts<-18, 18>(minus_b);
+    const T big_e = e.p * e.scale;
+    const T one_plus_f = f.p * f.scale + 1.0f;
     return (big_e - 1.0f) / ((big_e + 1.0f) * one_plus_f);
 }
 
 // The same from a and b.
-inline float tanh_times_sigmoid(float a, float b) { return tanh_times_sigmoid_of_exponents(2.0f * a, -b); }
+template <typename T>
+PEDAL_INLINE T tanh_times_sigmoid(T a, T b) {
+    return tanh_times_sigmoid_of_exponents(2.0f * a, -b);
+}
 
 }  // namespace pedal::layers

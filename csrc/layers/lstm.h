@@ -26,7 +26,7 @@ public:
          std::vector<float> initial_hidden = {}, std::vector<float> initial_cell = {})
         : inputs_(inputs), hidden_(hidden), weights_(std::move(weights)), bias_(std::move(bias)),
           initial_hidden_(std::move(initial_hidden)), initial_cell_(std::move(initial_cell)),
-          hidden_state_(hidden, 0.0f), cell_(hidden, 0.0f), scratch_(8 * hidden, 0.0f) {
+          hidden_state_(hidden, 0.0f), cell_(hidden, 0.0f), scratch_(4 * hidden, 0.0f) {
         if (initial_hidden_.empty()) initial_hidden_.assign(hidden, 0.0f);
         if (initial_cell_.empty()) initial_cell_.assign(hidden, 0.0f);
         LstmKernelChoice choice = select_lstm_kernel(inputs, hidden, weights_, bias_);

@@ -5,16 +5,17 @@
 // An LSTM is latency-bound: frame t+1 cannot start before frame t's hidden
 // state exists, so what counts is the length of the dependency chain of one
 // frame, not the number of multiply-adds. The fixed kernels shorten it:
-//   - the recurrent sum runs as two interleaved chains (even and odd hidden
-//     units), half as long, joined at the end;
 //   - units are handled in blocks of 8 (4 when the size is not a multiple of
 //     8), each block's four gate sums kept in registers and its weights laid
-//     out [row][gate][lane] in the order the loop reads them; a block's
-//     activations have no dependency on the next block's sums, so the
-//     out-of-order core overlaps them.
-// Every kernel sums in the same order (bias, input rows, then the even and
-// odd recurrent chains, added last), so the fixed kernels give the generic
-// kernel's samples.
+//     out [row][gate][lane] in the order the loop reads them;
+//   - as many blocks as the registers hold go together as one group: their
+//     sums advance row by row side by side, and then their activations run
+//     side by side. A block's activations are a long chain of dependent
+//     operations; written one block after another, the next block's sums
+//     wait behind that chain for room in the out-of-order window, while in a
+//     group the chains of all its blocks overlap.
+// Every kernel sums in the same order (bias, input rows, then the recurrent
+// rows in order), so the fixed kernels give the generic kernel's samples.
 #pragma once
 
 #include <algorithm>
@@ -35,7 +36,7 @@ struct LstmCall {
     const float *bias;     // the kernel's layout
     float *hidden_state;   // [hidden]: h before the first frame; left as h after the last
     float *cell;           // [hidden]: the same for the cell state
-    float *scratch;        // [8 * hidden] (the generic kernel's gate sums)
+    float *scratch;        // [4 * hidden] (the generic kernel's gate sums)
 };
 
 using LstmKernel = void (*)(const LstmCall &call);
@@ -43,7 +44,9 @@ using LstmKernel = void (*)(const LstmCall &call);
 // One unit's state update from its four gate pre-activations (PyTorch order
 // i, f, g, o); returns the new hidden value and updates the cell in place.
 // sigma(i) tanh(g) and sigma(o) tanh(c) are each one fused gate (one division).
-inline float lstm_unit(float zi, float zf, float zg, float zo, float &cell) {
+// Written once for a float and for a vector of units (fast_math.h).
+template <typename T>
+PEDAL_INLINE T lstm_unit(T zi, T zf, T zg, T zo, T &cell) {
     cell = multiply_add(sigmoid_approx(zf), cell, tanh_times_sigmoid(zg, zi));
     return tanh_times_sigmoid(cell, zo);
 }
@@ -52,29 +55,19 @@ inline float lstm_unit(float zi, float zf, float zg, float zo, float &cell) {
 // give them.
 inline void lstm_generic(const LstmCall &call) {
     const std::size_t in = call.inputs, hidden = call.hidden, width = 4 * hidden;
-    float *even = call.scratch, *odd = call.scratch + width;
+    float *sum = call.scratch;
     const float *previous = call.hidden_state;
     for (std::size_t t = 0; t < call.frames; ++t) {
         const float *x = call.x + t * in;
         float *h = call.h_out + t * hidden;
-        for (std::size_t c = 0; c < width; ++c) {
-            even[c] = call.bias[c];
-            odd[c] = 0.0f;
-        }
-        for (std::size_t r = 0; r < in; ++r) {
-            const float xr = x[r];
+        for (std::size_t c = 0; c < width; ++c) sum[c] = call.bias[c];
+        for (std::size_t r = 0; r < in + hidden; ++r) {
+            const float value = r < in ? x[r] : previous[r - in];
             const float *row = call.weights + r * width;
-            for (std::size_t c = 0; c < width; ++c) even[c] += row[c] * xr;
+            for (std::size_t c = 0; c < width; ++c) sum[c] += row[c] * value;
         }
-        for (std::size_t j = 0; j < hidden; ++j) {
-            const float hj = previous[j];
-            const float *row = call.weights + (in + j) * width;
-            float *sum = j % 2 == 0 ? even : odd;
-            for (std::size_t c = 0; c < width; ++c) sum[c] += row[c] * hj;
-        }
-        for (std::size_t c = 0; c < width; ++c) even[c] += odd[c];
         for (std::size_t u = 0; u < hidden; ++u)
-            h[u] = lstm_unit(even[u], even[hidden + u], even[2 * hidden + u], even[3 * hidden + u], call.cell[u]);
+            h[u] = lstm_unit(sum[u], sum[hidden + u], sum[2 * hidden + u], sum[3 * hidden + u], call.cell[u]);
         previous = h;
     }
     if (call.frames > 0) std::copy(previous, previous + hidden, call.hidden_state);
@@ -95,6 +88,17 @@ struct FixedLstm {
     static_assert(Hidden % 4 == 0, "hidden sizes are multiples of 4");
 
     using Sums = Lanes[4][kVectors];  // [gate][vector]
+
+    // Blocks per group: all of them when every sum fits in 12 registers (16
+    // on x86, with room for the broadcast values and the activations'
+    // temporaries), else 2, or 1 where even 2 do not fit. Measured on Zen 3:
+    // 1x16 and 1x24 run fastest as one group, 1x40 in groups of 2 (3 made
+    // the activations spill).
+    static constexpr std::size_t kSumRegisters = simd::kRegisters - 4;
+    static constexpr std::size_t kBlockRegisters = 4 * kVectors;
+    static constexpr std::size_t kGroup = kBlocks * kBlockRegisters <= kSumRegisters ? kBlocks
+                                          : 2 * kBlockRegisters <= kSumRegisters      ? 2
+                                                                                      : 1;
 
     // Weights [block][row][gate][lane], bias [block][gate][lane], from the
     // loaders' [row][gate * Hidden + unit] and [gate * Hidden + unit].
@@ -118,48 +122,57 @@ struct FixedLstm {
         return packed;
     }
 
-    PEDAL_INLINE static void unit_block(const LstmCall &call, std::size_t b, const float *x, const float *previous, float *h) {
-        const float *w = call.weights + b * kRows * 4 * kLanes;
-        Sums even, odd;
+    // The gate sums of blocks first .. first + Blocks - 1 of one frame.
+    template <std::size_t Blocks>
+    PEDAL_INLINE static void group_sums(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                        Sums *sums) {
         PEDAL_UNROLL
-        for (std::size_t g = 0; g < 4; ++g) {
+        for (std::size_t k = 0; k < Blocks; ++k) {
             PEDAL_UNROLL
-            for (std::size_t v = 0; v < kVectors; ++v) {
-                simd::load(even[g][v], call.bias + (b * 4 + g) * kLanes + v * kWidth);
-                odd[g][v] = Lanes{};
+            for (std::size_t g = 0; g < 4; ++g) {
+                PEDAL_UNROLL
+                for (std::size_t v = 0; v < kVectors; ++v)
+                    simd::load(sums[k][g][v], call.bias + ((first + k) * 4 + g) * kLanes + v * kWidth);
             }
         }
+        const float *w = call.weights + first * kRows * 4 * kLanes;
         PEDAL_UNROLL
-        for (std::size_t r = 0; r < Inputs; ++r) add_row(even, w + r * 4 * kLanes, x[r]);
-        PEDAL_UNROLL
-        for (std::size_t j = 0; j < Hidden; ++j)
-            add_row(j % 2 == 0 ? even : odd, w + (Inputs + j) * 4 * kLanes, previous[j]);
-        float z[4][kLanes];
-        PEDAL_UNROLL
-        for (std::size_t g = 0; g < 4; ++g) {
+        for (std::size_t r = 0; r < kRows; ++r) {
+            const float value = r < Inputs ? x[r] : previous[r - Inputs];
             PEDAL_UNROLL
-            for (std::size_t v = 0; v < kVectors; ++v) {
-                even[g][v] += odd[g][v];
-                simd::store(z[g] + v * kWidth, even[g][v]);
-            }
+            for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + r) * 4 * kLanes, value);
         }
-        // Local copies, so the vectoriser needs no run-time check that the
-        // cell, the gates and h do not overlap; moved as whole vectors, so a
-        // load never straddles two smaller stores (a store-forwarding stall).
-        float cell[kLanes], out[kLanes];
-        move(cell, call.cell + b * kLanes);
-        for (std::size_t l = 0; l < kLanes; ++l) out[l] = lstm_unit(z[0][l], z[1][l], z[2][l], z[3][l], cell[l]);
-        move(call.cell + b * kLanes, cell);
-        move(h + b * kLanes, out);
     }
 
-    PEDAL_INLINE static void move(float *to, const float *from) {
+    // Their activations, on the sums as they sit in registers.
+    template <std::size_t Blocks>
+    PEDAL_INLINE static void group_activations(const LstmCall &call, std::size_t first, const Sums *sums, float *h) {
+#if PEDAL_VECTOR_MATH
         PEDAL_UNROLL
-        for (std::size_t v = 0; v < kVectors; ++v) {
-            Lanes lanes;
-            simd::load(lanes, from + v * kWidth);
-            simd::store(to + v * kWidth, lanes);
+        for (std::size_t k = 0; k < Blocks; ++k) {
+            PEDAL_UNROLL
+            for (std::size_t v = 0; v < kVectors; ++v) {
+                const std::size_t unit = (first + k) * kLanes + v * kWidth;
+                Lanes cell;
+                simd::load(cell, call.cell + unit);
+                const Lanes out = lstm_unit(sums[k][0][v], sums[k][1][v], sums[k][2][v], sums[k][3][v], cell);
+                simd::store(call.cell + unit, cell);
+                simd::store(h + unit, out);
+            }
         }
+#else
+        for (std::size_t k = 0; k < Blocks; ++k) {
+            float z[4][kLanes];
+            PEDAL_UNROLL
+            for (std::size_t g = 0; g < 4; ++g) {
+                PEDAL_UNROLL
+                for (std::size_t v = 0; v < kVectors; ++v) simd::store(z[g] + v * kWidth, sums[k][g][v]);
+            }
+            const std::size_t unit = (first + k) * kLanes;
+            for (std::size_t l = 0; l < kLanes; ++l)
+                h[unit + l] = lstm_unit(z[0][l], z[1][l], z[2][l], z[3][l], call.cell[unit + l]);
+        }
+#endif
     }
 
     PEDAL_INLINE static void add_row(Sums &sums, const float *row, float value) {
@@ -174,13 +187,24 @@ struct FixedLstm {
         }
     }
 
+    // Blocks first .. first + Blocks - 1 of one frame, their sums in registers.
+    template <std::size_t Blocks>
+    PEDAL_INLINE static void unit_group(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                        float *h) {
+        Sums sums[Blocks];
+        group_sums<Blocks>(call, first, x, previous, sums);
+        group_activations<Blocks>(call, first, sums, h);
+    }
+
     static void run(const LstmCall &call) {
+        constexpr std::size_t kWhole = kBlocks / kGroup * kGroup, kLeft = kBlocks - kWhole;
         const float *previous = call.hidden_state;
         for (std::size_t t = 0; t < call.frames; ++t) {
+            const float *x = call.x + t * Inputs;
             float *h = call.h_out + t * Hidden;
-            // A loop, not unrolled: a block's code is already long, and a
-            // frame of 5 unrolled blocks (1x40) ran 15 % slower.
-            for (std::size_t b = 0; b < kBlocks; ++b) unit_block(call, b, call.x + t * Inputs, previous, h);
+            // A loop over the groups, not unrolled: a group's code is long.
+            for (std::size_t b = 0; b < kWhole; b += kGroup) unit_group<kGroup>(call, b, x, previous, h);
+            if constexpr (kLeft > 0) unit_group<kLeft>(call, kWhole, x, previous, h);
             previous = h;
         }
         if (call.frames > 0) std::copy(previous, previous + Hidden, call.hidden_state);
