@@ -57,18 +57,22 @@ PEDAL_INLINE float clamp(float x, float low, float high) {
     return x > high ? high : x;
 }
 
-// e^x as p * scale with scale = 2^n, for x in [Low, High] (clamped outside;
-// the default is the whole range where e^x is a normal float),
-// relative error about 2e-7. The two parts are returned apart so a caller can
-// fuse the scaling into its next multiply-add. Written for a short dependency
-// chain: in a recurrent network each activation waits for the one before.
+// e^y, y = Factor * x, as p * scale with scale = 2^n, for y in [Low, High]
+// (clamped outside; the default is the whole range where e^y is a normal
+// float), relative error about 2e-7. The two parts are returned apart so a
+// caller can fuse the scaling into its next multiply-add. Written for a short
+// dependency chain: in a recurrent network each activation waits for the one
+// before. Factor (2 for tanh, -1 for sigmoid) is folded into the constants of
+// the first multiply-add, so y is formed beside the chain, not on it; scaling
+// by 2 or -1 is exact, so this gives the same bits as exp_parts(Factor * x).
 template <typename T>
 struct ExpParts {
     T p, scale;
 };
 
-template <int Low = -87, int High = 88, typename T>
+template <int Low = -87, int High = 88, int Factor = 1, typename T>
 PEDAL_INLINE ExpParts<T> exp_parts(T x) {
+    static_assert(Factor == 1 || Factor == 2 || Factor == -1, "exact factors only");
 #if PEDAL_VECTOR_MATH
     using simd::bits_of;
     using simd::clamp;
@@ -77,17 +81,35 @@ PEDAL_INLINE ExpParts<T> exp_parts(T x) {
     using detail::bits_of;
     using detail::clamp;
     using detail::float_of;
-    x = clamp(x, float(Low), float(High));
-    // Adding 1.5 * 2^23 rounds x*log2(e) to an integer n held in the low
-    // mantissa bits, which gives both n as a float and 2^n's exponent field
-    // without a float-to-int conversion.
-    constexpr float kRound = 12582912.0f;
-    const T shifted = x * 1.44269504088896341f + kRound;
+    constexpr float kFactor = float(Factor);
+    constexpr float kLow = (Factor > 0 ? float(Low) : float(High)) / kFactor;
+    constexpr float kHigh = (Factor > 0 ? float(High) : float(Low)) / kFactor;
+    x = clamp(x, kLow, kHigh);
+    const T y = kFactor * x;
+    // Adding 1.5 * 2^23 + 127 rounds y*log2(e) to an integer n held, plus
+    // the exponent bias 127, in the low mantissa bits: that gives n as a float
+    // and, shifted into place (the bits above fall off the top), 2^n's
+    // exponent field, without a float-to-int conversion.
+    constexpr float kRound = 12582912.0f + 127.0f;
+    const T shifted = x * (kFactor * 1.44269504088896341f) + kRound;
     const T n = shifted - kRound;
-    const auto exponent = (bits_of(shifted) - bits_of(kRound) + 127u) << 23;
-    // r = x - n*ln2 in two steps (Cody-Waite) so r keeps its low bits.
-    T r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
+    const auto exponent = bits_of(shifted) << 23;
+    // r = y - n*ln2 in two steps (Cody-Waite) so r keeps its low bits, or in
+    // one fused step where y is clamped to a narrow range: there |n| <= 26,
+    // and a fused multiply-add only adds ln2's float rounding times n, under
+    // 5e-8. One step shortens the chain by a multiply-add.
+    T r;
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+    constexpr bool kOneStep = High - Low <= 36;
+#else
+    constexpr bool kOneStep = false;
+#endif
+    if constexpr (kOneStep) {
+        r = multiply_add(n, T{} - 0.693147180559945f, y);
+    } else {
+        r = y - n * 0.693359375f;
+        r = r - n * -2.12194440e-4f;
+    }
     // A degree-5 polynomial for e^r on [-ln2/2, ln2/2], 1 + r + r^2 (c0 + c1 r
     // + c2 r^2 + c3 r^3), its coefficients fitted for the least worst-case
     // relative error (1.1e-7; 1.9e-7 in float arithmetic) and the bracket
@@ -109,13 +131,13 @@ PEDAL_INLINE T exp_approx(T x) {
 template <typename T>
 PEDAL_INLINE T tanh_approx(T x) {
     // 1 - 2/(e^{2x}+1): saturates cleanly at both ends; absolute error < 1e-6.
-    const detail::ExpParts<T> e = detail::exp_parts(2.0f * x);
+    const detail::ExpParts<T> e = detail::exp_parts<-87, 88, 2>(x);
     return 1.0f - 2.0f / (e.p * e.scale + 1.0f);
 }
 
 template <typename T>
 PEDAL_INLINE T sigmoid_approx(T x) {
-    const detail::ExpParts<T> e = detail::exp_parts(-x);
+    const detail::ExpParts<T> e = detail::exp_parts<-87, 88, -1>(x);
     return 1.0f / (e.p * e.scale + 1.0f);
 }
 
@@ -126,21 +148,26 @@ PEDAL_INLINE T sigmoid_approx(T x) {
 // there tanh is 1 within 3e-8 and a clamped sigmoid is off by under 2e-8.
 // Absolute error < 1e-6, like tanh_approx and sigmoid_approx.
 //
-// This one takes the exponents 2a and -b, for a layer whose weights already
-// carry those factors (scaling by 2 and -1 is exact): two multiplies fewer.
-template <typename T>
-PEDAL_INLINE T tanh_times_sigmoid_of_exponents(T two_a, T minus_b) {
-    const detail::ExpParts<T> e = detail::exp_parts<-18, 18>(two_a);
-    const detail::ExpParts<T> f = detail::exp_parts<-18, 18>(minus_b);
+// Written once for the exponents' factors: <2, -1> takes a and b; <1, 1>
+// takes the exponents 2a and -b themselves, for a layer whose weights already
+// carry those factors (scaling by 2 and -1 is exact).
+template <int FactorA, int FactorB, typename T>
+PEDAL_INLINE T tanh_times_sigmoid_with(T a, T b) {
+    const detail::ExpParts<T> e = detail::exp_parts<-18, 18, FactorA>(a);
+    const detail::ExpParts<T> f = detail::exp_parts<-18, 18, FactorB>(b);
     const T big_e = e.p * e.scale;
     const T one_plus_f = f.p * f.scale + 1.0f;
     return (big_e - 1.0f) / ((big_e + 1.0f) * one_plus_f);
 }
 
-// The same from a and b.
+template <typename T>
+PEDAL_INLINE T tanh_times_sigmoid_of_exponents(T two_a, T minus_b) {
+    return tanh_times_sigmoid_with<1, 1>(two_a, minus_b);
+}
+
 template <typename T>
 PEDAL_INLINE T tanh_times_sigmoid(T a, T b) {
-    return tanh_times_sigmoid_of_exponents(2.0f * a, -b);
+    return tanh_times_sigmoid_with<2, -1>(a, b);
 }
 
 }  // namespace pedal::layers
