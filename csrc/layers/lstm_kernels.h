@@ -46,9 +46,19 @@ using LstmKernel = void (*)(const LstmCall &call);
 // sigma(i) tanh(g) and sigma(o) tanh(c) are each one fused gate (one division).
 // Written once for a float and for a vector of units (fast_math.h).
 template <typename T>
-PEDAL_INLINE T lstm_unit(T zi, T zf, T zg, T zo, T &cell) {
-    cell = multiply_add(sigmoid_approx(zf), cell, tanh_times_sigmoid(zg, zi));
+PEDAL_INLINE T lstm_cell(T zi, T zf, T zg, T cell) {
+    return multiply_add(sigmoid_approx(zf), cell, tanh_times_sigmoid(zg, zi));
+}
+
+template <typename T>
+PEDAL_INLINE T lstm_hidden(T zo, T cell) {
     return tanh_times_sigmoid(cell, zo);
+}
+
+template <typename T>
+PEDAL_INLINE T lstm_unit(T zi, T zf, T zg, T zo, T &cell) {
+    cell = lstm_cell(zi, zf, zg, cell);
+    return lstm_hidden(zo, cell);
 }
 
 // Weights [(inputs + hidden)][4 * hidden] and bias [4 * hidden], as the loaders
@@ -144,6 +154,61 @@ struct FixedLstm {
         }
     }
 
+    // The sums of blocks first .. first + Blocks - 1 while the activations of
+    // the Pending blocks before them are issued in small steps between rows.
+    template <std::size_t Blocks, std::size_t Pending, std::size_t R = 0>
+    PEDAL_INLINE static void piped_rows(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                        Sums *sums, const Sums *pending, Lanes *cells, float *h) {
+        if constexpr (R < kRows) {
+            const float *w = call.weights + first * kRows * 4 * kLanes;
+            const float value = R < Inputs ? x[R] : previous[R - Inputs];
+            PEDAL_UNROLL
+            for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + R) * 4 * kLanes, value);
+            constexpr std::size_t kUnits = Pending * kVectors, kSpacing = kRows / (2 * kUnits + 1);
+            constexpr std::size_t kStep = (R + 1) / kSpacing;
+            if constexpr ((R + 1) % kSpacing == 0 && kStep >= 1 && kStep <= 2 * kUnits) {
+                constexpr std::size_t kUnit = (kStep - 1) % kUnits, k = kUnit / kVectors, v = kUnit % kVectors;
+                const std::size_t unit = (first - Pending + k) * kLanes + v * kWidth;
+                if constexpr (kStep <= kUnits) {
+                    Lanes cell;
+                    simd::load(cell, call.cell + unit);
+                    cells[kUnit] = lstm_cell(pending[k][0][v], pending[k][1][v], pending[k][2][v], cell);
+                    simd::store(call.cell + unit, cells[kUnit]);
+                } else {
+                    simd::store(h + unit, lstm_hidden(pending[k][3][v], cells[kUnit]));
+                }
+            }
+            piped_rows<Blocks, Pending, R + 1>(call, first, x, previous, sums, pending, cells, h);
+        }
+    }
+
+    template <std::size_t First = 0, std::size_t Pending = 0>
+    PEDAL_INLINE static void piped_frame(const LstmCall &call, const float *x, const float *previous, float *h,
+                                         const Sums *pending) {
+        constexpr std::size_t kCount = std::min(kGroup, kBlocks - First);
+        Sums sums[kCount];
+        if constexpr (Pending == 0) {
+            group_sums<kCount>(call, First, x, previous, sums);
+        } else {
+            PEDAL_UNROLL
+            for (std::size_t k = 0; k < kCount; ++k) {
+                PEDAL_UNROLL
+                for (std::size_t g = 0; g < 4; ++g) {
+                    PEDAL_UNROLL
+                    for (std::size_t v = 0; v < kVectors; ++v)
+                        simd::load(sums[k][g][v], call.bias + ((First + k) * 4 + g) * kLanes + v * kWidth);
+                }
+            }
+            Lanes cells[Pending * kVectors];
+            piped_rows<kCount, Pending>(call, First, x, previous, sums, pending, cells, h);
+        }
+        if constexpr (First + kCount < kBlocks) {
+            piped_frame<First + kCount, kCount>(call, x, previous, h, sums);
+        } else {
+            group_activations<kCount>(call, First, sums, h);
+        }
+    }
+
     // Their activations, on the sums as they sit in registers.
     template <std::size_t Blocks>
     PEDAL_INLINE static void group_activations(const LstmCall &call, std::size_t first, const Sums *sums, float *h) {
@@ -197,14 +262,15 @@ struct FixedLstm {
     }
 
     static void run(const LstmCall &call) {
-        constexpr std::size_t kWhole = kBlocks / kGroup * kGroup, kLeft = kBlocks - kWhole;
         const float *previous = call.hidden_state;
         for (std::size_t t = 0; t < call.frames; ++t) {
             const float *x = call.x + t * Inputs;
             float *h = call.h_out + t * Hidden;
-            // A loop over the groups, not unrolled: a group's code is long.
-            for (std::size_t b = 0; b < kWhole; b += kGroup) unit_group<kGroup>(call, b, x, previous, h);
-            if constexpr (kLeft > 0) unit_group<kLeft>(call, kWhole, x, previous, h);
+            if constexpr (kGroup >= kBlocks) {
+                unit_group<kBlocks>(call, 0, x, previous, h);
+            } else {
+                piped_frame(call, x, previous, h, nullptr);
+            }
             previous = h;
         }
         if (call.frames > 0) std::copy(previous, previous + Hidden, call.hidden_state);

@@ -87,15 +87,16 @@ PEDAL_INLINE Vec multiply_add(Vec a, Vec b, Vec c) {
 #endif
 }
 // x clamped to [low, high] in one instruction per side where the target has
-// one; a NaN lane stays NaN (x86's max/min return their second operand when
-// either is NaN, NEON's return NaN), as in the scalar clamp of fast_math.h.
+// one; a NaN lane stays NaN, as in the scalar clamp of fast_math.h. x86's
+// max(a, b) and min(a, b) are "a > b ? a : b" and "a < b ? a : b", so x goes
+// second and a NaN x falls through both; NEON's return NaN.
 PEDAL_INLINE Vec clamp(Vec x, float low, float high) {
 #if defined(__AVX__)
-    return _mm256_min_ps(_mm256_max_ps(_mm256_set1_ps(low), x), _mm256_set1_ps(high));
+    return _mm256_min_ps(_mm256_set1_ps(high), _mm256_max_ps(_mm256_set1_ps(low), x));
 #elif defined(__ARM_NEON)
     return vminq_f32(vmaxq_f32(x, vdupq_n_f32(low)), vdupq_n_f32(high));
 #elif defined(__SSE__)
-    return _mm_min_ps(_mm_max_ps(_mm_set1_ps(low), x), _mm_set1_ps(high));
+    return _mm_min_ps(_mm_set1_ps(high), _mm_max_ps(_mm_set1_ps(low), x));
 #else
     const Vec lo = Vec{} + low, hi = Vec{} + high;
     x = x < lo ? lo : x;
@@ -104,7 +105,7 @@ PEDAL_INLINE Vec clamp(Vec x, float low, float high) {
 }
 #if defined(__AVX__)  // else Narrow is Vec, and these would be the same functions
 PEDAL_INLINE Narrow clamp(Narrow x, float low, float high) {
-    return _mm_min_ps(_mm_max_ps(_mm_set1_ps(low), x), _mm_set1_ps(high));
+    return _mm_min_ps(_mm_set1_ps(high), _mm_max_ps(_mm_set1_ps(low), x));
 }
 inline void load(Narrow &v, const float *p) { std::memcpy(&v, p, sizeof v); }
 inline void store(float *p, const Narrow &v) { std::memcpy(p, &v, sizeof v); }

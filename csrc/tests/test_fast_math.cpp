@@ -2,6 +2,7 @@
 // float range, walked by bit pattern (every 389th float: all exponents, both signs).
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "check.h"
 #include "layers/fast_math.h"
@@ -85,3 +86,47 @@ PEDAL_TEST(fast_math_saturates_and_propagates_nan) {
     CHECK(std::isnan(tanh_approx(std::numeric_limits<float>::quiet_NaN())));
     CHECK_EQ(tanh_approx(0.0f), 0.0f);
 }
+
+#if PEDAL_VECTOR_MATH
+// The kernels apply these functions to whole SIMD vectors; every lane must
+// carry the scalar function's bits, so a block's samples do not depend on
+// whether a value sat in a vector or in a loop's scalar tail. NaN and the
+// infinities included (the vector clamp is an instruction, not a ternary).
+PEDAL_TEST(whole_vector_activations_give_the_scalar_functions_bits_in_every_lane) {
+    namespace simd = pedal::layers::simd;
+    constexpr std::size_t kWidth = simd::kWidth;
+    std::vector<float> values;
+    for_sampled_floats([&](float x) { values.push_back(x); });
+    for (float special : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity(), 0.0f, -0.0f, 18.0f, -18.0f, 9.0f, -9.0f})
+        values.push_back(special);
+    while (values.size() % kWidth != 0) values.push_back(0.5f);
+    auto same_bits = [](float a, float b) {
+        return pedal::layers::detail::bits_of(a) == pedal::layers::detail::bits_of(b) || (std::isnan(a) && std::isnan(b));
+    };
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < values.size(); i += kWidth) {
+        simd::Vec a, b;
+        simd::load(a, values.data() + i);
+        simd::load(b, values.data() + (values.size() - kWidth - i));  // another value for the gate's second argument
+        float tanh_lanes[kWidth], sigmoid_lanes[kWidth], exp_lanes[kWidth], gate_lanes[kWidth], fused_lanes[kWidth];
+        simd::store(tanh_lanes, tanh_approx(a));
+        simd::store(sigmoid_lanes, sigmoid_approx(a));
+        simd::store(exp_lanes, exp_approx(a));
+        simd::store(gate_lanes, tanh_times_sigmoid(a, b));
+        simd::store(fused_lanes, pedal::layers::tanh_times_sigmoid_of_exponents(a, b));
+        for (std::size_t l = 0; l < kWidth; ++l) {
+            const float x = values[i + l], y = values[values.size() - kWidth - i + l];
+            mismatches += !same_bits(tanh_lanes[l], tanh_approx(x));
+            mismatches += !same_bits(sigmoid_lanes[l], sigmoid_approx(x));
+            mismatches += !same_bits(exp_lanes[l], exp_approx(x));
+            mismatches += !same_bits(gate_lanes[l], tanh_times_sigmoid(x, y));
+            mismatches += !same_bits(fused_lanes[l], pedal::layers::tanh_times_sigmoid_of_exponents(x, y));
+        }
+    }
+    CHECK_EQ(mismatches, std::size_t{0});
+    float nan_lanes[kWidth];
+    simd::store(nan_lanes, tanh_approx(simd::Vec{} + std::numeric_limits<float>::quiet_NaN()));
+    CHECK(std::isnan(nan_lanes[0]));
+}
+#endif
