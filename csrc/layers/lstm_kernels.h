@@ -13,7 +13,10 @@
 //     side by side. A block's activations are a long chain of dependent
 //     operations; written one block after another, the next block's sums
 //     wait behind that chain for room in the out-of-order window, while in a
-//     group the chains of all its blocks overlap.
+//     group the chains of all its blocks overlap;
+//   - a frame wider than one group (1x32, 1x40) is software-pipelined: the
+//     activations of one group are issued in steps between the rows of the
+//     next group's sums, so the multiply-adds fill the chains' waits.
 // Every kernel sums in the same order (bias, input rows, then the recurrent
 // rows in order), so the fixed kernels give the generic kernel's samples.
 #pragma once
@@ -42,9 +45,10 @@ struct LstmCall {
 using LstmKernel = void (*)(const LstmCall &call);
 
 // One unit's state update from its four gate pre-activations (PyTorch order
-// i, f, g, o); returns the new hidden value and updates the cell in place.
-// sigma(i) tanh(g) and sigma(o) tanh(c) are each one fused gate (one division).
-// Written once for a float and for a vector of units (fast_math.h).
+// i, f, g, o), in two halves a pipelined kernel can issue apart: the new cell,
+// then the new hidden value. sigma(i) tanh(g) and sigma(o) tanh(c) are each one
+// fused gate (one division). Written once for a float and for a vector of units
+// (fast_math.h).
 template <typename T>
 PEDAL_INLINE T lstm_cell(T zi, T zf, T zg, T cell) {
     return multiply_add(sigmoid_approx(zf), cell, tanh_times_sigmoid(zg, zi));
@@ -55,6 +59,7 @@ PEDAL_INLINE T lstm_hidden(T zo, T cell) {
     return tanh_times_sigmoid(cell, zo);
 }
 
+// Both halves: returns the new hidden value and updates the cell in place.
 template <typename T>
 PEDAL_INLINE T lstm_unit(T zi, T zf, T zg, T zo, T &cell) {
     cell = lstm_cell(zi, zf, zg, cell);
@@ -132,10 +137,9 @@ struct FixedLstm {
         return packed;
     }
 
-    // The gate sums of blocks first .. first + Blocks - 1 of one frame.
+    // The sums of blocks first .. first + Blocks - 1, set to their biases.
     template <std::size_t Blocks>
-    PEDAL_INLINE static void group_sums(const LstmCall &call, std::size_t first, const float *x, const float *previous,
-                                        Sums *sums) {
+    PEDAL_INLINE static void load_bias(const LstmCall &call, std::size_t first, Sums *sums) {
         PEDAL_UNROLL
         for (std::size_t k = 0; k < Blocks; ++k) {
             PEDAL_UNROLL
@@ -145,67 +149,19 @@ struct FixedLstm {
                     simd::load(sums[k][g][v], call.bias + ((first + k) * 4 + g) * kLanes + v * kWidth);
             }
         }
+    }
+
+    // The gate sums of blocks first .. first + Blocks - 1 of one frame.
+    template <std::size_t Blocks>
+    PEDAL_INLINE static void group_sums(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                        Sums *sums) {
+        load_bias<Blocks>(call, first, sums);
         const float *w = call.weights + first * kRows * 4 * kLanes;
         PEDAL_UNROLL
         for (std::size_t r = 0; r < kRows; ++r) {
             const float value = r < Inputs ? x[r] : previous[r - Inputs];
             PEDAL_UNROLL
             for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + r) * 4 * kLanes, value);
-        }
-    }
-
-    // The sums of blocks first .. first + Blocks - 1 while the activations of
-    // the Pending blocks before them are issued in small steps between rows.
-    template <std::size_t Blocks, std::size_t Pending, std::size_t R = 0>
-    PEDAL_INLINE static void piped_rows(const LstmCall &call, std::size_t first, const float *x, const float *previous,
-                                        Sums *sums, const Sums *pending, Lanes *cells, float *h) {
-        if constexpr (R < kRows) {
-            const float *w = call.weights + first * kRows * 4 * kLanes;
-            const float value = R < Inputs ? x[R] : previous[R - Inputs];
-            PEDAL_UNROLL
-            for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + R) * 4 * kLanes, value);
-            constexpr std::size_t kUnits = Pending * kVectors, kSpacing = kRows / (2 * kUnits + 1);
-            constexpr std::size_t kStep = (R + 1) / kSpacing;
-            if constexpr ((R + 1) % kSpacing == 0 && kStep >= 1 && kStep <= 2 * kUnits) {
-                constexpr std::size_t kUnit = (kStep - 1) % kUnits, k = kUnit / kVectors, v = kUnit % kVectors;
-                const std::size_t unit = (first - Pending + k) * kLanes + v * kWidth;
-                if constexpr (kStep <= kUnits) {
-                    Lanes cell;
-                    simd::load(cell, call.cell + unit);
-                    cells[kUnit] = lstm_cell(pending[k][0][v], pending[k][1][v], pending[k][2][v], cell);
-                    simd::store(call.cell + unit, cells[kUnit]);
-                } else {
-                    simd::store(h + unit, lstm_hidden(pending[k][3][v], cells[kUnit]));
-                }
-            }
-            piped_rows<Blocks, Pending, R + 1>(call, first, x, previous, sums, pending, cells, h);
-        }
-    }
-
-    template <std::size_t First = 0, std::size_t Pending = 0>
-    PEDAL_INLINE static void piped_frame(const LstmCall &call, const float *x, const float *previous, float *h,
-                                         const Sums *pending) {
-        constexpr std::size_t kCount = std::min(kGroup, kBlocks - First);
-        Sums sums[kCount];
-        if constexpr (Pending == 0) {
-            group_sums<kCount>(call, First, x, previous, sums);
-        } else {
-            PEDAL_UNROLL
-            for (std::size_t k = 0; k < kCount; ++k) {
-                PEDAL_UNROLL
-                for (std::size_t g = 0; g < 4; ++g) {
-                    PEDAL_UNROLL
-                    for (std::size_t v = 0; v < kVectors; ++v)
-                        simd::load(sums[k][g][v], call.bias + ((First + k) * 4 + g) * kLanes + v * kWidth);
-                }
-            }
-            Lanes cells[Pending * kVectors];
-            piped_rows<kCount, Pending>(call, First, x, previous, sums, pending, cells, h);
-        }
-        if constexpr (First + kCount < kBlocks) {
-            piped_frame<First + kCount, kCount>(call, x, previous, h, sums);
-        } else {
-            group_activations<kCount>(call, First, sums, h);
         }
     }
 
@@ -240,6 +196,65 @@ struct FixedLstm {
 #endif
     }
 
+    // A frame that fits one group.
+    PEDAL_INLINE static void whole_frame(const LstmCall &call, const float *x, const float *previous, float *h) {
+        Sums sums[kBlocks];
+        group_sums<kBlocks>(call, 0, x, previous, sums);
+        group_activations<kBlocks>(call, 0, sums, h);
+    }
+
+    // Row R onwards of the sums of blocks first .. first + Blocks - 1, with the
+    // activations of the Pending blocks just before them issued in 2 steps per
+    // vector of units (the new cell, then the new hidden value), spaced evenly
+    // between the rows.
+    template <std::size_t Blocks, std::size_t Pending, std::size_t R = 0>
+    PEDAL_INLINE static void piped_rows(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                        Sums *sums, const Sums *pending, Lanes *cells, float *h) {
+        if constexpr (R < kRows) {
+            const float *w = call.weights + first * kRows * 4 * kLanes;
+            const float value = R < Inputs ? x[R] : previous[R - Inputs];
+            PEDAL_UNROLL
+            for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + R) * 4 * kLanes, value);
+            constexpr std::size_t kUnits = Pending * kVectors, kSpacing = kRows / (2 * kUnits + 1);
+            constexpr std::size_t kStep = (R + 1) / kSpacing;
+            if constexpr ((R + 1) % kSpacing == 0 && kStep >= 1 && kStep <= 2 * kUnits) {
+                constexpr std::size_t kUnit = (kStep - 1) % kUnits, k = kUnit / kVectors, v = kUnit % kVectors;
+                const std::size_t unit = (first - Pending + k) * kLanes + v * kWidth;
+                if constexpr (kStep <= kUnits) {
+                    Lanes cell;
+                    simd::load(cell, call.cell + unit);
+                    cells[kUnit] = lstm_cell(pending[k][0][v], pending[k][1][v], pending[k][2][v], cell);
+                    simd::store(call.cell + unit, cells[kUnit]);
+                } else {
+                    simd::store(h + unit, lstm_hidden(pending[k][3][v], cells[kUnit]));
+                }
+            }
+            piped_rows<Blocks, Pending, R + 1>(call, first, x, previous, sums, pending, cells, h);
+        }
+    }
+
+    // A frame wider than one group, from group First on: each group's sums
+    // with the previous group's activations woven in; the last group's
+    // activations after its sums.
+    template <std::size_t First = 0, std::size_t Pending = 0>
+    PEDAL_INLINE static void piped_frame(const LstmCall &call, const float *x, const float *previous, float *h,
+                                         const Sums *pending) {
+        constexpr std::size_t kCount = std::min(kGroup, kBlocks - First);
+        Sums sums[kCount];
+        if constexpr (Pending == 0) {
+            group_sums<kCount>(call, First, x, previous, sums);
+        } else {
+            load_bias<kCount>(call, First, sums);
+            Lanes cells[Pending * kVectors];
+            piped_rows<kCount, Pending>(call, First, x, previous, sums, pending, cells, h);
+        }
+        if constexpr (First + kCount < kBlocks) {
+            piped_frame<First + kCount, kCount>(call, x, previous, h, sums);
+        } else {
+            group_activations<kCount>(call, First, sums, h);
+        }
+    }
+
     PEDAL_INLINE static void add_row(Sums &sums, const float *row, float value) {
         PEDAL_UNROLL
         for (std::size_t g = 0; g < 4; ++g) {
@@ -252,24 +267,19 @@ struct FixedLstm {
         }
     }
 
-    // Blocks first .. first + Blocks - 1 of one frame, their sums in registers.
-    template <std::size_t Blocks>
-    PEDAL_INLINE static void unit_group(const LstmCall &call, std::size_t first, const float *x, const float *previous,
-                                        float *h) {
-        Sums sums[Blocks];
-        group_sums<Blocks>(call, first, x, previous, sums);
-        group_activations<Blocks>(call, first, sums, h);
-    }
+    // Pipelining needs the activations on whole vectors; without them (a
+    // compiler without vector extensions) a wide frame is one group.
+    static constexpr bool kPipelined = kGroup < kBlocks && PEDAL_VECTOR_MATH;
 
     static void run(const LstmCall &call) {
         const float *previous = call.hidden_state;
         for (std::size_t t = 0; t < call.frames; ++t) {
             const float *x = call.x + t * Inputs;
             float *h = call.h_out + t * Hidden;
-            if constexpr (kGroup >= kBlocks) {
-                unit_group<kBlocks>(call, 0, x, previous, h);
-            } else {
+            if constexpr (kPipelined) {
                 piped_frame(call, x, previous, h, nullptr);
+            } else {
+                whole_frame(call, x, previous, h);
             }
             previous = h;
         }

@@ -1,10 +1,12 @@
 // The one place with explicit SIMD: a fixed-width float vector for kernels
-// whose accumulators must stay in registers. GCC and Clang lower vector
-// extensions to SSE/AVX on x86 and NEON on ARM (a width wider than the
-// hardware's becomes several registers); any other compiler gets the plain
-// array fallback, which gives the same results. Vectors are only passed by
-// reference: passing one wider than the target's registers by value would
-// change the calling convention between builds.
+// whose accumulators must stay in registers, and the few operations on it that
+// the vector extensions do not spell as one instruction (fused multiply-add, a
+// NaN-keeping clamp), as intrinsics. GCC and Clang lower vector extensions to
+// SSE/AVX on x86 and NEON on ARM; any other compiler gets the plain array
+// fallback, which gives the same results (and fast_math.h then stays scalar).
+// A Vec is never wider than the target's registers, so the always-inlined
+// helpers below may take it by value; the kernels pass their sums by
+// reference.
 #pragma once
 
 #include <cstddef>
@@ -120,6 +122,7 @@ PEDAL_INLINE Narrow multiply_add(Narrow a, Narrow b, Narrow c) {
 }
 #endif
 #else
+#define PEDAL_VECTOR_MATH 0
 template <std::size_t N>
 struct Lanes {
     float lane[N];
