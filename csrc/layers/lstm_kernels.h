@@ -14,9 +14,10 @@
 //     operations; written one block after another, the next block's sums
 //     wait behind that chain for room in the out-of-order window, while in a
 //     group the chains of all its blocks overlap;
-//   - a frame wider than one group (1x32, 1x40) is software-pipelined: the
-//     activations of one group are issued in steps between the rows of the
-//     next group's sums, so the multiply-adds fill the chains' waits.
+//   - on AVX2, a frame wider than one group (1x32, 1x40) is software-
+//     pipelined: the activations of one group are issued in steps between the
+//     rows of the next group's sums, so the multiply-adds fill the chains'
+//     waits; elsewhere such a frame loops over its groups.
 // Every kernel sums in the same order (bias, input rows, then the recurrent
 // rows in order), so the fixed kernels give the generic kernel's samples.
 #pragma once
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "layers/fast_math.h"
@@ -203,34 +205,40 @@ struct FixedLstm {
         group_activations<kBlocks>(call, 0, sums, h);
     }
 
-    // Row R onwards of the sums of blocks first .. first + Blocks - 1, with the
-    // activations of the Pending blocks just before them issued in 2 steps per
-    // vector of units (the new cell, then the new hidden value), spaced evenly
-    // between the rows.
-    template <std::size_t Blocks, std::size_t Pending, std::size_t R = 0>
-    PEDAL_INLINE static void piped_rows(const LstmCall &call, std::size_t first, const float *x, const float *previous,
-                                        Sums *sums, const Sums *pending, Lanes *cells, float *h) {
-        if constexpr (R < kRows) {
-            const float *w = call.weights + first * kRows * 4 * kLanes;
-            const float value = R < Inputs ? x[R] : previous[R - Inputs];
-            PEDAL_UNROLL
-            for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + R) * 4 * kLanes, value);
-            constexpr std::size_t kUnits = Pending * kVectors, kSpacing = kRows / (2 * kUnits + 1);
-            constexpr std::size_t kStep = (R + 1) / kSpacing;
-            if constexpr ((R + 1) % kSpacing == 0 && kStep >= 1 && kStep <= 2 * kUnits) {
-                constexpr std::size_t kUnit = (kStep - 1) % kUnits, k = kUnit / kVectors, v = kUnit % kVectors;
-                const std::size_t unit = (first - Pending + k) * kLanes + v * kWidth;
-                if constexpr (kStep <= kUnits) {
-                    Lanes cell;
-                    simd::load(cell, call.cell + unit);
-                    cells[kUnit] = lstm_cell(pending[k][0][v], pending[k][1][v], pending[k][2][v], cell);
-                    simd::store(call.cell + unit, cells[kUnit]);
-                } else {
-                    simd::store(h + unit, lstm_hidden(pending[k][3][v], cells[kUnit]));
-                }
+    // Row R of the sums of blocks first .. first + Blocks - 1, and, at every
+    // kSpacing-th row, one step of the activations of the Pending blocks just
+    // before them: 2 steps per vector of units (the new cell, then the new
+    // hidden value), spaced evenly between the rows.
+    template <std::size_t Blocks, std::size_t Pending, std::size_t R>
+    PEDAL_INLINE static void piped_row(const LstmCall &call, std::size_t first, const float *x, const float *previous,
+                                       Sums *sums, const Sums *pending, Lanes *cells, float *h) {
+        const float *w = call.weights + first * kRows * 4 * kLanes;
+        const float value = R < Inputs ? x[R] : previous[R - Inputs];
+        PEDAL_UNROLL
+        for (std::size_t k = 0; k < Blocks; ++k) add_row(sums[k], w + (k * kRows + R) * 4 * kLanes, value);
+        constexpr std::size_t kUnits = Pending * kVectors, kSpacing = kRows / (2 * kUnits + 1);
+        constexpr std::size_t kStep = (R + 1) / kSpacing;
+        if constexpr ((R + 1) % kSpacing == 0 && kStep >= 1 && kStep <= 2 * kUnits) {
+            constexpr std::size_t kUnit = (kStep - 1) % kUnits, k = kUnit / kVectors, v = kUnit % kVectors;
+            const std::size_t unit = (first - Pending + k) * kLanes + v * kWidth;
+            if constexpr (kStep <= kUnits) {
+                Lanes cell;
+                simd::load(cell, call.cell + unit);
+                cells[kUnit] = lstm_cell(pending[k][0][v], pending[k][1][v], pending[k][2][v], cell);
+                simd::store(call.cell + unit, cells[kUnit]);
+            } else {
+                simd::store(h + unit, lstm_hidden(pending[k][3][v], cells[kUnit]));
             }
-            piped_rows<Blocks, Pending, R + 1>(call, first, x, previous, sums, pending, cells, h);
         }
+    }
+
+    // Every row, as one expansion (not a recursion, which the compiler
+    // inlines at a cost that grows with the square of the depth).
+    template <std::size_t Blocks, std::size_t Pending, std::size_t... R>
+    PEDAL_INLINE static void piped_rows(std::index_sequence<R...>, const LstmCall &call, std::size_t first,
+                                        const float *x, const float *previous, Sums *sums, const Sums *pending,
+                                        Lanes *cells, float *h) {
+        (piped_row<Blocks, Pending, R>(call, first, x, previous, sums, pending, cells, h), ...);
     }
 
     // A frame wider than one group, from group First on: each group's sums
@@ -246,7 +254,8 @@ struct FixedLstm {
         } else {
             load_bias<kCount>(call, First, sums);
             Lanes cells[Pending * kVectors];
-            piped_rows<kCount, Pending>(call, First, x, previous, sums, pending, cells, h);
+            piped_rows<kCount, Pending>(std::make_index_sequence<kRows>{}, call, First, x, previous, sums, pending, cells,
+                                        h);
         }
         if constexpr (First + kCount < kBlocks) {
             piped_frame<First + kCount, kCount>(call, x, previous, h, sums);
@@ -267,19 +276,42 @@ struct FixedLstm {
         }
     }
 
-    // Pipelining needs the activations on whole vectors; without them (a
-    // compiler without vector extensions) a wide frame is one group.
-    static constexpr bool kPipelined = kGroup < kBlocks && PEDAL_VECTOR_MATH;
+    // A frame wider than one group, a group at a time: where a group is a
+    // single block (the registers of SSE and 32-bit ARM hold no more), there
+    // is no other group's work to weave in that a loop would not give the
+    // out-of-order core anyway, and one looped body keeps the code small.
+    PEDAL_INLINE static void looped_frame(const LstmCall &call, const float *x, const float *previous, float *h) {
+        constexpr std::size_t kWhole = kBlocks / kGroup * kGroup, kLeft = kBlocks - kWhole;
+        for (std::size_t b = 0; b < kWhole; b += kGroup) {
+            Sums sums[kGroup];
+            group_sums<kGroup>(call, b, x, previous, sums);
+            group_activations<kGroup>(call, b, sums, h);
+        }
+        if constexpr (kLeft > 0) {
+            Sums sums[kLeft];
+            group_sums<kLeft>(call, kWhole, x, previous, sums);
+            group_activations<kLeft>(call, kWhole, sums, h);
+        }
+    }
+
+    // Pipelining needs the activations on whole vectors and groups of at
+    // least 2 blocks to pay for its longer code. It was measured on AVX2
+    // (1x40: 5 % faster); on aarch64 it multiplied the kernels' compile time
+    // by 4 and no board has timed it yet, so there wide frames loop.
+    static constexpr bool kPipelined =
+        kGroup < kBlocks && kGroup >= 2 && PEDAL_VECTOR_MATH && simd::kWidth == 8;
 
     static void run(const LstmCall &call) {
         const float *previous = call.hidden_state;
         for (std::size_t t = 0; t < call.frames; ++t) {
             const float *x = call.x + t * Inputs;
             float *h = call.h_out + t * Hidden;
-            if constexpr (kPipelined) {
+            if constexpr (kGroup >= kBlocks) {
+                whole_frame(call, x, previous, h);
+            } else if constexpr (kPipelined) {
                 piped_frame(call, x, previous, h, nullptr);
             } else {
-                whole_frame(call, x, previous, h);
+                looped_frame(call, x, previous, h);
             }
             previous = h;
         }
