@@ -14,7 +14,6 @@ namespace pedal::layers {
 
 enum class Activation { Linear, Tanh, Sigmoid, ReLU, Softsign };
 
-inline float sigmoid(float x) { return sigmoid_approx(x); }
 inline float softsign(float x) { return x / (1.0f + std::fabs(x)); }
 
 // out[i] = fn(in[i]...) over `count` values: whole vectors while they last
