@@ -34,14 +34,28 @@ void write_error(char *error, size_t capacity, const std::string &message) noexc
 }
 
 std::string describe(const pedal::formats::LoadedModel &loaded) {
-    return pedal::json::ObjectWriter()
-        .text("format", loaded.format)
+    pedal::json::ObjectWriter info;
+    info.text("format", loaded.format)
         .text("architecture", loaded.architecture)
         .number("sample_rate", loaded.sample_rate)
         .integer("receptive_field", static_cast<long long>(loaded.model->receptive_field()))
         .integer("parameters", static_cast<long long>(loaded.parameters))
         .raw("config", loaded.config_json)
-        .raw("metadata", loaded.metadata_json)
+        .raw("metadata", loaded.metadata_json);
+    if (loaded.submodels.empty()) return info.str();
+    std::string list = "[";
+    for (const pedal::formats::Submodel &submodel : loaded.submodels) {
+        list += (list.size() > 1 ? "," : "") + pedal::json::ObjectWriter()
+                                                   .number("max_value", submodel.max_value)
+                                                   .text("architecture", submodel.architecture)
+                                                   .integer("parameters", static_cast<long long>(submodel.parameters))
+                                                   .integer("receptive_field",
+                                                            static_cast<long long>(submodel.receptive_field))
+                                                   .str();
+    }
+    return info.raw("submodels", list + "]")
+        .integer("playing", static_cast<long long>(loaded.playing))
+        .number("size", loaded.size)
         .str();
 }
 
@@ -65,14 +79,24 @@ int pedal_cpu_has_avx2_fma(void) {
 }
 
 pedal_model *pedal_model_load(const char *bytes, size_t size, char *error, size_t error_capacity) {
+    return pedal_model_load_sized(bytes, size, 1.0, error, error_capacity);
+}
+
+pedal_model *pedal_model_load_sized(const char *bytes, size_t size, double model_size, char *error,
+                                    size_t error_capacity) {
     try {
+        if (!(model_size >= 0.0 && model_size <= 1.0)) {
+            write_error(error, error_capacity, "size must be between 0 and 1");
+            return nullptr;
+        }
         if (!bytes && size > 0) {
             write_error(error, error_capacity, "no data");
             return nullptr;
         }
         auto handle = std::make_unique<pedal_model>();
         std::string message;
-        if (!pedal::formats::load_model(std::string_view(bytes ? bytes : "", size), handle->loaded, message)) {
+        if (!pedal::formats::load_model(std::string_view(bytes ? bytes : "", size), handle->loaded, message,
+                                        pedal::formats::LoadOptions{model_size})) {
             write_error(error, error_capacity, message);
             return nullptr;
         }

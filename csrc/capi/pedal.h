@@ -33,6 +33,15 @@ int pedal_cpu_has_avx2_fma(void);
  * error_capacity bytes; error may be NULL). */
 pedal_model *pedal_model_load(const char *bytes, size_t size, char *error, size_t error_capacity);
 
+/* The same for files that hold one capture at several sizes (NAM's
+ * SlimmableContainer, slimmable WaveNets): model_size in [0, 1] picks the
+ * first submodel, by ascending max_value, whose max_value >= model_size (the
+ * largest when none is); pedal_model_load plays 1.0. The info JSON then lists
+ * "submodels" (max_value, architecture, parameters, receptive_field), the
+ * index "playing" and the "size" asked for. Other files ignore model_size. */
+pedal_model *pedal_model_load_sized(const char *bytes, size_t size, double model_size, char *error,
+                                    size_t error_capacity);
+
 /* Frees a model; NULL is allowed. Not for the audio thread. */
 void pedal_model_free(pedal_model *model);
 

@@ -19,8 +19,12 @@ bool is_nam(const json::Value &root);
 std::string nam_architecture(const json::Value &root);
 
 // Each throws FormatError naming the offending key and position.
-LoadedModel load_nam_wavenet(const json::Value &root);
+// A WaveNet whose layer arrays are slimmable plays the width options.size picks.
+LoadedModel load_nam_wavenet(const json::Value &root, const LoadOptions &options);
 LoadedModel load_nam_lstm(const json::Value &root);
 LoadedModel load_nam_linear(const json::Value &root);
+// A SlimmableContainer (NAM "A2"): one capture trained at several sizes, each a
+// complete .nam document; every one is loaded, the one options.size picks plays.
+LoadedModel load_nam_container(const json::Value &root, const LoadOptions &options);
 
 }  // namespace pedal::formats

@@ -58,22 +58,34 @@ const json::Value *metadata_value(const json::Value &metadata, std::string_view 
     return value && !value->is_null() ? value : nullptr;
 }
 
-std::string metadata_json(const json::Value &root, double sample_rate, bool assumed) {
+// The file's metadata, each key taken from `root` or else from `fallback`
+// (a container whose submodel says nothing of the gear it captured).
+std::string metadata_json(const json::Value &root, double sample_rate, bool assumed, const json::Value *fallback) {
     json::ObjectWriter out;
     out.number("sample_rate", sample_rate);
     out.text("sample_rate_source", assumed ? "assumed (the file stores none)" : "file");
     out.text("version", root.find("version")->string());
-    const json::Value *metadata = root.find("metadata");
-    if (!metadata || metadata->is_null()) return out.str();
-    if (!metadata->is_object())
-        fail_at("metadata", *metadata, std::string("expected an object or null, got ") +
-                                           json::Value::type_name(metadata->type()));
+    const json::Value *sources[2] = {root.find("metadata"), fallback ? fallback->find("metadata") : nullptr};
+    for (const json::Value *&metadata : sources) {
+        if (!metadata || metadata->is_null()) {
+            metadata = nullptr;
+            continue;
+        }
+        if (!metadata->is_object())
+            fail_at("metadata", *metadata, std::string("expected an object or null, got ") +
+                                               json::Value::type_name(metadata->type()));
+    }
+    auto first = [&](const char *key) -> const json::Value * {
+        for (const json::Value *metadata : sources)
+            if (metadata)
+                if (const json::Value *value = metadata_value(*metadata, key)) return value;
+        return nullptr;
+    };
     for (const char *key : {"loudness", "gain", "input_level_dbu", "output_level_dbu"}) {
-        if (const json::Value *value = metadata_value(*metadata, key))
-            out.number(key, require_number(*value, member("metadata", key)));
+        if (const json::Value *value = first(key)) out.number(key, require_number(*value, member("metadata", key)));
     }
     for (const char *key : {"name", "modeled_by", "gear_make", "gear_model", "gear_type", "tone_type"}) {
-        if (const json::Value *value = metadata_value(*metadata, key)) {
+        if (const json::Value *value = first(key)) {
             if (!value->is_string())
                 fail_at(member("metadata", key), *value,
                         std::string("expected a string or null, got ") + json::Value::type_name(value->type()));
@@ -96,7 +108,8 @@ std::string architecture_of(const json::Value &root) {
     return require_string(root, "", "architecture");
 }
 
-void describe_file(const json::Value &root, const std::string &architecture, LoadedModel &loaded) {
+void describe_file(const json::Value &root, const std::string &architecture, LoadedModel &loaded,
+                   const json::Value *container) {
     loaded.format = "nam";
     loaded.architecture = architecture;
     const json::Value *rate = root.find("sample_rate");
@@ -111,7 +124,7 @@ void describe_file(const json::Value &root, const std::string &architecture, Loa
         }
         loaded.sample_rate = hz;
     }
-    loaded.metadata_json = metadata_json(root, loaded.sample_rate, assumed);
+    loaded.metadata_json = metadata_json(root, loaded.sample_rate, assumed, container);
 }
 
 void refuse_unknown_keys(const json::Value &object, const std::string &path,

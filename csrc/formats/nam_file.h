@@ -22,8 +22,11 @@ constexpr double kDefaultSampleRate = 48000.0;
 // `architecture` string.
 std::string architecture_of(const json::Value &root);
 
-// Fills format, architecture, sample_rate and metadata_json from the file.
-void describe_file(const json::Value &root, const std::string &architecture, LoadedModel &loaded);
+// Fills format, architecture, sample_rate and metadata_json from the file;
+// metadata the file lacks is taken from `container` when given (the file is
+// one of its submodels).
+void describe_file(const json::Value &root, const std::string &architecture, LoadedModel &loaded,
+                   const json::Value *container = nullptr);
 
 // Refuses any member of `object` whose key is not in `known`: a key this
 // player does not know may change the maths, so it is never skipped.

@@ -362,7 +362,7 @@ std::string describe(const std::vector<ArrayShape> &arrays, float head_scale) {
 
 }  // namespace
 
-LoadedModel load_nam_wavenet(const json::Value &root) {
+LoadedModel load_nam_wavenet(const json::Value &root, const LoadOptions &) {
     const json::Value &config = nam::require_object(root, "", "config");
     nam::refuse_unknown_keys(config, "config", {"layers", "head", "head_scale", "in_channels", "condition_dsp"});
     if (const json::Value *condition = config.find("condition_dsp"); condition && !condition->is_null())

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 #include "formats/format_error.h"
@@ -29,8 +30,14 @@ struct Family {
 struct Architecture {
     const char *family;
     const char *name;
-    LoadedModel (*load)(const json::Value &root);
+    LoadedModel (*load)(const json::Value &root, const LoadOptions &options);
 };
+
+// Most files hold one size of one network: their loaders take no options.
+template <LoadedModel (*Load)(const json::Value &)>
+LoadedModel one_size(const json::Value &root, const LoadOptions &) {
+    return Load(root);
+}
 
 std::string pedalnet_architecture(const json::Value &) { return "WaveNet"; }
 // A Keras-style file is a layer list; its layers are checked one by one by the loader.
@@ -48,12 +55,13 @@ const Family kFamilies[] = {
 
 // Adding an architecture means adding one line here (and its loader).
 const Architecture kArchitectures[] = {
-    {"pedalnet", "WaveNet", load_pedalnet},
+    {"pedalnet", "WaveNet", one_size<load_pedalnet>},
     {"nam", "WaveNet", load_nam_wavenet},
-    {"nam", "LSTM", load_nam_lstm},
-    {"nam", "Linear", load_nam_linear},
-    {"rtneural", "Sequential", load_rtneural},
-    {"proteus", "SimpleRNN", load_proteus},
+    {"nam", "LSTM", one_size<load_nam_lstm>},
+    {"nam", "Linear", one_size<load_nam_linear>},
+    {"nam", "SlimmableContainer", load_nam_container},
+    {"rtneural", "Sequential", one_size<load_rtneural>},
+    {"proteus", "SimpleRNN", one_size<load_proteus>},
 };
 
 std::string supported_families() {
@@ -69,11 +77,11 @@ std::string supported_architectures(const char *family) {
     return join(names);
 }
 
-LoadedModel load_family(const Family &family, const json::Value &root) {
+LoadedModel load_family(const Family &family, const json::Value &root, const LoadOptions &options) {
     const std::string name = family.architecture_of(root);
     for (const Architecture &architecture : kArchitectures) {
         if (std::strcmp(architecture.family, family.name) == 0 && name == architecture.name)
-            return architecture.load(root);
+            return architecture.load(root, options);
     }
     throw FormatError("unsupported " + std::string(family.name) + " architecture '" + name +
                       "'; supported: " + supported_architectures(family.name));
@@ -81,7 +89,13 @@ LoadedModel load_family(const Family &family, const json::Value &root) {
 
 }  // namespace
 
-bool load_model(std::string_view bytes, LoadedModel &out, std::string &error) noexcept {
+LoadedModel load_nested(const char *family, const json::Value &root, const LoadOptions &options) {
+    for (const Family &known : kFamilies)
+        if (std::strcmp(known.name, family) == 0) return load_family(known, root, options);
+    throw std::logic_error(std::string("no model family named ") + family);
+}
+
+bool load_model(std::string_view bytes, LoadedModel &out, std::string &error, const LoadOptions &options) noexcept {
     try {
         if (bytes.empty()) {
             error = "empty file: expected a model (supported: " + supported_families() + ")";
@@ -100,7 +114,7 @@ bool load_model(std::string_view bytes, LoadedModel &out, std::string &error) no
         for (const Family &family : kFamilies) {
             if (!family.recognises(root)) continue;
             try {
-                out = load_family(family, root);
+                out = load_family(family, root, options);
                 return true;
             } catch (const FormatError &problem) {
                 error = std::string(family.name) + ": " + problem.what();

@@ -242,9 +242,9 @@ PEDAL_TEST(nam_refusals_name_the_key_and_both_weight_counts) {
     const std::string short_by_one = test::nam_document(
         "LSTM", R"({"input_size": 1, "hidden_size": 3, "num_layers": 2})", test::wavy_weights(159, 0.1));
     CHECK_CONTAINS(test::load_error(short_by_one), "has 159 weights; the LSTM config (2 x 3) needs 160");
-    CHECK_CONTAINS(test::load_error(R"({"version": "0.7.0", "architecture": "SlimmableContainer", "config": {},
+    CHECK_CONTAINS(test::load_error(R"({"version": "0.7.0", "architecture": "ConvNet", "config": {},
                                         "weights": []})"),
-                   "nam: unsupported nam architecture 'SlimmableContainer'; supported: WaveNet, LSTM, Linear");
+                   "nam: unsupported nam architecture 'ConvNet'; supported: WaveNet, LSTM, Linear, SlimmableContainer");
     std::string blended = wavenet;
     blended.replace(blended.find(R"("gated": true)"), 13, R"("gating_mode": "blended")");
     CHECK_CONTAINS(test::load_error(blended), "gating_mode \"blended\" is not supported");
