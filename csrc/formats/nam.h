@@ -1,7 +1,7 @@
-// Neural Amp Modeler .nam files (spec: formats/nam.md): A1 WaveNets (any shape
-// of them), LSTMs and the Linear filter. Everything else the format can say
-// (A2/SlimmableContainer, condition_dsp, FiLM, grouped convs, bottleneck,
-// blended gates, post-stack heads) is refused with a message naming the key.
+// Neural Amp Modeler .nam files (spec: formats/nam.md, formats/nam-a2.md):
+// WaveNets with every layer feature NAM's trainer writes (A1 and A2), LSTMs,
+// the Linear filter and the SlimmableContainer that holds A2's sizes. A key
+// this player does not know is refused with a message naming it.
 #pragma once
 
 #include <string>

@@ -15,12 +15,14 @@ namespace {
 
 using Kind = layers::Pointwise::Kind;
 
-// Every name NeuralAmpModelerCore accepts (activations.cpp), case-sensitive.
+// Every name NeuralAmpModelerCore accepts (activations.cpp), case-sensitive,
+// and the trainer's Softsigmoid.
 const std::pair<const char *, Kind> kNames[] = {
     {"Tanh", Kind::Tanh},           {"Hardtanh", Kind::Hardtanh},   {"Fasttanh", Kind::Fasttanh},
     {"ReLU", Kind::ReLU},           {"LeakyReLU", Kind::LeakyReLU}, {"PReLU", Kind::LeakyReLU},
     {"Sigmoid", Kind::Sigmoid},     {"SiLU", Kind::SiLU},           {"Hardswish", Kind::Hardswish},
     {"LeakyHardtanh", Kind::LeakyHardtanh}, {"LeakyHardTanh", Kind::LeakyHardtanh}, {"Softsign", Kind::Softsign},
+    {"Softsigmoid", Kind::Softsigmoid},
 };
 
 float parameter(const json::Value &object, const std::string &path, const char *key, float fallback) {

@@ -27,13 +27,6 @@ struct Entry {
     const json::Value *document;
 };
 
-// A submodel's message names its place in the container: the loaders speak of
-// paths inside the document they were given.
-[[noreturn]] void rethrow_inside(const std::string &path, const FormatError &problem) {
-    const std::string what = problem.what();
-    throw FormatError(path + (what.rfind(" (", 0) == 0 ? "" : ".") + what);
-}
-
 std::vector<Entry> read_entries(const json::Value &config) {
     const json::Value &list = require_array(config, "config", "submodels");
     const std::string list_path = "config.submodels";
@@ -71,7 +64,7 @@ LoadedModel load_entry(const Entry &entry) {
     try {
         return load_nested("nam", *entry.document, LoadOptions{});
     } catch (const FormatError &problem) {
-        rethrow_inside(entry.path, problem);
+        nam::rethrow_inside(entry.path, problem);
     }
 }
 

@@ -101,6 +101,11 @@ std::string member(const std::string &path, std::string_view key) {
     return (path.empty() ? "" : path + ".") + std::string(key);
 }
 
+void rethrow_inside(const std::string &path, const FormatError &problem) {
+    const std::string what = problem.what();
+    throw FormatError(path + (what.rfind(" (", 0) == 0 ? "" : ".") + what);
+}
+
 std::string item(const std::string &path, std::size_t index) { return path + "[" + std::to_string(index) + "]"; }
 
 std::string architecture_of(const json::Value &root) {
@@ -184,6 +189,18 @@ std::vector<float> WeightReader::take_conv(std::size_t out, std::size_t in, std:
         for (std::size_t i = 0; i < in; ++i)
             for (std::size_t k = 0; k < kernel; ++k) converted[(k * in + i) * out + o] = weights_[next_++];
     return converted;
+}
+
+std::vector<float> WeightReader::take_grouped_conv(std::size_t out, std::size_t in, std::size_t kernel,
+                                                   std::size_t groups) {
+    const std::size_t group_in = in / groups, group_out = out / groups;
+    std::vector<float> dense(out * in * kernel, 0.0f);
+    for (std::size_t o = 0; o < out; ++o) {
+        const std::size_t first_input = (o / group_out) * group_in;
+        for (std::size_t i = 0; i < group_in; ++i)
+            for (std::size_t k = 0; k < kernel; ++k) dense[(k * in + first_input + i) * out + o] = weights_[next_++];
+    }
+    return dense;
 }
 
 std::vector<float> WeightReader::take_transposed(std::size_t rows, std::size_t columns) {

@@ -37,6 +37,11 @@ const json::Value &require_object(const json::Value &object, const std::string &
 bool require_bool(const json::Value &object, const std::string &path, std::string_view key);
 double require_number(const json::Value &value, const std::string &path);
 
+// A nested document's error (a container's submodel, a condition_dsp), named
+// by the document's place in the file: loaders speak of paths inside the
+// document they were given.
+[[noreturn]] void rethrow_inside(const std::string &path, const FormatError &problem);
+
 // "config.layers[0]" + "channels" -> "config.layers[0].channels"
 std::string member(const std::string &path, std::string_view key);
 std::string item(const std::string &path, std::size_t index);
@@ -53,6 +58,9 @@ public:
     // A PyTorch Conv1d weight, stored (out, in, kernel) row-major, returned in
     // layers::Conv1d's [kernel][in][out] order.
     std::vector<float> take_conv(std::size_t out, std::size_t in, std::size_t kernel);
+    // The same for a grouped conv, stored (out, in / groups, kernel), returned
+    // dense: zeros where an output does not read an input (the same maths).
+    std::vector<float> take_grouped_conv(std::size_t out, std::size_t in, std::size_t kernel, std::size_t groups);
     // A matrix stored (rows, columns) row-major, returned transposed.
     std::vector<float> take_transposed(std::size_t rows, std::size_t columns);
 

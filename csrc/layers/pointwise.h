@@ -29,6 +29,7 @@ struct Pointwise {
         Hardswish,
         LeakyHardtanh,  // identity inside [min_value, max_value], min_slope / max_slope outside
         Softsign,
+        Softsigmoid,    // 0.5 (1 + x / (1 + |x|)): NAM's trainer names it, NAM Core does not (yet)
     };
 
     Kind kind = Kind::Identity;
@@ -76,6 +77,9 @@ private:
                 return;
             case Kind::Fasttanh:
                 for (std::size_t i = 0; i < n; ++i) x[i] = fast_tanh(x[i]);
+                return;
+            case Kind::Softsigmoid:
+                for (std::size_t i = 0; i < n; ++i) x[i] = 0.5f * (1.0f + x[i] / (1.0f + std::fabs(x[i])));
                 return;
             case Kind::SiLU:
                 for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * sigmoid_approx(x[i]);

@@ -245,9 +245,10 @@ PEDAL_TEST(nam_refusals_name_the_key_and_both_weight_counts) {
     CHECK_CONTAINS(test::load_error(R"({"version": "0.7.0", "architecture": "ConvNet", "config": {},
                                         "weights": []})"),
                    "nam: unsupported nam architecture 'ConvNet'; supported: WaveNet, LSTM, Linear, SlimmableContainer");
-    std::string blended = wavenet;
-    blended.replace(blended.find(R"("gated": true)"), 13, R"("gating_mode": "blended")");
-    CHECK_CONTAINS(test::load_error(blended), "gating_mode \"blended\" is not supported");
+    std::string mixed = wavenet;
+    mixed.replace(mixed.find(R"("gated": true)"), 13, R"("gating_mode": "mixed")");
+    CHECK_CONTAINS(test::load_error(mixed),
+                   "config.layers[0].gating_mode (line 3, column 68): unknown gating_mode; expected \"none\", \"gated\" or \"blended\"");
     std::string future = wavenet;
     future.replace(future.find("0.5.4"), 5, "0.8.0");
     CHECK_CONTAINS(test::load_error(future), "unsupported nam file version 0.8.0");
