@@ -14,18 +14,22 @@ line: those come first, in that order, and the rest follow by name.
 Every file is loaded once to validate it; one that does not load is skipped
 with one log line. The library keeps each file's bytes, so the daemon can
 build a fresh Model for every hand-off without touching the disk again.
+A model with submodels (pedal.submodels) plays at its entry's ``size``, which
+its owner (pedald, pedalctl) sets from the sidecar (``with_size``).
 
 When no model is playable the pedal plays DEFAULT_MODEL, shipped in the package.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pedal.core import Model, ModelError
 from pedal.files import TEMPORARY_PREFIX
+from pedal.submodels import playing_index
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +49,62 @@ class ModelEntry:
     data: bytes = field(repr=False)
     info: dict = field(repr=False)
     default: bool = False   # the bundled model, played because the library is empty
+    # The size it plays at when it has submodels (pedal.submodels; None: the core's default,
+    # the largest). Chosen by pedald from the sidecar or by measuring, not by scan().
+    size: float | None = None
+
+    @property
+    def submodels(self) -> list[dict]:
+        """What the core lists of its submodels (empty for a model without)."""
+        return self.info.get("submodels") or []
+
+    @property
+    def playing(self) -> int | None:
+        """The index of the submodel ``size`` plays (None without submodels)."""
+        return playing_index(self.submodels, self.size) if self.submodels else None
 
     def load(self) -> Model:
-        """A fresh Model from the kept bytes (the Engine takes ownership of the one it is given)."""
+        """A fresh Model from the kept bytes, at ``size`` (the Engine takes ownership of the one it is given)."""
+        if self.submodels and self.size is not None:
+            return Model.from_json(self.data, size=self.size)
         return Model.from_json(self.data)
 
     def describe(self) -> dict:
-        """What `list` shows of it."""
+        """What `list` shows of it (and for a model with submodels: them, the size and the one it plays)."""
         info = self.info
-        return {"name": self.name, "file": self.path.name, "format": info.get("format"),
-                "architecture": info.get("architecture"), "parameters": info.get("parameters"),
-                "sample_rate": info.get("sample_rate"), "default": self.default}
+        described = {"name": self.name, "file": self.path.name, "format": info.get("format"),
+                     "architecture": info.get("architecture"), "parameters": info.get("parameters"),
+                     "sample_rate": info.get("sample_rate"), "default": self.default}
+        if self.submodels:
+            described.update(submodels=self.submodels, size=1.0 if self.size is None else self.size,
+                             playing=self.playing)
+        return described
+
+
+    def details(self, meta: dict | None = None) -> dict:
+        """What `info` shows: describe(), with what validation measured and kept in the sidecar
+        (``meta``, pedal.store.stored_metadata): CPU, loudness, and for a model with submodels
+        each one's figures; the top-level figures are then the playing submodel's."""
+        described = self.describe()
+        meta = meta or {}
+        for key in ("cpu_percent", "cpu_max_percent", "loudness_db", "loudness_source", "rate_handling",
+                    "source", "uploaded", "forced"):
+            if key in meta:
+                described[key] = meta[key]
+        if meta.get("rate") and meta.get("period"):
+            described["measured_at"] = {"rate": meta["rate"], "period": meta["period"]}
+        if self.submodels:
+            measured = meta.get("submodels")
+            if not (isinstance(measured, list) and len(measured) == len(self.submodels)
+                    and all(isinstance(m, dict) for m in measured)):
+                measured = [{} for _ in self.submodels]
+            keys = ("cpu_percent", "cpu_max_percent", "loudness_db", "loudness_source")
+            described["submodels"] = [dict(s, **{k: m[k] for k in keys if k in m})
+                                      for s, m in zip(self.submodels, measured)]
+            playing = measured[self.playing]
+            for key in keys:
+                described[key] = playing.get(key)
+        return described
 
 
 def _candidates(directory: Path) -> list[Path]:
@@ -152,6 +201,12 @@ class ModelLibrary:
             if name in (entry.name, entry.path.name):
                 return position
         return None
+
+    def with_size(self, index: int, size: float | None) -> ModelEntry:
+        """Sets the size the entry at ``index`` plays at; returns the new entry."""
+        entry = dataclasses.replace(self.entries[index], size=size)
+        self.entries[index] = entry
+        return entry
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -22,7 +22,9 @@ leading dot, and unique without regard to case.
 
 What validation measured (loudness, CPU, rate) lives beside each model in a
 sidecar ``.<file name>.meta.json`` holding the model's SHA-256: the daemon uses
-it only for exactly those bytes (see ``stored_metadata``).
+it only for exactly those bytes (see ``stored_metadata``). For a model with
+submodels it also holds the size chosen (pedal.submodels): validation's
+choice, changed by ``update_metadata`` when `pedalctl size` picks another.
 """
 
 from __future__ import annotations
@@ -225,6 +227,24 @@ class ModelStore:
                 self._unlink(old)
                 fsync_directory(self.directory)
             return target
+
+    def update_metadata(self, path: Path | str, data: bytes, changes: dict) -> Path:
+        """Adds ``changes`` to the sidecar of the model at ``path`` (e.g. the size chosen for a
+        model with submodels), which must still hold ``data``; a sidecar for other bytes, or
+        none, is started afresh. Returns the sidecar's path; StoreError when the model changed."""
+        path = Path(path)
+        with _locked(self.directory):
+            try:
+                current = path.read_bytes()
+            except OSError as error:
+                raise StoreError(f"cannot read {path}: {error.strerror or error}") from None
+            if current != data:
+                raise StoreError(f"{path.name} changed on disk meanwhile; nothing recorded for it")
+            meta = stored_metadata(path, data) or {"sha256": hashlib.sha256(data).hexdigest(), "file": path.name}
+            meta.update(changes)
+            sidecar = _meta_path(path)
+            write_atomically(sidecar, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode(), mode=FILE_MODE)
+            return sidecar
 
     def remove(self, name: str) -> Path:
         with _locked(self.directory):
