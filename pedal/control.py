@@ -19,6 +19,9 @@ Commands (the daemon implements them; see pedal.daemon):
     eq {"bass_db", "mid_db", "treble_db", "on"}   tone controls (dB, -15..15)
     gate {"threshold_db", "on"}           noise gate (dBFS, -120..0)
     ir {"action": "select", "name": N} | {"action": "off"} | {"action": "list"}   cabinet impulse response
+    info {"name": N}                      a model: format, architecture, parameters, rate, figures, submodels
+    size {"name": N[, "size": S, "force": F]}   a model with submodels (NAM A2) plays the one size S (0..1)
+                                          picks, live and kept; without "size": as info
 
 The server half runs in its own threads inside pedald:
 
@@ -59,7 +62,8 @@ __all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "handl
            "request"]
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
-COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir")
+COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir", "size",
+            "info")
 MAX_LINE = 64 * 1024
 Handler = Callable[[dict], dict]
 

@@ -43,7 +43,7 @@ import threading
 import time
 from pathlib import Path
 
-from pedal import levels
+from pedal import levels, submodels
 from pedal.audio import AudioError, AudioInterface, lock_memory
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
@@ -53,6 +53,7 @@ from pedal.wavfile import WavError, read_wav
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
 from pedal.state import load_state, save_state
+from pedal.validate import ValidationError, validate
 
 log = logging.getLogger("pedald")
 
@@ -141,7 +142,9 @@ class Pedal:
         self.controls: PedalControls | None = None
         self.server: ControlServer | None = None
         self.current: int | None = None
-        self._levels: dict[bytes, tuple[float, float]] = {}  # model file bytes -> (input, output) gain dB
+        # (model file bytes, submodel playing or None) -> (input, output) gain dB
+        self._levels: dict[tuple[bytes, int | None], tuple[float, float]] = {}
+        self._sizes: dict[bytes, float | None] = {}  # sizes chosen in this run (pedalctl size), by model file bytes
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._state_error = ""
@@ -180,7 +183,8 @@ class Pedal:
         handlers = {"status": self._cmd_status, "list": self._cmd_list, "select": self._cmd_select,
                     "next": lambda m: self.next(), "prev": lambda m: self.previous(),
                     "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload(),
-                    "eq": self._cmd_eq, "gate": self._cmd_gate, "ir": self._cmd_ir}
+                    "eq": self._cmd_eq, "gate": self._cmd_gate, "ir": self._cmd_ir,
+                    "size": self._cmd_size, "info": self._cmd_info}
         if self.pin_factory is not None and _is_mock(self.pin_factory):  # test-only, never on real pins
             handlers["press"] = self._cmd_press
         server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
@@ -213,12 +217,58 @@ class Pedal:
             if removed:
                 log.info("models: removed %d leftover temporary file(s)", removed)
         entries = self.library.scan()
+        for index, entry in enumerate(entries):
+            if entry.submodels and not entry.default:
+                entries[index] = self.library.with_size(index, self._size_of(entry))
         known = {}
-        for entry in entries:
-            known[entry.data] = self._levels.get(entry.data) or self._measure(entry)
+        for entry in self.library.entries:
+            key = (entry.data, entry.playing)
+            known[key] = self._levels.get(key) or self._measure(entry)
         self._levels = known
         log.info("models: %d playable in %s%s", len(entries), self.library.directory,
                  " (the bundled default)" if entries and entries[0].default else "")
+
+    def _size_of(self, entry) -> float | None:
+        """The size a model with submodels plays at: chosen in this run, else kept in its sidecar,
+        else measured now (pedal.validate: the largest submodel that fits max_cpu_percent on this
+        device) and kept in the sidecar for the next start."""
+        if entry.data in self._sizes:
+            return self._sizes[entry.data]
+        stored = submodels.stored_size(stored_metadata(entry.path, entry.data), entry.submodels)
+        if stored is not None:
+            return stored
+        rate, period = self.config.audio.rate, self.config.audio.period
+        limit = self.config.library.max_cpu_percent
+        log.info("models: %s has %d submodels and no size chosen; measuring each on this device",
+                 entry.name, len(entry.submodels))
+        try:
+            report = validate(entry.data, rate, period, limit, force=True)
+        except ValidationError as error:
+            log.warning("models: %s: %s; playing it at the default size", entry.name, error)
+            self._sizes[entry.data] = None   # not measured again at every reload
+            return None
+        costs = ", ".join(f"{s['max_value']:g}: {s['cpu_percent']:.1f} %" for s in report.submodels)
+        if report.forced:
+            log.warning("models: %s: none of its submodels fits %g %% of the period (%s); playing the cheapest",
+                        entry.name, limit, costs)
+        log.info("models: %s plays at size %g (CPU by size: %s)", entry.name, report.size, costs)
+        self._sizes[entry.data] = report.size
+        self._record(entry, {"size": report.size, "submodels": report.submodels, "rate": rate, "period": period,
+                             "forced": report.forced})
+        return report.size
+
+    def _record(self, entry, changes: dict) -> bool:
+        """Keeps ``changes`` in the entry's sidecar (pedal.store); False, logged, when it cannot."""
+        try:
+            self._models_store().update_metadata(entry.path, entry.data, changes)
+            return True
+        except (StoreError, OSError) as error:
+            log.warning("models: cannot record %s for %s (%s); kept until pedald stops",
+                        ", ".join(changes), entry.name, getattr(error, "strerror", None) or error)
+            return False
+
+    def _models_store(self) -> ModelStore:
+        return ModelStore(self.library.directory, max_bytes=int(self.config.library.max_model_mb * 2**20))
 
     def _measure(self, entry) -> tuple[float, float]:
         model = entry.load()
@@ -226,9 +276,24 @@ class Pedal:
             log.info("models: %s was made at %g Hz and plays at %d Hz", entry.name, model.sample_rate,
                      self.config.audio.rate)
         # Loudness measured by validation at upload (pedal.validate) for exactly these bytes: no need to again.
-        stored = None if entry.default else (stored_metadata(entry.path, entry.data) or {}).get("loudness_db")
+        # A model with submodels has one per submodel (each its own metadata): the playing one's.
+        meta = {} if entry.default else (stored_metadata(entry.path, entry.data) or {})
+        stored = meta.get("loudness_db")
+        if entry.submodels:
+            measured = meta.get("submodels")
+            playing = entry.playing
+            fits = isinstance(measured, list) and len(measured) == len(entry.submodels) \
+                and isinstance(measured[playing], dict)
+            stored = measured[playing].get("loudness_db") if fits else None
         loudness = float(stored) if isinstance(stored, (int, float)) and math.isfinite(stored) else None
         return levels.gains_db(model, self.config.sound.interface_dbu, loudness)
+
+    def _gains(self, entry) -> tuple[float, float]:
+        """(input, output) gain dB for the entry as it plays now (its submodel's own loudness)."""
+        key = (entry.data, entry.playing)
+        if key not in self._levels:
+            self._levels[key] = self._measure(entry)
+        return self._levels[key]
 
     # --- actions (control side: socket threads, footswitch timers) -------------------------
 
@@ -240,10 +305,12 @@ class Pedal:
         except ModelError as error:
             self._show()
             raise ControlError(f"{entry.name}: {error}") from None
-        input_db, output_db = self._levels[entry.data]
+        input_db, output_db = self._gains(entry)
         self.engine.set_model(model, input_db, output_db)
         self.current = index
-        log.info("playing %s (input %+.1f dB, output %+.1f dB)", entry.name, input_db, output_db)
+        log.info("playing %s%s (input %+.1f dB, output %+.1f dB)", entry.name,
+                 f" at size {entry.size if entry.size is not None else 1.0:g}" if entry.submodels else "",
+                 input_db, output_db)
         self._remember(model=None if entry.default else entry.name)
         self._show()
 
@@ -295,7 +362,8 @@ class Pedal:
             playing = self.library.entries[self.current] if self.current is not None else None
             self._load_library()
             same = next((i for i, e in enumerate(self.library.entries)
-                         if playing is not None and e.name == playing.name and e.data == playing.data), None)
+                         if playing is not None and e.name == playing.name and e.data == playing.data
+                         and e.playing == playing.playing), None)
             renewed = None if playing is None else self.library.index(playing.name)
             if same is not None:
                 self.current = same  # the same bytes: it plays on, untouched
@@ -428,6 +496,72 @@ class Pedal:
         entry = self.library.entries[self.current] if self.current is not None else None
         return {"model": entry.name if entry else None, "index": self.current, "bypass": self.state.bypass}
 
+    # --- sizes of models with submodels (pedalctl size, info) ---------------------------------
+
+    def _entry(self, message: dict) -> tuple[int, object]:
+        name = message.get("name")
+        if not isinstance(name, str):
+            raise ControlError(f"{message.get('cmd')} needs a \"name\"")
+        index = self.library.index(name)
+        if index is None:
+            folded = name.casefold()
+            index = next((i for i, e in enumerate(self.library.entries) if e.name.casefold() == folded), None)
+        if index is None:
+            raise ControlError(f"no model called {name!r}")
+        return index, self.library.entries[index]
+
+    def _details(self, entry) -> dict:
+        """What `info` says of a model: the core's facts, validation's figures, its size and submodels."""
+        meta = {} if entry.default else (stored_metadata(entry.path, entry.data) or {})
+        return entry.details(meta)
+
+    def set_size(self, index: int, size: float, force: bool = False) -> dict:
+        """Plays the model at ``index`` at ``size`` from now on, and keeps that in its sidecar. When it
+        plays now and the size picks another submodel, a Model built at the new size is handed to the
+        engine exactly as a model change is (warm-up, crossfade; nothing new on the audio thread)."""
+        with self._lock:
+            entry = self.library.entries[index]
+            if not entry.submodels:
+                raise ControlError(f"{entry.name} has no submodels: it plays at one size only")
+            meta = {} if entry.default else (stored_metadata(entry.path, entry.data) or {})
+            try:
+                submodels.check_fits(meta.get("submodels"), size, self.config.library.max_cpu_percent, force,
+                                     meta.get("rate"), meta.get("period"))
+            except submodels.SizeError as error:
+                raise ControlError(f"{entry.name}: {error}") from None
+            before = entry
+            entry = self.library.with_size(index, size)
+            if index == self.current and entry.playing != before.playing:
+                try:
+                    self._play(index)
+                except ControlError:
+                    self.library.with_size(index, before.size)
+                    raise
+            self._sizes[entry.data] = size
+            log.info("%s: size %g, submodel %d of %d", entry.name, size, entry.playing + 1, len(entry.submodels))
+            saved = entry.default or self._record(entry, {"size": size, "forced": bool(force)})
+            return dict(self._now(), name=entry.name, size=size, playing=entry.playing,
+                        submodels=entry.submodels, saved=saved)
+
+    def _cmd_size(self, message: dict) -> dict:
+        with self._lock:
+            index, entry = self._entry(message)
+            if "size" not in message:
+                return dict(self._now(), **self._details(entry))
+            try:
+                size = submodels.checked_size(message["size"])
+            except submodels.SizeError as error:
+                raise ControlError(str(error)) from None
+            force = message.get("force", False)
+            if not isinstance(force, bool):
+                raise ControlError(f"force must be true or false, got {force!r}")
+            return self.set_size(index, size, force)
+
+    def _cmd_info(self, message: dict) -> dict:
+        with self._lock:
+            index, entry = self._entry(message)
+            return dict(self._details(entry), index=index, current=index == self.current)
+
     # --- control commands -------------------------------------------------------------------
 
     def status(self) -> dict:
@@ -447,9 +581,18 @@ class Pedal:
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=self._memory, peaks=_peaks_db(stats), models_dir=str(self.library.directory),
-                    irs_dir=self.config.library.irs_dir,
+                    irs_dir=self.config.library.irs_dir, **self._size_status(),
                     ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
                     gate=self.state.extra.get("gate") or {})
+
+    def _size_status(self) -> dict:
+        """status's "size" and "submodel": what the model playing plays (None without submodels)."""
+        entry = self.library.entries[self.current] if self.current is not None else None
+        if entry is None or not entry.submodels:
+            return {"size": None, "submodel": None}
+        playing = entry.submodels[entry.playing]
+        return {"size": 1.0 if entry.size is None else entry.size,
+                "submodel": dict(playing, index=entry.playing, count=len(entry.submodels))}
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)

@@ -71,7 +71,7 @@ def test_an_upload_lands_in_the_daemons_library_and_plays_with_select(pedal):
     assert pedal._now()["model"] == "boost" and len(pedal.library.entries) == 3
     # pedald took the loudness validation stored, for these bytes: the same gain it would measure.
     entry = pedal.library.entries[pedal.current]
-    assert pedal._levels[entry.data] == pytest.approx(levels.gains_db(Model.from_json(entry.data)), abs=1e-3)
+    assert pedal._levels[(entry.data, None)] == pytest.approx(levels.gains_db(Model.from_json(entry.data)), abs=1e-3)
 
 
 def test_pedald_uses_the_stored_loudness_instead_of_measuring(pedal):
@@ -81,7 +81,7 @@ def test_pedald_uses_the_stored_loudness_instead_of_measuring(pedal):
     sidecar.write_text(json.dumps(dict(meta, loudness_db=-30.0)))   # what it says is what pedald uses
     pedal._levels.clear()     # forget what was measured: reload reads the sidecar again
     pedal.reload()
-    assert pedal._levels[DATA][1] == pytest.approx(levels.TARGET_LOUDNESS_DB + 30.0)
+    assert pedal._levels[(DATA, None)][1] == pytest.approx(levels.TARGET_LOUDNESS_DB + 30.0)
 
 
 def test_playing_commands_answer_in_words_and_json(pedal):
