@@ -3,6 +3,7 @@
     $ pedalctl status
     model      plexi (2 of 5)
     bypass     off
+    size       0.5: submodel 1 of 2 (WaveNet, 1871 parameters)     (models with submodels only)
     audio      running at 48000 Hz, period 128 frames (2.67 ms), SCHED_FIFO
     latency    5.98 ms round trip
     cpu        avg 12.3 %, max 40.1 % of the period
@@ -57,6 +58,12 @@ def format_status(s: dict) -> str:
     lines = [
         ("model", f"{s.get('model')}{position}" + (" (bundled default)" if s.get("default") else "")),
         ("bypass", "on" if s.get("bypass") else "off"),
+    ]
+    submodel = s.get("submodel")
+    if isinstance(submodel, dict):  # a model with submodels (NAM A2): the one playing
+        lines.append(("size", f"{s.get('size'):g}: submodel {submodel['index'] + 1} of {submodel['count']} "
+                              f"({submodel.get('architecture')}, {submodel.get('parameters')} parameters)"))
+    lines += [
         ("audio", audio),
         ("latency", f"{s.get('latency_ms', 0):.2f} ms round trip"),
         ("cpu", f"avg {cpu.get('avg_percent', 0):.1f} %, max {cpu.get('max_percent', 0):.1f} % of the period "
