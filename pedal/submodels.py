@@ -46,14 +46,15 @@ def playing_index(submodels: list[dict], size: float | None) -> int:
 
 def checked_size(value, where: str = "size") -> float:
     """``value`` as a size (a number in 0..1), or SizeError."""
+    given = value
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise SizeError(f"{where} must be a number in 0..1, got {value!r}") from None
+            value = None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0.0 <= value <= 1.0:
-        raise SizeError(f"{where} must be a number in 0..1, got {value!r}")
+        raise SizeError(f"{where} must be a number in 0..1, got {given!r}")
     return float(value)
 
 

@@ -72,3 +72,46 @@ def matplotlib_plots():
         pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
     import matplotlib
     return matplotlib
+
+
+def _core_reads_containers() -> bool:
+    from pedal.core import Model, ModelError
+    try:
+        Model.from_json('{"version": "0.7.0", "architecture": "SlimmableContainer", "config": {"submodels": []}, '
+                        '"weights": [], "sample_rate": 48000}')
+    except ModelError as error:
+        return "SlimmableContainer" not in str(error)
+    return True
+
+
+@pytest.fixture
+def a2_core(monkeypatch):
+    """TEMPORARY, until the core's SlimmableContainer loading lands on main: when the core
+    refuses containers, Model.from_json(data, size) plays the submodel a size picks by loading
+    that submodel's own .nam object with the real core, and lists the submodels as the
+    contract says. With a core that reads containers this does nothing."""
+    if _core_reads_containers():
+        return
+    import json as _json
+    from pedal.core import Model
+    original = Model.from_json.__func__
+
+    def from_json(cls, text_or_bytes, size=1.0):
+        try:
+            document = _json.loads(text_or_bytes)
+        except ValueError:
+            document = None
+        if not (isinstance(document, dict) and document.get("architecture") == "SlimmableContainer"):
+            return original(cls, text_or_bytes)
+        subs = sorted(document["config"]["submodels"], key=lambda s: s["max_value"])
+        playing = next((i for i, s in enumerate(subs) if s["max_value"] >= size), len(subs) - 1)
+        listed = []
+        for sub in subs:
+            info = original(cls, _json.dumps(sub["model"])).info
+            listed.append({"max_value": float(sub["max_value"]), "architecture": info["architecture"],
+                           "parameters": info["parameters"], "receptive_field": info["receptive_field"]})
+        model = original(cls, _json.dumps(subs[playing]["model"]))
+        model._info.update(submodels=listed, playing=playing, size=float(size))
+        return model
+
+    monkeypatch.setattr(Model, "from_json", classmethod(from_json))
