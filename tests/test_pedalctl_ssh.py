@@ -128,3 +128,19 @@ def test_a_host_that_does_not_answer_is_reported(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pedal.cli", "--host", "nobody@127.0.0.1", "list"],
                             capture_output=True, env=env, cwd=ROOT, timeout=60)
     assert result.returncode == 255 and b"pedalctl: ssh to nobody@127.0.0.1 failed" in result.stderr
+
+
+def test_size_and_info_over_ssh_reach_the_running_daemon(sshd, pedal, a2_core):  # noqa: F811
+    from tests.conftest import shared_model
+    from tests.test_pedalctl_daemon import ctl
+    assert ctl(pedal, "upload", "-", "--name", "boss", "--select",
+               stdin=shared_model("NeuralAudio/BossWN-a2.nam").read_bytes()).status == 0
+    result = laptop(sshd, "--config", pedal.config_path, "size", "boss", "0.5")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == \
+        "boss: size 0.5, submodel 1 of 2 (size 0.5: WaveNet, 1871 parameters); playing it now"
+    info = json.loads(laptop(sshd, "--config", pedal.config_path, "--json", "info", "boss").stdout)
+    assert info["ok"] and info["size"] == 0.5 and info["playing"] == 0 and len(info["submodels"]) == 2
+    refused = laptop(sshd, "--config", pedal.config_path, "size", "boss", "1.5")
+    assert refused.returncode == 1 and refused.stderr.decode().strip() == \
+        "pedalctl: S must be a number in 0..1, got '1.5'"
