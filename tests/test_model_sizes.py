@@ -27,7 +27,7 @@ LITE, FULL = 0, 1
 
 
 @pytest.fixture
-def boss(a2_core):
+def boss():
     return shared_model(BOSS_A2).read_bytes()
 
 
@@ -75,7 +75,7 @@ def test_a_limit_between_the_submodels_costs_leaves_the_one_under_it(boss):
     assert report.submodels[report.playing]["cpu_percent"] <= limit < report.submodels[1 - cheaper]["cpu_percent"]
 
 
-def test_the_smaller_submodel_plays_when_the_larger_does_not_fit(a2_core):
+def test_the_smaller_submodel_plays_when_the_larger_does_not_fit():
     # A container of two real captures of the same pedal: an LSTM 1x16 (small) and an A1 standard WaveNet.
     parts = [json.loads(shared_model(f"NeuralAudio/{name}").read_text()) for name in
              ("BossLSTM-1x16.nam", "BossWN-standard.nam")]
@@ -87,7 +87,8 @@ def test_the_smaller_submodel_plays_when_the_larger_does_not_fit(a2_core):
                                                      {"max_value": 1.0, "model": parts[1]}]}}).encode()
     small, large = (s["cpu_percent"] for s in measured(container))
     report = validate(container, 48000, 128, max_cpu_percent=between(small, large))
-    assert (report.playing, report.size, report.architecture) == (0, 0.5, "LSTM")
+    assert (report.playing, report.size) == (0, 0.5)
+    assert (report.submodels[0]["architecture"], report.parameters) == ("LSTM", 1201)
 
 
 def test_an_a2_file_none_of_whose_submodels_fits_is_refused_with_the_figures(boss):
@@ -231,7 +232,7 @@ def test_the_size_survives_a_restart(pedal, boss):
         again.close()
 
 
-def test_pedald_measures_and_keeps_a_size_for_a_container_copied_in_without_one(pedal, a2_core):
+def test_pedald_measures_and_keeps_a_size_for_a_container_copied_in_without_one(pedal):
     shutil.copyfile(shared_model(BOSS_A2), pedal.library.directory / "boss.nam")
     pedal.reload()
     sidecar = json.loads((pedal.library.directory / ".boss.nam.meta.json").read_text())

@@ -130,7 +130,7 @@ def test_a_host_that_does_not_answer_is_reported(tmp_path):
     assert result.returncode == 255 and b"pedalctl: ssh to nobody@127.0.0.1 failed" in result.stderr
 
 
-def test_size_and_info_over_ssh_reach_the_running_daemon(sshd, pedal, a2_core):  # noqa: F811
+def test_size_and_info_over_ssh_reach_the_running_daemon(sshd, pedal):  # noqa: F811
     from tests.conftest import shared_model
     from tests.test_pedalctl_daemon import ctl
     assert ctl(pedal, "upload", "-", "--name", "boss", "--select",
