@@ -144,7 +144,8 @@ class Pedal:
         self.current: int | None = None
         # (model file bytes, submodel playing or None) -> (input, output) gain dB
         self._levels: dict[tuple[bytes, int | None], tuple[float, float]] = {}
-        self._sizes: dict[bytes, float | None] = {}  # sizes chosen in this run (pedalctl size), by model file bytes
+        # Sizes chosen in this run that the sidecar could not keep (or None: measuring failed), by file bytes.
+        self._sizes: dict[bytes, float | None] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._state_error = ""
@@ -229,9 +230,9 @@ class Pedal:
                  " (the bundled default)" if entries and entries[0].default else "")
 
     def _size_of(self, entry) -> float | None:
-        """The size a model with submodels plays at: chosen in this run, else kept in its sidecar,
-        else measured now (pedal.validate: the largest submodel that fits max_cpu_percent on this
-        device) and kept in the sidecar for the next start."""
+        """The size a model with submodels plays at: chosen in this run when its sidecar could not keep
+        it, else kept in its sidecar, else measured now (pedal.validate: the largest submodel that
+        fits max_cpu_percent on this device) and kept in the sidecar for the next start."""
         if entry.data in self._sizes:
             return self._sizes[entry.data]
         stored = submodels.stored_size(stored_metadata(entry.path, entry.data), entry.submodels)
@@ -252,9 +253,9 @@ class Pedal:
             log.warning("models: %s: none of its submodels fits %g %% of the period (%s); playing the cheapest",
                         entry.name, limit, costs)
         log.info("models: %s plays at size %g (CPU by size: %s)", entry.name, report.size, costs)
-        self._sizes[entry.data] = report.size
-        self._record(entry, {"size": report.size, "submodels": report.submodels, "rate": rate, "period": period,
-                             "forced": report.forced})
+        if not self._record(entry, {"size": report.size, "submodels": report.submodels, "rate": rate,
+                                    "period": period, "forced": report.forced}):
+            self._sizes[entry.data] = report.size
         return report.size
 
     def _record(self, entry, changes: dict) -> bool:
@@ -537,9 +538,12 @@ class Pedal:
                 except ControlError:
                     self.library.with_size(index, before.size)
                     raise
-            self._sizes[entry.data] = size
             log.info("%s: size %g, submodel %d of %d", entry.name, size, entry.playing + 1, len(entry.submodels))
             saved = entry.default or self._record(entry, {"size": size, "forced": bool(force)})
+            if saved:
+                self._sizes.pop(entry.data, None)
+            else:
+                self._sizes[entry.data] = size
             return dict(self._now(), name=entry.name, size=size, playing=entry.playing,
                         submodels=entry.submodels, saved=saved)
 

@@ -75,9 +75,9 @@ class ModelEntry:
         described = {"name": self.name, "file": self.path.name, "format": info.get("format"),
                      "architecture": info.get("architecture"), "parameters": info.get("parameters"),
                      "sample_rate": info.get("sample_rate"), "default": self.default}
-        if self.submodels:
+        if self.submodels:  # the parameters are the playing submodel's, as the core's info at that size says
             described.update(submodels=self.submodels, size=1.0 if self.size is None else self.size,
-                             playing=self.playing)
+                             playing=self.playing, parameters=self.submodels[self.playing].get("parameters"))
         return described
 
 

@@ -155,7 +155,7 @@ def test_list_and_info_show_the_size_and_size_changes_it_in_the_sidecar(tmp_path
     assert json.loads((tmp_path / "models" / ".boss.nam.meta.json").read_text())["size"] == 0.5
     assert local(tmp_path, "list").out.splitlines()[0].endswith("size 0.5 (submodel 1 of 2)")
     as_json = local(tmp_path, "--json", "info", "boss").json
-    assert as_json["size"] == 0.5 and as_json["playing"] == LITE
+    assert as_json["size"] == 0.5 and as_json["playing"] == LITE and as_json["parameters"] == 1871
     assert as_json["loudness_db"] == pytest.approx(-12.174, abs=1e-3)   # the playing submodel's figures
     assert local(tmp_path, "--json", "size", "boss").json["playing"] == LITE   # without S: what info says
 
