@@ -216,15 +216,9 @@ def test_size_changes_the_playing_submodel_live_like_a_model_change(pedal, boss)
 
 
 def test_the_size_survives_a_restart(pedal, boss):
-    from pedal.daemon import Pedal
-    from tests.test_pedal import devices
     ctl(pedal, "upload", "-", "--name", "boss", "--select", stdin=boss)
     ctl(pedal, "size", "boss", "0.5")
-    config, factory = pedal.config, pedal.pin_factory
-    pedal.close()
-    factory.reset()
-    again = Pedal(config, pin_factory=factory, pcm_factory=devices())
-    again.start()
+    again = restart(pedal)
     try:
         assert again._now()["model"] == "boss"
         assert again.status()["size"] == 0.5 and again.status()["submodel"]["index"] == LITE
@@ -232,12 +226,32 @@ def test_the_size_survives_a_restart(pedal, boss):
         again.close()
 
 
+def restart(pedal):
+    """pedald stopped and started again on the same settings (a reboot, as far as the pedal knows)."""
+    from pedal.daemon import Pedal
+    from tests.test_pedal import devices
+    config, factory = pedal.config, pedal.pin_factory
+    pedal.close()
+    factory.reset()
+    again = Pedal(config, pin_factory=factory, pcm_factory=devices())
+    again.start()
+    return again
+
+
 def test_pedald_measures_and_keeps_a_size_for_a_container_copied_in_without_one(pedal):
-    shutil.copyfile(shared_model(BOSS_A2), pedal.library.directory / "boss.nam")
-    pedal.reload()
-    sidecar = json.loads((pedal.library.directory / ".boss.nam.meta.json").read_text())
-    entry = pedal.library.entries[pedal.library.index("boss")]
-    assert sidecar["size"] == entry.size and len(sidecar["submodels"]) == 2
-    assert sidecar["rate"] == pedal.config.audio.rate and sidecar["period"] == pedal.config.audio.period
-    fitting = [i for i, s in enumerate(sidecar["submodels"]) if s["cpu_percent"] <= 70.0]
-    assert entry.playing == fitting[-1]
+    shutil.copyfile(shared_model(BOSS_A2), pedal.library.directory / "boss.nam")   # no sidecar: never validated
+    again = restart(pedal)
+    try:
+        sidecar = json.loads((again.library.directory / ".boss.nam.meta.json").read_text())
+        entry = again.library.entries[again.library.index("boss")]
+        assert sidecar["size"] == entry.size and len(sidecar["submodels"]) == 2
+        assert sidecar["rate"] == again.config.audio.rate and sidecar["period"] == again.config.audio.period
+        fitting = [i for i, s in enumerate(sidecar["submodels"]) if s["cpu_percent"] <= 70.0]
+        assert entry.playing == fitting[-1]
+        # Kept: the next start reads it instead of measuring again.
+        sidecar_path = again.library.directory / ".boss.nam.meta.json"
+        sidecar_path.write_text(json.dumps(dict(sidecar, size=0.3)))
+        again = restart(again)
+        assert again.library.entries[again.library.index("boss")].playing == LITE
+    finally:
+        again.close()
