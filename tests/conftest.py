@@ -72,4 +72,3 @@ def matplotlib_plots():
         pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
     import matplotlib
     return matplotlib
-
