@@ -79,9 +79,22 @@ def _clock_cost() -> int:
 
 
 def bench_model(path: str, blocks, runs: int, seconds: float, rate: int, progress) -> list[Timing]:
+    """Times the model at each block size; a file of several sizes (NAM A2) at each of its
+    submodels, named ``FILE @MAX_VALUE``."""
     model = Model.load(path)
+    submodels = model.info.get("submodels")
+    if not submodels:
+        return _bench_one(model, os.path.basename(path), blocks, runs, seconds, rate, progress)
+    timings = []
+    for submodel in submodels:
+        size = submodel["max_value"]
+        timings += _bench_one(Model.load(path, size=size), f"{os.path.basename(path)} @{size:g}", blocks, runs,
+                              seconds, rate, progress)
+    return timings
+
+
+def _bench_one(model: Model, name: str, blocks, runs: int, seconds: float, rate: int, progress) -> list[Timing]:
     signal = guitar_like(seconds, rate=rate, seed=2)
-    name = os.path.basename(path)
     timings = []
     for block in blocks:
         progress(f"{name}: block {block} ({runs} runs of {seconds:g} s)")

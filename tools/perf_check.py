@@ -26,21 +26,24 @@ SHARED = ROOT.parent / "shared" / "models"
 BASELINE = ROOT / "tests" / "perf_baseline.json"
 TOLERANCE = 0.10
 
+# name: (file under ../shared/models, size: the submodel an A2 container plays)
 MODELS = {
-    "nam_standard": "bench/wavenet_a1_standard.nam",
-    "nam_nano": "bench/wavenet_a1_nano.nam",
-    "lstm_1x16": "bench/lstm_1x16.nam",
-    "pedalnet": "PedalNetRT/pedalnet.json",
+    "nam_standard": ("bench/wavenet_a1_standard.nam", 1.0),
+    "nam_nano": ("bench/wavenet_a1_nano.nam", 1.0),
+    "nam_a2_full": ("NeuralAudio/BossWN-a2.nam", 1.0),
+    "nam_a2_lite": ("NeuralAudio/BossWN-a2.nam", 0.5),
+    "lstm_1x16": ("bench/lstm_1x16.nam", 1.0),
+    "pedalnet": ("PedalNetRT/pedalnet.json", 1.0),
 }
 SECONDS, RATE, WARMUP = 0.25, 48000, 8192  # the bench binary's workload
 
 
-def instructions_per_sample(bench: Path, model: Path) -> float:
+def instructions_per_sample(bench: Path, model: Path, size: float) -> float:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "callgrind.out"
         subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=pedal_model_process",
                         f"--callgrind-out-file={out}", str(bench), str(model), "--runs", "1",
-                        "--seconds", str(SECONDS), "--block", "64"],
+                        "--seconds", str(SECONDS), "--block", "64", "--size", str(size)],
                        check=True, capture_output=True, text=True)
         totals = re.search(r"^(?:summary|totals):\s+(\d+)", out.read_text(), re.M)
     samples = int(SECONDS * RATE) // 64 * 64 + WARMUP
@@ -54,12 +57,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     measured, failures = {}, []
-    for name, relative in MODELS.items():
+    for name, (relative, size) in MODELS.items():
         path = SHARED / relative
         if not path.exists():
             print(f"perf-check: {name}: {path} is absent, skipped")
             continue
-        measured[name] = round(instructions_per_sample(Path(args.bench), path), 1)
+        measured[name] = round(instructions_per_sample(Path(args.bench), path, size), 1)
         before = baseline.get(name)
         change = f"{(measured[name] / before - 1) * 100:+.1f} %" if before else "new"
         print(f"perf-check: {name:14} {measured[name]:10.1f} instructions/sample ({change})")

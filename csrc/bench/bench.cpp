@@ -1,6 +1,6 @@
 // Times the core alone, without Python, so the binding's overhead can be read
 // off against `python -m pedal.bench`:
-//   bench MODEL [--block N] [--seconds S] [--runs R] [--rate HZ] [--json]
+//   bench MODEL [--block N] [--seconds S] [--runs R] [--rate HZ] [--size S] [--json]
 // Prints the median ns/sample over R runs of S seconds of a plucked-string
 // signal (after a warm-up). Under callgrind use --runs 1 for a fixed workload.
 #include <algorithm>
@@ -44,11 +44,12 @@ std::vector<float> guitar_like(std::size_t samples, double rate) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s MODEL [--block N] [--seconds S] [--runs R] [--rate HZ] [--json]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s MODEL [--block N] [--seconds S] [--runs R] [--rate HZ] [--size S] [--json]\n",
+                     argv[0]);
         return 2;
     }
     std::size_t block = 64;
-    double seconds = 2.0, rate = 48000.0;
+    double seconds = 2.0, rate = 48000.0, size = 1.0;  // size: the submodel of an A2 file (0..1)
     int runs = 7;
     bool json = false;
     for (int i = 2; i < argc; ++i) {
@@ -58,6 +59,7 @@ int main(int argc, char **argv) {
         else if (flag == "--seconds") seconds = std::atof(value), ++i;
         else if (flag == "--runs") runs = std::atoi(value), ++i;
         else if (flag == "--rate") rate = std::atof(value), ++i;
+        else if (flag == "--size") size = std::atof(value), ++i;
         else if (flag == "--json") json = true;
     }
     if (block == 0 || runs < 1 || seconds <= 0) {
@@ -69,7 +71,7 @@ int main(int argc, char **argv) {
     text << file.rdbuf();
     const std::string bytes = text.str();
     char error[512];
-    pedal_model *model = pedal_model_load(bytes.data(), bytes.size(), error, sizeof error);
+    pedal_model *model = pedal_model_load_sized(bytes.data(), bytes.size(), size, error, sizeof error);
     if (!model) {
         std::fprintf(stderr, "bench: %s: %s\n", argv[1], error);
         return 1;

@@ -12,7 +12,7 @@ struct Entry {
 // Shapes found in published captures, the same list on every target:
 // NAM A1 presets (channels C -> C convs and 1x1s, 1 -> C input rechannel,
 // C -> C/2 head, C/2 -> 1 last head) for standard 16, lite 12, feather 8 and
-// nano 4; NAM gated layers (C -> 2C); WaveNetVA/PedalNetRT convs, whose gated
+// nano 4; NAM A2 Full 8 and Lite 3 (C -> C, 1 -> C, C -> 1 head); NAM gated layers (C -> 2C); WaveNetVA/PedalNetRT convs, whose gated
 // layers run as two C -> C halves, and residuals (C -> C); RTNeural conv
 // stacks and dense heads. Other shapes use conv_generic.
 #define PEDAL_CONV_SHAPE(in, out) {in, out, &conv_fixed<in, out>}
@@ -27,6 +27,8 @@ const Entry kFixedShapes[] = {
     PEDAL_CONV_SHAPE(16, 32), PEDAL_CONV_SHAPE(12, 24), PEDAL_CONV_SHAPE(8, 16), PEDAL_CONV_SHAPE(4, 8),
     PEDAL_CONV_SHAPE(20, 40), PEDAL_CONV_SHAPE(20, 20), PEDAL_CONV_SHAPE(24, 48), PEDAL_CONV_SHAPE(24, 24),
     PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32), PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(6, 12),
+    // NAM A2 Lite (3 channels; A2 Full's 8 channels are above)
+    PEDAL_CONV_SHAPE(1, 3), PEDAL_CONV_SHAPE(3, 3), PEDAL_CONV_SHAPE(3, 1),
     // RTNeural dense heads
     PEDAL_CONV_SHAPE(16, 1),
 };

@@ -46,4 +46,31 @@ inline std::string small_nam_lstm() {
     return nam_document("LSTM", R"({"input_size": 1, "hidden_size": 3, "num_layers": 2})", wavy_weights(160, 0.1));
 }
 
+// Most of what a 0.7 ("A2") WaveNet can say in one small network: a
+// condition_dsp making a 2-channel condition, a bottleneck of 2 in 4 channels,
+// a blended then a gated layer (Softsigmoid gate), grouped conv and layer1x1,
+// a head1x1, FiLMs with and without shift (one grouped), a head kernel of 3
+// and a post-stack head of two blocks: 204 weights, and 25 in the condition_dsp.
+inline std::string small_nam_a2_wavenet() {
+    const std::string condition = nam_document("WaveNet", R"({"layers": [
+        {"input_size": 1, "condition_size": 1, "channels": 2, "kernel_size": 2, "dilations": [1], "activation": "Tanh",
+         "head": {"out_channels": 2, "kernel_size": 1, "bias": false}}], "head": null, "head_scale": 1.0})",
+                                               wavy_weights(25, 1.0), R"("sample_rate": 48000)");
+    const std::string config = R"({"layers": [
+        {"input_size": 1, "condition_size": 2, "channels": 4, "bottleneck": 2, "kernel_sizes": [2, 3],
+         "dilations": [1, 2], "activation": ["Tanh", {"type": "LeakyReLU", "negative_slope": 0.1}],
+         "gating_mode": ["blended", "gated"], "secondary_activation": ["Sigmoid", "Softsigmoid"],
+         "head": {"out_channels": 2, "kernel_size": 3, "bias": true},
+         "layer1x1": {"active": true, "groups": 2}, "head1x1": {"active": true, "out_channels": 2, "groups": 1},
+         "groups_input": 2, "groups_input_mixin": 1,
+         "conv_pre_film": {"active": true, "shift": true, "groups": 1},
+         "activation_post_film": {"active": true, "shift": false, "groups": 2},
+         "head1x1_post_film": {"active": true, "shift": true, "groups": 1}}],
+        "head": {"channels": 2, "activation": "Tanh", "out_channels": 1, "kernel_sizes": [2, 1]},
+        "head_scale": 0.5, "condition_dsp": )" + condition + "}";
+    std::string text = nam_document("WaveNet", config, wavy_weights(204, 0.5), R"("sample_rate": 48000)");
+    text.replace(text.find("0.5.4"), 5, "0.7.0");  // the outer document's version (the first one written)
+    return text;
+}
+
 }  // namespace pedal::test

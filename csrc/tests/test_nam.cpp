@@ -199,7 +199,7 @@ PEDAL_TEST(nam_wavenet_is_prewarmed_so_silence_gives_a_constant_from_the_first_s
 }
 
 PEDAL_TEST(nam_models_give_the_same_samples_for_every_block_size_and_after_reset) {
-    for (const std::string &text : {test::small_nam_wavenet(), test::small_nam_lstm()}) {
+    for (const std::string &text : {test::small_nam_wavenet(), test::small_nam_lstm(), test::small_nam_a2_wavenet()}) {
         const auto x = guitarish(3000);
         auto whole = test::load_or_fail(text);
         if (!whole.model) continue;
@@ -216,6 +216,18 @@ PEDAL_TEST(nam_models_give_the_same_samples_for_every_block_size_and_after_reset
         whole.model->process(in_place.data(), in_place.data(), in_place.size());
         CHECK(test::max_abs_difference(in_place, reference) == 0.0);
     }
+}
+
+PEDAL_TEST(nam_a2_wavenet_counts_its_condition_dsp_in_parameters_and_receptive_field) {
+    const auto loaded = test::load_or_fail(test::small_nam_a2_wavenet());
+    if (!loaded.model) return;
+    CHECK_EQ(loaded.parameters, std::size_t{204 + 25});
+    // 1 + layers (1*1 + 2*2) + array head (3-1) + post-stack head (2-1 + 0) + condition_dsp (2-1)
+    CHECK_EQ(loaded.model->receptive_field(), std::size_t{1 + 5 + 2 + 1 + 1});
+    const auto y = run(*loaded.model, guitarish(2000), 64);
+    double peak = 0.0;
+    for (float v : y) peak = std::max(peak, static_cast<double>(std::fabs(v)));
+    CHECK(peak > 1e-3 && peak < 100.0);
 }
 
 PEDAL_TEST(nam_file_facts_reach_the_loaded_model) {

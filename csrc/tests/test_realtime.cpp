@@ -108,7 +108,8 @@ PEDAL_TEST(process_and_reset_never_allocate_after_warm_up) {
 PEDAL_TEST(nam_process_and_reset_never_allocate_after_warm_up) {
     const std::string linear = pedal::test::nam_document("Linear", R"({"receptive_field": 100, "bias": true})",
                                                          pedal::test::wavy_weights(101, 0.1));
-    for (const std::string &text : {pedal::test::small_nam_wavenet(), pedal::test::small_nam_lstm(), linear}) {
+    for (const std::string &text : {pedal::test::small_nam_wavenet(), pedal::test::small_nam_lstm(), linear,
+                                    pedal::test::small_nam_a2_wavenet()}) {
         char error[256];
         pedal_model *model = pedal_model_load(text.data(), text.size(), error, sizeof error);
         CHECK(model != nullptr);
