@@ -40,6 +40,15 @@ public:
 
     void advance(std::size_t frames) { position_ += frames; }
 
+    // Copies the frame just written at the write position into every frame of
+    // the look-back: the history of a signal that has held that value forever
+    // (how a network settles into its steady response to silence at once).
+    void fill_lookback_with_current() {
+        const float *now = data_.data() + position_ * channels_;
+        for (std::size_t back = 1; back <= lookback_; ++back)
+            std::memcpy(data_.data() + (position_ - back) * channels_, now, channels_ * sizeof(float));
+    }
+
     std::size_t channels() const { return channels_; }
 
 private:

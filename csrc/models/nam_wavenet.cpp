@@ -94,15 +94,20 @@ NamWaveNet::NamWaveNet(NamWaveNetSpec spec) : spec_(std::move(spec)) {
     output_.assign(kMaxChunk * output_channels_, 0.0f);
 
     // NAM's reference pads the input with RF-1 zeros, so at start-up every
-    // history holds the network's response to silence, not zeros. Running that
-    // silence once here and keeping the state makes reset() a copy.
-    const std::vector<float> silence(kMaxChunk, 0.0f);
-    for (std::size_t left = receptive_field_ - 1; left > 0;) {
-        const std::size_t chunk = std::min(left, kMaxChunk);
-        run_chunk(silence.data(), chunk);
-        left -= chunk;
-    }
+    // history holds the network's response to silence, not zeros. With no
+    // recurrence that response is constant in time, so one frame of silence,
+    // each history filled with its first value before it is read, gives the
+    // state RF-1 frames would (the same sums, bit for bit). Keeping it makes
+    // reset() a copy.
+    settle();
     prewarmed_ = state_;
+}
+
+void NamWaveNet::settle() noexcept {
+    settling_ = true;
+    const float silence = 0.0f;
+    run_chunk(&silence, 1);
+    settling_ = false;
 }
 
 void NamWaveNet::reset() noexcept {
@@ -222,6 +227,7 @@ void NamWaveNet::run_layer(Layer &layer, const float *x, const float *conv_input
 }
 
 const float *NamWaveNet::run_chunk(const float *in, std::size_t frames) noexcept {
+    // A condition network settled in its own constructor: its output is already steady.
     const float *c = condition_ ? condition_->run_chunk(in, frames) : in;
     const float *array_input = in;
     std::size_t layer_index = 0;
@@ -253,6 +259,7 @@ const float *NamWaveNet::run_chunk(const float *in, std::size_t frames) noexcept
             layers::History &history = state_.layer_inputs[layer_index];
             float *conv_input = history.prepare(frames);
             if (layer.films[kConvPre].active) film(layer.films[kConvPre], x, conv_input, c, frames);
+            if (settling_) history.fill_lookback_with_current();
             float *next = nullptr;
             if (j + 1 < array.layers.size()) {
                 next = x_for(j + 1, layer_index + 1, x);
@@ -264,6 +271,7 @@ const float *NamWaveNet::run_chunk(const float *in, std::size_t frames) noexcept
             x = next;
         }
 
+        if (settling_) head_history.fill_lookback_with_current();
         array.head.process(head_sum, frames, head_out_.data());
         head_history.advance(frames);
         array_input = stream_.data();
@@ -285,6 +293,7 @@ const float *NamWaveNet::run_chunk(const float *in, std::size_t frames) noexcept
         float *activated = history.prepare(frames);
         for (std::size_t i = 0; i < frames * width; ++i) activated[i] = block_scale * block_input[i];
         block.activation->apply(activated, frames, width, width);
+        if (settling_) history.fill_lookback_with_current();
         // The input is in the history now, so the output may overwrite it.
         float *out = b + 1 == head_.size() ? output_.data() : head_out_.data();
         block.conv.process(activated, frames, out);

@@ -143,6 +143,8 @@ private:
         std::vector<layers::History> head_inputs;   // one per post-stack head block
     };
 
+    // Brings every history to the network's steady response to silence.
+    void settle() noexcept;
     void run_layer(Layer &layer, const float *x, const float *conv_input, const float *c, float *head_sum,
                    float *next, std::size_t frames) noexcept;
     // v <- scale(c) * v + shift(c) over [frames][film.width], v == out allowed.
@@ -154,6 +156,7 @@ private:
     std::vector<Array> arrays_;
     std::vector<HeadBlock> head_;
     std::size_t output_channels_ = 1;
+    bool settling_ = false;  // settle(): each history filled with its first frame before it is read
     std::size_t receptive_field_ = 1;
     State state_;
     State prewarmed_;
