@@ -319,15 +319,16 @@ def lock_memory() -> bool:
     return True
 
 
-def make_realtime(priority: int) -> bool:
-    """Puts the calling thread in SCHED_FIFO at ``priority``; logs once and returns False if refused."""
+def make_realtime(priority: int, what: str = "audio thread") -> bool:
+    """Puts the calling thread in SCHED_FIFO at ``priority``; logs once and returns False if refused.
+    Threads it starts afterwards inherit the policy (Linux's default for pthread_create)."""
     try:
         os.sched_setscheduler(threading.get_native_id(), os.SCHED_FIFO, os.sched_param(priority))
     except (OSError, AttributeError) as error:
-        log.warning("audio thread: SCHED_FIFO priority %d refused (%s); running at normal priority",
-                    priority, getattr(error, "strerror", None) or error)
+        log.warning("%s: SCHED_FIFO priority %d refused (%s); running at normal priority",
+                    what, priority, getattr(error, "strerror", None) or error)
         return False
-    log.info("audio thread: SCHED_FIFO priority %d", priority)
+    log.info("%s: SCHED_FIFO priority %d", what, priority)
     return True
 
 

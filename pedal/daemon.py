@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 from pedal import levels, submodels
-from pedal.audio import AudioError, AudioInterface, lock_memory
+from pedal.audio import AudioError, AudioInterface, lock_memory, make_realtime
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, ModelError
@@ -65,6 +65,13 @@ MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 # longer than a 128-frame period): the audio thread waits at most this long for
 # it when a control thread runs Python code.
 SWITCH_INTERVAL_S = 0.0005
+# ... but only while the thread holding the GIL runs. At normal priority, any
+# busy process on the machine preempts it (for milliseconds, CFS's slice) while
+# it holds the GIL, and the SCHED_FIFO audio thread waits that long: priority
+# inversion, and an xrun. So every other thread of pedald (main, control socket,
+# footswitch) runs SCHED_FIFO too, at the lowest priority: below the audio
+# thread and JACK, above everything ordinary. They run for microseconds at a time.
+CONTROL_PRIORITY = 1
 THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
 LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
 # Tone and gate settings (pedalctl eq/gate), kept in State.extra under "eq" and "gate".
@@ -777,6 +784,9 @@ def main(argv=None) -> int:
         print(f"pedald: {error}", file=sys.stderr)
         return 2
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # Before any other thread starts, so that all of them inherit it (the audio thread raises its own).
+    if config.realtime.priority > CONTROL_PRIORITY:
+        make_realtime(CONTROL_PRIORITY, "control threads")
     # mlockall makes every thread's whole stack resident: our threads need little.
     threading.stack_size(THREAD_STACK_BYTES)
     if config.realtime.lock_memory:
