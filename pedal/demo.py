@@ -81,7 +81,7 @@ class JackDummy:
         raise JackError(f"jackd did not start; see {self.log_path or 'its output'}")
 
     def _start(self, realtime: bool) -> bool:
-        command = ["jackd", "-n", self.name] + (["-R", "-P", "75"] if realtime else ["--no-realtime"]) + \
+        command = ["jackd", "-n", self.name] + (["-R", "-P", "80"] if realtime else ["--no-realtime"]) + \
                   ["-d", "dummy", "-r", str(self.rate), "-p", str(self.period)]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=self.env(),
