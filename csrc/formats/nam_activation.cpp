@@ -70,26 +70,30 @@ NamedActivation parse_activation(const json::Value &value, const std::string &pa
     if (!value.is_object())
         fail_at(path, value, std::string("expected an activation name or object, got ") +
                                  json::Value::type_name(value.type()));
-    out.name = require_string(value, path, "type");
-    const std::string type_path = member(path, "type");
+    // "type" as NAM's exporter writes a layer's activation; "name" as the trainer
+    // writes its own config (the post-stack head's activation is copied from it).
+    const bool named = !value.find("type") && value.find("name");
+    const char *key = named ? "name" : "type";
+    out.name = require_string(value, path, key);
+    const std::string type_path = member(path, key);
     layers::Pointwise &p = out.pointwise;
-    p.kind = kind_of(out.name, require(value, path, "type"), type_path);
+    p.kind = kind_of(out.name, require(value, path, key), type_path);
     switch (p.kind) {
         case Kind::LeakyReLU:
-            refuse_unknown_keys(value, path, {"type", "negative_slope", "negative_slopes"});
+            refuse_unknown_keys(value, path, {key, "negative_slope", "negative_slopes"});
             if (out.name == "LeakyReLU" && value.find("negative_slopes"))
                 fail_at(member(path, "negative_slopes"), *value.find("negative_slopes"), "only PReLU has per-channel slopes");
             read_slopes(value, path, channels, p);
             break;
         case Kind::Hardtanh:
             // PyTorch honours these; NeuralAmpModelerCore always clamps to +-1 (same at the defaults).
-            refuse_unknown_keys(value, path, {"type", "min_val", "max_val"});
+            refuse_unknown_keys(value, path, {key, "min_val", "max_val"});
             p.min_value = parameter(value, path, "min_val", -1.0f);
             p.max_value = parameter(value, path, "max_val", 1.0f);
             if (!(p.min_value < p.max_value)) fail_at(path, value, "min_val must be below max_val");
             break;
         case Kind::LeakyHardtanh:
-            refuse_unknown_keys(value, path, {"type", "min_val", "max_val", "min_slope", "max_slope"});
+            refuse_unknown_keys(value, path, {key, "min_val", "max_val", "min_slope", "max_slope"});
             p.min_value = parameter(value, path, "min_val", -1.0f);
             p.max_value = parameter(value, path, "max_val", 1.0f);
             p.min_slope = parameter(value, path, "min_slope", 0.01f);
@@ -97,7 +101,7 @@ NamedActivation parse_activation(const json::Value &value, const std::string &pa
             if (!(p.min_value <= p.max_value)) fail_at(path, value, "min_val must not exceed max_val");
             break;
         default:
-            refuse_unknown_keys(value, path, {"type"});
+            refuse_unknown_keys(value, path, {key});
             break;
     }
     return out;

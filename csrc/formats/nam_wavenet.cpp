@@ -5,6 +5,7 @@
 // at its eight places, array heads with a kernel, a post-stack head,
 // condition_dsp and slimmable layer arrays. Where NAM's trainer and NAM Core
 // read a file differently, the trainer's reading is taken (nam-a2.md §5).
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <stdexcept>
@@ -276,17 +277,21 @@ void read_slimmable(const json::Value &layer, const std::string &path, ArrayShap
         nam::refuse_unknown_keys(*kwargs, kwargs_at, {"allowed_channels", "boosting", "init_strategy"});
         allowed = kwargs->find("allowed_channels");
     }
+    // Each width slims the residual channels and the bottleneck alike, so it fits both.
+    const std::size_t widest = std::min(shape.channels, shape.bottleneck);
     if (allowed && !allowed->is_null()) {
         const std::string list_at = member(kwargs_at, "allowed_channels");
-        if (!allowed->is_array() || allowed->array().empty() || allowed->array().size() > shape.channels)
-            fail_at(list_at, *allowed, "expected 1.." + std::to_string(shape.channels) + " channel counts");
+        if (!allowed->is_array() || allowed->array().empty() || allowed->array().size() > widest)
+            fail_at(list_at, *allowed, "expected 1.." + std::to_string(widest) + " channel counts");
         for (std::size_t i = 0; i < allowed->array().size(); ++i) {
             const auto width = static_cast<std::size_t>(require_integer(
-                allowed->array()[i], item(list_at, i), 1, static_cast<long long>(shape.channels)));
+                allowed->array()[i], item(list_at, i), 1, static_cast<long long>(widest)));
             for (std::size_t earlier : shape.allowed_channels)
                 if (earlier == width) fail_at(item(list_at, i), allowed->array()[i], "listed twice");
             shape.allowed_channels.push_back(width);
         }
+    } else if (shape.bottleneck != shape.channels) {
+        fail_at(at, *slimmable, "with a bottleneck other than channels, give kwargs.allowed_channels");
     } else {
         for (std::size_t width = 1; width <= shape.channels; ++width) shape.allowed_channels.push_back(width);
     }
@@ -296,7 +301,7 @@ void read_slimmable(const json::Value &layer, const std::string &path, ArrayShap
         refuse("cannot have grouped convolutions");
     if (shape.head1x1) refuse("cannot have a head1x1");
     if (shape.head_kernel != 1) refuse("needs a head kernel_size of 1");
-    if (shape.bottleneck != shape.channels || !shape.layer1x1) refuse("needs bottleneck == channels and a layer1x1");
+    if (!shape.layer1x1) refuse("needs a layer1x1");
     for (const FilmShape &film : shape.films)
         if (film.active) refuse("cannot have FiLM");
 }
@@ -591,22 +596,23 @@ std::vector<float> leading(const std::vector<float> &weights, std::size_t kernel
     return sliced;
 }
 
-// A slimmable array at `width` channels, as the trainer slices it: every
-// tensor cut to its leading rows and columns (2 * width rows for a paired
-// layer's conv, whose halves are then split there), the head's outputs kept.
+// A slimmable array at `width`, as the trainer slices it: the residual
+// channels and the bottleneck both become `width`, every tensor cut to its
+// leading rows and columns (2 * width rows for a paired layer's conv, whose
+// halves are then split there), the head's outputs kept.
 void slim(models::NamWaveNetArray &array, std::size_t width) {
-    const std::size_t c = array.channels;
+    const std::size_t c = array.channels, b = array.bottleneck;
     array.rechannel_weights = leading(array.rechannel_weights, 1, array.input_size, c, array.input_size, width);
     for (models::NamWaveNetLayer &layer : array.layers) {
-        const std::size_t rows = layer.gating == NamGating::None ? c : 2 * c;
+        const std::size_t rows = layer.gating == NamGating::None ? b : 2 * b;
         const std::size_t rows2 = layer.gating == NamGating::None ? width : 2 * width;
         layer.conv_weights = leading(layer.conv_weights, layer.kernel, c, rows, width, rows2);
         layer.conv_bias.resize(rows2);
         layer.mixin_weights = leading(layer.mixin_weights, 1, array.condition_size, rows, array.condition_size, rows2);
-        layer.layer1x1_weights = leading(layer.layer1x1_weights, 1, c, c, width, width);
+        layer.layer1x1_weights = leading(layer.layer1x1_weights, 1, b, c, width, width);
         layer.layer1x1_bias.resize(width);
     }
-    array.head_weights = leading(array.head_weights, 1, c, array.head_size, width, array.head_size);
+    array.head_weights = leading(array.head_weights, 1, b, array.head_size, width, array.head_size);
     array.channels = array.bottleneck = width;
 }
 

@@ -72,8 +72,8 @@ PEDAL_TEST(nam_container_metadata_is_the_submodels_with_the_containers_gear) {
 }
 
 PEDAL_TEST(nam_container_refusals_name_the_submodel_and_the_key) {
-    CHECK_CONTAINS(test::load_error(container("0.5", "0.5")),
-                   "config.submodels[1].max_value (line 8, column 4359)");
+    // (Columns depend on how the weights print, which differs between C libraries.)
+    CHECK_CONTAINS(test::load_error(container("0.5", "0.5")), "config.submodels[1].max_value (line 8, column ");
     CHECK_CONTAINS(test::load_error(container("0.5", "0.5")), "the same max_value as config.submodels[0]");
     CHECK_CONTAINS(test::load_error(container("1.5")), "config.submodels[0].max_value");
     CHECK_CONTAINS(test::load_error(container("1.5")), "expected a size between 0 and 1");
@@ -82,7 +82,9 @@ PEDAL_TEST(nam_container_refusals_name_the_submodel_and_the_key) {
     std::string short_lstm = test::small_nam_lstm();
     short_lstm.replace(short_lstm.find("\"hidden_size\": 3"), 16, "\"hidden_size\": 4");
     CHECK_CONTAINS(test::load_error(container("1.0", "0.5", test::small_nam_wavenet(), short_lstm)),
-                   "config.submodels[1].model.weights (line 8, column 4493): has 160 weights; the LSTM config (2 x 4) needs 261");
+                   "config.submodels[1].model.weights (line 8, column ");
+    CHECK_CONTAINS(test::load_error(container("1.0", "0.5", test::small_nam_wavenet(), short_lstm)),
+                   "): has 160 weights; the LSTM config (2 x 4) needs 261");
     CHECK_CONTAINS(test::load_error(container("1.0", "0.5", container(), test::small_nam_lstm())),
                    "config.submodels[0].model.architecture");
     CHECK_CONTAINS(test::load_error(container("1.0", "0.5", container(), test::small_nam_lstm())),
