@@ -328,7 +328,7 @@ def test_random_slimmable_wavenet_matches_nams_set_slimming(name, width, n, nam_
 
 @pytest.fixture(scope="module")
 def packed_a2(nam_reference, tmp_path_factory):
-    packed = nam_reference.random_packed_a2(seed=60)
+    packed = nam_reference.random_packed_a2(seed=60, weight_scale=1.75, bias_scale=0.3)
     path = nam_reference.export_container(packed, tmp_path_factory.mktemp("packed"), "a2_packed")
     return packed, path
 

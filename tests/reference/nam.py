@@ -318,17 +318,25 @@ def slimmed_parameter_count(network: WaveNet, value: float) -> int:
         network._net.set_slimming(1.0)
 
 
-def random_packed_a2(seed: int):
+def random_packed_a2(seed: int, weight_scale: float = 1.0, bias_scale: float = 1.0):
     """NAM's A2 container as the trainer trains it: a PackedWaveNet (Lite and Full packed in one
     network) from the trainer's default model config (nam/train/_resources/config_model_packed.json),
-    PyTorch's default random init."""
+    PyTorch's default random init scaled as in ``random_a2_wavenet``."""
     from importlib.resources import files
 
     from nam.models.wavenet import PackedWaveNet
 
     config = json.loads(files("nam").joinpath("train/_resources/config_model_packed.json").read_text())
     torch.manual_seed(seed)
-    return PackedWaveNet.init_from_config({**config["net"]["config"], "sample_rate": RATE})
+    packed = PackedWaveNet.init_from_config({**config["net"]["config"], "sample_rate": RATE})
+    with torch.no_grad():
+        for module in packed.modules():
+            if isinstance(module, torch.nn.Conv1d):
+                module.weight.mul_(weight_scale)
+                if module.bias is not None:
+                    module.bias.mul_(bias_scale)
+    packed.apply_mask()  # the blocks between submodels stay zero
+    return packed
 
 
 def export_container(packed, directory: Path, name: str) -> Path:
