@@ -276,6 +276,13 @@ def reference_wavenet(doc: dict) -> WaveNet:
     return network
 
 
+def weight_count(doc: dict) -> int:
+    """The numbers a WaveNet document's model plays with: its weights and, recursively, those of its
+    condition_dsp (which live in the nested document, not in the outer ``weights``)."""
+    nested = doc["config"].get("condition_dsp") if doc["architecture"] == "WaveNet" else None
+    return len(doc["weights"]) + (weight_count(nested) if nested else 0)
+
+
 def reference_network(doc: dict):
     """NAM's module for one (non-container) .nam document."""
     if doc["architecture"] == "WaveNet":
