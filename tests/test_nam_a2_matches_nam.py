@@ -475,12 +475,15 @@ def in_blocks(model, x, block):
 
 
 def stream_cases():
-    return [("container", 0.3), ("container", 1.0), ("everything", 1.0)]
+    """An A2 container at each submodel, a slimmable WaveNet at a middle width, and the random
+    network with every feature."""
+    return [("container", 0.3), ("container", 1.0), ("slimmable", 0.5), ("everything", 1.0)]
 
 
 def model_for_stream_case(case, size, nam_reference, tmp_path):
-    if case == "container":
-        return lambda: Model.load(shared_model(BOSS_A2), size=size)
+    if case in ("container", "slimmable"):
+        path = shared_model(BOSS_A2 if case == "container" else SLIMMABLE_FILE)
+        return lambda: Model.load(path, size=size)
     path = nam_reference.export(build_random(nam_reference, case), tmp_path, case)
     return lambda: Model.load(path)
 
