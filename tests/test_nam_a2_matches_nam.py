@@ -19,6 +19,7 @@ SlimmableContainers and slimmable WaveNets play at a ``size`` in [0, 1]: the fir
 whose max_value ≥ size (the largest by default); a slimmable WaveNet of n widths offers
 width i up to max_value (i+1)/n, so the sizes here sit inside those ranges when compared
 with the trainer's ``set_slimming``, whose rule is index min(floor(v·n), n−1).
+info["parameters"] counts every number the model plays with, a condition_dsp's included.
 """
 
 import json
@@ -259,12 +260,11 @@ def test_random_a2_wavenet_exported_by_nam_matches_nams_forward(name, nam_refere
 @pytest.mark.parametrize("position", FILM_POSITIONS)
 @pytest.mark.parametrize("shift", [True, False], ids=["shift", "scale_only"])
 def test_film_at_one_position_matches_nams_forward(position, shift, nam_reference, guitar, tmp_path):
-    """Each FiLM alone (each is where the spec and the players have disagreed, nam-a2.md §5),
-    on a gated, a blended and a plain layer, with a 2-channel condition for grouped FiLMs."""
-    groups = 1 if position == "input_mixin_pre_film" else 2
+    """Each FiLM alone (a wrong one is named by its test), grouped in two, on a gated, a blended and
+    a plain layer, with a 2-channel condition from a condition_dsp."""
     config = {"layers_configs": [array(
         4, [1, 2, 4], condition_size=2, activation=[gated("Tanh"), blended("Tanh"), "ReLU"],
-        head_1x1_config=HEAD1X1, film_params=films([position], shift=shift, groups=groups))],
+        head_1x1_config=HEAD1X1, film_params=films([position], shift=shift, groups=2))],
         "head_scale": 1.0, "condition_dsp": condition_wavenet(2)}
     network = nam_reference.random_a2_wavenet(config, seed=40 + FILM_POSITIONS.index(position), weight_scale=2.0,
                                               bias_scale=0.3)
@@ -275,9 +275,9 @@ def test_film_at_one_position_matches_nams_forward(position, shift, nam_referenc
 def test_film_without_active_key_is_inactive_as_in_the_trainer(nam_reference, guitar, tmp_path):
     """A FiLM object with no "active" key is inactive for the trainer (its pydantic default), so it
     has no weights and changes nothing; NAM Core would call it active (nam-a2.md §5)."""
-    config, _ = RANDOM_CONFIGS["film_every_position"]()
+    config, weight_scale = RANDOM_CONFIGS["film_every_position"]()
     del config["layers_configs"][0]["film_params"]["conv_post_film"]
-    network = nam_reference.random_a2_wavenet(config, seed=30)
+    network = nam_reference.random_a2_wavenet(config, seed=30, weight_scale=weight_scale, bias_scale=0.3)
     doc = nam_reference.read(nam_reference.export(network, tmp_path, "seven_films"))
     assert doc["config"]["layers"][0]["conv_post_film"]["active"] is False
     doc["config"]["layers"][0]["conv_post_film"] = {"shift": True, "groups": 1}
@@ -480,17 +480,19 @@ def stream_cases():
     return [("container", 0.3), ("container", 1.0), ("slimmable", 0.5), ("everything", 1.0)]
 
 
-def model_for_stream_case(case, size, nam_reference, tmp_path):
+def model_for_stream_case(case, size, request, tmp_path):
+    """A maker of fresh models for the case (only the random network needs the 'nam' extra)."""
     if case in ("container", "slimmable"):
         path = shared_model(BOSS_A2 if case == "container" else SLIMMABLE_FILE)
         return lambda: Model.load(path, size=size)
+    nam_reference = request.getfixturevalue("nam_reference")
     path = nam_reference.export(build_random(nam_reference, case), tmp_path, case)
     return lambda: Model.load(path)
 
 
 @pytest.mark.parametrize("case,size", stream_cases())
-def test_block_size_never_changes_a_sample(case, size, nam_reference, guitar, tmp_path):
-    make = model_for_stream_case(case, size, nam_reference, tmp_path)
+def test_block_size_never_changes_a_sample(case, size, request, guitar, tmp_path):
+    make = model_for_stream_case(case, size, request, tmp_path)
     x = guitar[:RATE]
     whole = make().process(x)
     for block in (1, 64, 1000):
@@ -498,8 +500,8 @@ def test_block_size_never_changes_a_sample(case, size, nam_reference, guitar, tm
 
 
 @pytest.mark.parametrize("case,size", stream_cases())
-def test_reset_restores_the_initial_state_exactly(case, size, nam_reference, guitar, tmp_path):
-    model = model_for_stream_case(case, size, nam_reference, tmp_path)()
+def test_reset_restores_the_initial_state_exactly(case, size, request, guitar, tmp_path):
+    model = model_for_stream_case(case, size, request, tmp_path)()
     x = guitar[:RATE // 2]
     first = streamed(model, x)
     model.reset()
