@@ -380,13 +380,12 @@ CONTAINERS = [
 
 def container_cases():
     """(file, submodel index, a size inside that submodel's range)."""
-    counts = {"NeuralAmpModelerCore/example_models/slimmable_container.nam": [0.33, 0.66, 1.0]}
+    max_values = {"NeuralAmpModelerCore/example_models/slimmable_container.nam": [0.33, 0.66, 1.0]}
     cases = []
     for relative in CONTAINERS:
-        values = counts.get(relative, [0.5, 1.0])
         lower = 0.0
-        for i, value in enumerate(values):
-            cases.append((relative, i, (lower + value) / 2))
+        for i, value in enumerate(max_values.get(relative, [0.5, 1.0])):
+            cases.append((relative, i, round((lower + value) / 2, 3)))
             lower = value
     return cases
 
@@ -407,7 +406,7 @@ def reference_of_submodel(nam_reference, relative, index, x):
 def test_real_container_at_each_submodel_matches_nams_forward(relative, index, size, nam_reference, guitar):
     path = shared_model(relative)
     doc = nam_reference.read(path)
-    max_value, submodel_doc = nam_reference.submodels(doc)[index]
+    _, submodel_doc = nam_reference.submodels(doc)[index]
     expected = reference_of_submodel(nam_reference, relative, index, guitar)
     model = Model.load(path, size=size)
     assert_plays_like(streamed(model, guitar), expected, f"{relative} submodel {index} (size {size})")
