@@ -16,6 +16,7 @@ exporter and runs its own forward pass. Two traps of that package are handled he
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from pathlib import Path
@@ -95,8 +96,32 @@ def export(model, directory: Path, name: str, measure_loudness: bool = False) ->
     if not measure_loudness:
         model._metadata_loudness = lambda *args, **kwargs: -18.0
         model._metadata_gain = lambda: 0.5
-    model.export(Path(directory), basename=name)
+    with _pairs_of_nams_own_activations_exportable():
+        model.export(Path(directory), basename=name)
     return Path(directory) / f"{name}.nam"
+
+
+@contextlib.contextmanager
+def _pairs_of_nams_own_activations_exportable():
+    """NAM 0.13's exporter cannot write a gated or blended layer one of whose halves is one of NAM's
+    own activations (Softsign, Softsigmoid, LeakyHardtanh): ``PairMultiply.export_config`` passes
+    them to ``_export_pytorch_activation_config``, which asserts they are PyTorch's
+    (nam/models/_activations.py:239). While exporting, those halves are written as the exporter
+    writes the same activation outside a pair (its own ``export_config()``); nothing else changes."""
+    from nam.models import _activations
+
+    original = _activations._export_pytorch_activation_config
+
+    def export(module):
+        if isinstance(module, _activations._GeneralizedActivation):
+            return module.export_config()
+        return original(module)
+
+    _activations._export_pytorch_activation_config = export
+    try:
+        yield
+    finally:
+        _activations._export_pytorch_activation_config = original
 
 
 def loadable(doc: dict) -> dict:
@@ -125,3 +150,213 @@ def in_memory_output(model, x: np.ndarray) -> np.ndarray:
 
 def read(path: Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+# ----------------------------------------------------------------------------------------
+# "A2" (0.7.0) WaveNets, slimmable WaveNets and SlimmableContainers (formats/nam-a2.md)
+
+A2_DILATIONS = [1, 3, 7, 17, 41, 101, 239] * 2 + [1, 13] + [1, 3, 7, 17, 41, 101, 239]
+A2_KERNEL_SIZES = [6] * 14 + [15, 15] + [6] * 7  # layers 14 and 15 (from 0) have kernel 15
+
+FILM_POSITIONS = ("conv_pre_film", "conv_post_film", "input_mixin_pre_film", "input_mixin_post_film",
+                  "activation_pre_film", "activation_post_film", "layer1x1_post_film", "head1x1_post_film")
+
+
+def a2_layer_array(channels: int) -> dict:
+    """The layer array of NAM's "A2 standard" (nam-a2.md §1: Lite 3 channels, Full 8), in the trainer's
+    own init spelling (what ``WaveNet.init_from_config`` takes in ``layers_configs``)."""
+    return {"input_size": 1, "condition_size": 1, "channels": channels, "kernel_sizes": list(A2_KERNEL_SIZES),
+            "dilations": list(A2_DILATIONS), "activation": {"name": "LeakyReLU", "negative_slope": 0.01},
+            "head": {"out_channels": 1, "kernel_size": 16, "bias": True}}
+
+
+def random_a2_wavenet(config: dict, seed: int, weight_scale: float = 1.0, bias_scale: float = 1.0) -> WaveNet:
+    """A NAM WaveNet from a config in the trainer's init spelling (``layers_configs``, ``head``,
+    ``head_scale``, ``condition_dsp``), PyTorch's default random init with the weights of every
+    convolution (FiLMs' included) multiplied by ``weight_scale`` and its biases by ``bias_scale``
+    (PyTorch's init makes deep random networks put out mostly their biases' constant)."""
+    torch.manual_seed(seed)
+    network = WaveNet.init_from_config({"head": None, "head_scale": 1.0, **copy.deepcopy(config), "sample_rate": RATE})
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, torch.nn.Conv1d):
+                module.weight.mul_(weight_scale)
+                if module.bias is not None:
+                    module.bias.mul_(bias_scale)
+    return network
+
+
+def _activation_module(spec) -> torch.nn.Module:
+    """One simple activation of a .nam file ("Tanh" or {"type": ..., params}) as the trainer's module,
+    with what NAM's loader drops restored (PReLU slopes, parameters of a gate's activations)."""
+    from nam.models._activations import get_activation
+
+    spec = {"type": spec} if isinstance(spec, str) else dict(spec)
+    name = spec.pop("type", None) or spec.pop("name")
+    if name == "PReLU":
+        slopes = spec.get("negative_slopes", [spec.get("negative_slope", 0.01)])
+        module = torch.nn.PReLU(num_parameters=len(slopes))
+        module.weight.data = torch.tensor(slopes, dtype=torch.float32)
+        return module
+    if name == "LeakyHardTanh":
+        name = "LeakyHardtanh"
+    return get_activation({"name": name, **spec})
+
+
+def _broadcast(value, n: int) -> list:
+    return list(value) if isinstance(value, list) else [value] * n
+
+
+def _layer_activations(layer: dict) -> list[torch.nn.Module]:
+    """Each layer's activation module from a file's layer array in any spelling (0.5 ``gated``;
+    0.6/0.7 ``gating_mode``/``secondary_activation``, scalar or per layer)."""
+    from nam.models._activations import PairBlend, PairMultiply
+
+    n = len(layer["dilations"])
+    primaries = _broadcast(layer.get("activation", "Tanh"), n)
+    if "gating_mode" in layer:
+        modes = _broadcast(layer["gating_mode"], n)
+    else:
+        modes = ["gated" if layer.get("gated", False) else "none"] * n
+    secondaries = _broadcast(layer.get("secondary_activation", "Sigmoid"), n)
+    modules = []
+    for primary, mode, secondary in zip(primaries, modes, secondaries):
+        if mode == "none":
+            modules.append(_activation_module(primary))
+            continue
+        if secondary in ("", None):
+            raise ValueError(f"a {mode} layer without a secondary activation")
+        pair = {"gated": PairMultiply, "blended": PairBlend}[mode]
+        modules.append(pair(primary=_activation_module(primary), secondary=_activation_module(secondary)))
+    return modules
+
+
+def _init_layer_array(layer: dict) -> dict:
+    """A file's layer array (any spelling) as ``WaveNet.init_from_config`` takes it, with placeholder
+    activations of the right kind (paired or not: that decides the layer's widths); the real
+    activation modules are put in after building (``reference_wavenet``)."""
+    from nam.models._activations import PairingActivation
+
+    lc = copy.deepcopy(layer)
+    for key in ("activation", "gating_mode", "secondary_activation", "gated"):
+        lc.pop(key, None)
+    if "head_size" in lc:
+        lc["head"] = {"out_channels": lc.pop("head_size"), "kernel_size": 1, "bias": lc.pop("head_bias", False)}
+    if "head1x1" in lc:
+        lc["head_1x1_config"] = lc.pop("head1x1")
+    if "layer1x1" in lc:
+        lc["layer_1x1_config"] = lc.pop("layer1x1")
+    films = {key: lc.pop(key) for key in FILM_POSITIONS if key in lc}
+    if films:
+        lc["film_params"] = films
+    lc["activation"] = [{"name": "PairMultiply", "primary": "Tanh", "secondary": "Sigmoid"}
+                        if isinstance(module, PairingActivation) else "Tanh"
+                        for module in _layer_activations(layer)]
+    return lc
+
+
+def reference_wavenet(doc: dict) -> WaveNet:
+    """NAM's WaveNet for a .nam WaveNet document of any version, around the traps of NAM's own
+    loader (nam-a2.md §6): legacy and scalar spellings, PReLU slopes and parameterised gate
+    activations, and ``condition_dsp`` (built the same way from its nested document and wired in).
+
+    The result is the trainer's own module (layers, FiLMs, heads, slimming), its weights imported
+    by the trainer's own ``import_weights``; only the activation modules are made here."""
+    config = doc["config"]
+    network = WaveNet.init_from_config({
+        "layers_configs": [_init_layer_array(layer) for layer in config["layers"]],
+        "head": config.get("head"), "head_scale": config["head_scale"], "sample_rate": doc.get("sample_rate")})
+    used = network.import_weights(torch.Tensor(doc["weights"]))
+    assert used == len(doc["weights"]), f"the trainer's module takes {used} of {len(doc['weights'])} weights"
+    for layer_array, layer in zip(network._net._layer_arrays, config["layers"]):
+        for module, activation in zip(layer_array._layers, _layer_activations(layer)):
+            module._activation = activation
+    if config.get("condition_dsp") is not None:
+        network._net._condition_dsp = reference_wavenet(config["condition_dsp"])._net
+    return network
+
+
+def weight_count(doc: dict) -> int:
+    """The numbers a WaveNet document's model plays with: its weights and, recursively, those of its
+    condition_dsp (which live in the nested document, not in the outer ``weights``)."""
+    nested = doc["config"].get("condition_dsp") if doc["architecture"] == "WaveNet" else None
+    return len(doc["weights"]) + (weight_count(nested) if nested else 0)
+
+
+def reference_network(doc: dict):
+    """NAM's module for one (non-container) .nam document."""
+    if doc["architecture"] == "WaveNet":
+        return reference_wavenet(doc)
+    return init_from_nam(loadable(doc))
+
+
+def submodels(doc: dict) -> list[tuple[float, dict]]:
+    """A SlimmableContainer's (max_value, model document) pairs, by max_value (NAM's loader cannot
+    read the container itself)."""
+    assert doc["architecture"] == "SlimmableContainer"
+    return sorted(((s["max_value"], s["model"]) for s in doc["config"]["submodels"]), key=lambda s: s[0])
+
+
+def slimmed_output(network: WaveNet, value: float, x: np.ndarray) -> np.ndarray:
+    """NAM's forward of a slimmable WaveNet slimmed with ``set_slimming(value)`` (width index
+    min(floor(value·n), n−1) of n allowed widths); the network is left at full width."""
+    network._net.set_slimming(value)
+    try:
+        return in_memory_output(network, x)
+    finally:
+        network._net.set_slimming(1.0)
+
+
+def slimmed_parameter_count(network: WaveNet, value: float) -> int:
+    """How many weights a slimmable WaveNet uses at ``set_slimming(value)``: what a WaveNet file of
+    that width would hold (every sliced tensor, head_scale included)."""
+    from nam.models.wavenet._slimmable_conv import SlimmableConv1dBase
+
+    network._net.set_slimming(value)
+    try:
+        count = 1  # head_scale
+        for module in network._net.modules():
+            if isinstance(module, torch.nn.Conv1d):
+                weight, bias = (module._get_adjusted_weight_and_bias() if isinstance(module, SlimmableConv1dBase)
+                                else (module.weight, module.bias))
+                count += weight.numel() + (0 if bias is None else bias.numel())
+        return count
+    finally:
+        network._net.set_slimming(1.0)
+
+
+def random_packed_a2(seed: int, weight_scale: float = 1.0, bias_scale: float = 1.0):
+    """NAM's A2 container as the trainer trains it: a PackedWaveNet (Lite and Full packed in one
+    network) from the trainer's default model config (nam/train/_resources/config_model_packed.json),
+    PyTorch's default random init scaled as in ``random_a2_wavenet``."""
+    from importlib.resources import files
+
+    from nam.models.wavenet import PackedWaveNet
+
+    config = json.loads(files("nam").joinpath("train/_resources/config_model_packed.json").read_text())
+    torch.manual_seed(seed)
+    packed = PackedWaveNet.init_from_config({**config["net"]["config"], "sample_rate": RATE})
+    with torch.no_grad():
+        for module in packed.modules():
+            if isinstance(module, torch.nn.Conv1d):
+                module.weight.mul_(weight_scale)
+                if module.bias is not None:
+                    module.bias.mul_(bias_scale)
+    packed.apply_mask()  # the blocks between submodels stay zero
+    return packed
+
+
+def export_container(packed, directory: Path, name: str) -> Path:
+    """Writes a PackedWaveNet as the SlimmableContainer the trainer exports (loudness and gain
+    metadata replaced by fixed numbers, as in ``export``: the submodels are new instances, so this
+    is done on their class while exporting)."""
+    from nam.models.base import BaseNet
+
+    saved = BaseNet._metadata_loudness, BaseNet._metadata_gain
+    BaseNet._metadata_loudness = lambda self, *args, **kwargs: -18.0
+    BaseNet._metadata_gain = lambda self: 0.5
+    try:
+        packed.export(Path(directory), basename=name)
+    finally:
+        BaseNet._metadata_loudness, BaseNet._metadata_gain = saved
+    return Path(directory) / f"{name}.nam"
