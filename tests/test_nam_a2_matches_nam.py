@@ -31,7 +31,13 @@ from pedal.core import Model
 from pedal.signals import guitar_like
 from tests.conftest import shared_model
 
+# 1e-5 absolute, the bar for outputs of a guitar signal's size. float32 rounding grows with the
+# output: NAM Core's slimmable_wavenet.nam (random weights) peaks at 19 at full width, where
+# NAM's own float32 forward is 1.3e-5 (0.7e-6 of the peak) from the same module in float64 and
+# ours 1.7e-5 (0.9e-6). Two float32 runs each within 1e-6 of the peak from the exact output are
+# within 2e-6 of it from each other: the bar for outputs louder than 5 (ours: 2.1e-5 at 19).
 TOLERANCE = 1e-5
+RELATIVE_TOLERANCE = 2e-6
 RATE = 48000
 BLOCK = 64
 
@@ -58,9 +64,10 @@ def assert_plays_like(actual, expected, what):
     assert peak > 1e-3, f"{what}: the reference is silent (peak {peak:.2e})"
     error = max_error(actual, expected)
     print(f"\n{what}: max abs error {error:.2e}, reference peak {peak:.3f}")  # shown by pytest -s
-    if error > TOLERANCE:
-        first = int(np.argmax(np.abs(actual.astype(np.float64) - expected) > TOLERANCE))
-        pytest.fail(f"{what}: max abs error {error:.2e} > {TOLERANCE:.0e}, first at sample {first} "
+    tolerance = max(TOLERANCE, RELATIVE_TOLERANCE * peak)
+    if error > tolerance:
+        first = int(np.argmax(np.abs(actual.astype(np.float64) - expected) > tolerance))
+        pytest.fail(f"{what}: max abs error {error:.2e} > {tolerance:.1e}, first at sample {first} "
                     f"(ours {actual[first]:.7f}, NAM {expected[first]:.7f}), reference peak {peak:.3f}")
     return error
 

@@ -25,11 +25,11 @@ HOT = [
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 16ul>", "conv 16->16 (NAM standard; PedalNetRT gate halves, residual)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<16ul, 32ul>", "conv 16->32 (NAM gated layers)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<12ul, 12ul>", "conv 12->12 (NAM lite)"),
-    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<8ul, 8ul>", "conv 8->8 (NAM standard 2nd array, feather)"),
+    ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<8ul, 8ul>", "conv 8->8 (NAM A2 Full, standard 2nd array, feather)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<4ul, 4ul>", "conv 4->4 (NAM nano)"),
     ("layers/lstm_kernels.o", r"FixedLstm<1ul, 16ul>::run", "LSTM 1x16 kernel: gate sums + activations"),
     ("layers/lstm_kernels.o", r"FixedLstm<1ul, 40ul>::run", "LSTM 1x40 kernel"),
-    ("models/nam_wavenet.o", r"NamWaveNet::process_chunk", "NAM WaveNet layer loop: activations, sums"),
+    ("models/nam_wavenet.o", r"NamWaveNet::run_layer", "NAM WaveNet layer: activations, gates, sums"),
     ("models/gated_wavenet.o", r"GatedWaveNet::apply_activation|GatedWaveNet::process_chunk", "PedalNetRT gates"),
 ]
 VECTOR_FMA = re.compile(r"\bfmla\s+v\d+\.4s")
