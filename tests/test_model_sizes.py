@@ -64,27 +64,31 @@ def test_an_a2_file_whose_submodels_all_fit_plays_the_largest(boss):
     assert all(s["loudness_source"] == "metadata" and s["cpu_percent"] > 0 for s in report.submodels)
 
 
-def test_a_limit_between_the_submodels_costs_leaves_the_one_under_it(boss):
-    costs = [s["cpu_percent"] for s in measured(boss)]
-    limit = between(min(costs), max(costs))
-    report = validate(boss, 48000, 128, max_cpu_percent=limit)
-    cheaper = costs.index(min(costs))
-    # On today's core the 3-channel Lite costs more than the 8-channel Full (no fixed-size
-    # kernels for 3 channels): whichever is under the limit is chosen, and only it fits.
-    assert report.playing == cheaper and report.size == [0.5, 1.0][cheaper]
-    assert report.submodels[report.playing]["cpu_percent"] <= limit < report.submodels[1 - cheaper]["cpu_percent"]
+def container_of(*names: str) -> bytes:
+    """A SlimmableContainer of real captures of the same pedal, smallest first (max_values 0.5, 1.0):
+    submodels whose costs are far apart on any machine, unlike A2 Lite and Full, which the
+    kernels of the day and the load of the moment can bring within a few tenths of a percent."""
+    parts = [json.loads(shared_model(f"NeuralAudio/{name}").read_text()) for name in names]
+    for part in parts:
+        part.setdefault("sample_rate", 48000.0)
+    return json.dumps({"version": "0.7.0", "architecture": "SlimmableContainer", "weights": [],
+                       "sample_rate": 48000.0, "metadata": parts[1].get("metadata", {}),
+                       "config": {"submodels": [{"max_value": 0.5, "model": parts[0]},
+                                                {"max_value": 1.0, "model": parts[1]}]}}).encode()
+
+
+def test_a_limit_between_the_submodels_costs_leaves_the_one_under_it():
+    container = container_of("BossWN-nano.nam", "BossWN-standard.nam")
+    small, large = (s["cpu_percent"] for s in measured(container))
+    limit = between(small, large)
+    report = validate(container, 48000, 128, max_cpu_percent=limit)
+    assert (report.playing, report.size) == (0, 0.5)
+    assert report.submodels[0]["cpu_percent"] <= limit < report.submodels[1]["cpu_percent"]
 
 
 def test_the_smaller_submodel_plays_when_the_larger_does_not_fit():
-    # A container of two real captures of the same pedal: an LSTM 1x16 (small) and an A1 standard WaveNet.
-    parts = [json.loads(shared_model(f"NeuralAudio/{name}").read_text()) for name in
-             ("BossLSTM-1x16.nam", "BossWN-standard.nam")]
-    for part in parts:
-        part.setdefault("sample_rate", 48000.0)
-    container = json.dumps({"version": "0.7.0", "architecture": "SlimmableContainer", "weights": [],
-                            "sample_rate": 48000.0, "metadata": parts[1].get("metadata", {}),
-                            "config": {"submodels": [{"max_value": 0.5, "model": parts[0]},
-                                                     {"max_value": 1.0, "model": parts[1]}]}}).encode()
+    # An LSTM 1x16 (small) and an A1 standard WaveNet of the same pedal.
+    container = container_of("BossLSTM-1x16.nam", "BossWN-standard.nam")
     small, large = (s["cpu_percent"] for s in measured(container))
     report = validate(container, 48000, 128, max_cpu_percent=between(small, large))
     assert (report.playing, report.size) == (0, 0.5)
@@ -101,7 +105,9 @@ def test_an_a2_file_none_of_whose_submodels_fits_is_refused_with_the_figures(bos
                               "at 48000 Hz on this device (size 0.5: WaveNet, 1871 parameters: ")
     assert "; size 1: WaveNet, 12146 parameters: " in message and message.endswith("--force installs the cheapest anyway")
     forced = validate(boss, 48000, 128, max_cpu_percent=limit, force=True)
-    assert forced.forced and forced.playing == costs.index(min(costs))
+    # The cheapest by its own measurement (Lite and Full can be close on a busy machine).
+    assert forced.forced and forced.submodels[forced.playing]["cpu_percent"] == \
+        min(s["cpu_percent"] for s in forced.submodels)
 
 
 # --- pedalctl without pedald (--library) ----------------------------------------------------------------
