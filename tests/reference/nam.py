@@ -170,6 +170,16 @@ def a2_layer_array(channels: int) -> dict:
             "head": {"out_channels": 1, "kernel_size": 16, "bias": True}}
 
 
+def _scale_convs(network, weight_scale: float, bias_scale: float) -> None:
+    """Every convolution's weights times ``weight_scale``, its biases times ``bias_scale``."""
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, torch.nn.Conv1d):
+                module.weight.mul_(weight_scale)
+                if module.bias is not None:
+                    module.bias.mul_(bias_scale)
+
+
 def random_a2_wavenet(config: dict, seed: int, weight_scale: float = 1.0, bias_scale: float = 1.0) -> WaveNet:
     """A NAM WaveNet from a config in the trainer's init spelling (``layers_configs``, ``head``,
     ``head_scale``, ``condition_dsp``), PyTorch's default random init with the weights of every
@@ -177,12 +187,7 @@ def random_a2_wavenet(config: dict, seed: int, weight_scale: float = 1.0, bias_s
     (PyTorch's init makes deep random networks put out mostly their biases' constant)."""
     torch.manual_seed(seed)
     network = WaveNet.init_from_config({"head": None, "head_scale": 1.0, **copy.deepcopy(config), "sample_rate": RATE})
-    with torch.no_grad():
-        for module in network.modules():
-            if isinstance(module, torch.nn.Conv1d):
-                module.weight.mul_(weight_scale)
-                if module.bias is not None:
-                    module.bias.mul_(bias_scale)
+    _scale_convs(network, weight_scale, bias_scale)
     return network
 
 
@@ -336,12 +341,7 @@ def random_packed_a2(seed: int, weight_scale: float = 1.0, bias_scale: float = 1
     config = json.loads(files("nam").joinpath("train/_resources/config_model_packed.json").read_text())
     torch.manual_seed(seed)
     packed = PackedWaveNet.init_from_config({**config["net"]["config"], "sample_rate": RATE})
-    with torch.no_grad():
-        for module in packed.modules():
-            if isinstance(module, torch.nn.Conv1d):
-                module.weight.mul_(weight_scale)
-                if module.bias is not None:
-                    module.bias.mul_(bias_scale)
+    _scale_convs(packed, weight_scale, bias_scale)
     packed.apply_mask()  # the blocks between submodels stay zero
     return packed
 
