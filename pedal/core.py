@@ -112,12 +112,12 @@ class Model:
         self._info = json.loads(ffi.string(lib.pedal_model_info_json(handle)).decode())
 
     @classmethod
-    def load(cls, path: str | os.PathLike, size: float = 1.0) -> "Model":
+    def load(cls, path: str | os.PathLike, size: float | None = None) -> "Model":
         """Loads a model file; raises ModelError (with the file name) if it is not one.
 
         A file holding one capture at several sizes (NAM's A2 SlimmableContainer, a
-        slimmable WaveNet) plays the submodel `size` (0..1) picks; ``info["submodels"]``
-        lists them all and ``info["playing"]`` says which one plays.
+        slimmable WaveNet) plays the submodel `size` (0..1; None: 1.0, the largest) picks;
+        ``info["submodels"]`` lists them all and ``info["playing"]`` says which one plays.
 
             >>> Model.load("amp-a2.nam", size=0.5).info["playing"]   # the Lite submodel
             0
@@ -130,7 +130,7 @@ class Model:
             raise ModelError(f"{os.fspath(path)}: {error}") from None
 
     @classmethod
-    def from_json(cls, text_or_bytes: str | bytes, size: float = 1.0) -> "Model":
+    def from_json(cls, text_or_bytes: str | bytes, size: float | None = None) -> "Model":
         """Loads a model from the text of a model file (`size` as for `load`)."""
         if isinstance(text_or_bytes, str):
             data = text_or_bytes.encode("utf-8", errors="surrogatepass")
@@ -138,7 +138,7 @@ class Model:
             data = bytes(text_or_bytes)
         else:
             raise TypeError(f"expected str or bytes, got {type(text_or_bytes).__name__}")
-        size = float(size)
+        size = 1.0 if size is None else float(size)
         if not 0.0 <= size <= 1.0:  # NaN included
             raise ValueError(f"size must be between 0 and 1, got {size}")
         error = ffi.new("char[]", _ERROR_CAPACITY)

@@ -65,9 +65,7 @@ class ModelEntry:
 
     def load(self) -> Model:
         """A fresh Model from the kept bytes, at ``size`` (the Engine takes ownership of the one it is given)."""
-        if self.submodels and self.size is not None:
-            return Model.from_json(self.data, size=self.size)
-        return Model.from_json(self.data)
+        return Model.from_json(self.data, size=self.size)
 
     def describe(self) -> dict:
         """What `list` shows of it (and for a model with submodels: them, the size and the one it plays)."""

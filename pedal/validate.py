@@ -101,16 +101,11 @@ def _noop(message: str) -> None:
     pass
 
 
-def _load(data: bytes, size: float | None) -> Model:
-    """A Model from the bytes, at ``size`` for a model with submodels (None: the core's default)."""
-    return Model.from_json(data) if size is None else Model.from_json(data, size=size)
-
-
 def _check(data: bytes, size: float | None, rate: int, period: int, what: str,
            progress: Callable[[str], None]) -> dict:
     """Step 2 of the module's docstring for one model (or one submodel, ``size``): its loudness
     and levels, and an Engine playing it at the pedal's rate and period, ready to be timed."""
-    model = _load(data, size)
+    model = Model.from_json(data, size=size)
     info = model.info
     progress(f"{what}measuring loudness")
     measured = levels.measure_loudness(model)  # the bare model on the reference signal
@@ -125,7 +120,7 @@ def _check(data: bytes, size: float | None, rate: int, period: int, what: str,
     loudness, source = levels.loudness_db(model, measured)  # a submodel's from its own metadata
     input_db, output_db = levels.input_gain_db(info), levels.output_gain_db(model, loudness)
     engine = Engine(rate, period)
-    engine.set_model(_load(data, size), input_db, output_db)
+    engine.set_model(Model.from_json(data, size=size), input_db, output_db)
     return {"info": info, "engine": engine, "what": what, "loudness_db": loudness, "loudness_source": source,
             "output_gain_db": output_db, "cpu_percent": math.inf, "cpu_max_percent": 0.0, "first": True}
 
