@@ -27,9 +27,13 @@ HOT = [
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<12ul, 12ul>", "conv 12->12 (NAM lite)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<8ul, 8ul>", "conv 8->8 (NAM A2 Full, standard 2nd array, feather)"),
     ("layers/conv_kernels.o", r"(FixedConv|conv_fixed)<4ul, 4ul>", "conv 4->4 (NAM nano)"),
+    ("layers/planar_conv.o", r"run_group<3ul>", "planar conv, 3 outputs (NAM A2 Lite layers, 1->3 rechannel)"),
+    ("layers/planar_conv.o", r"run_group<4ul>", "planar conv, outputs in fours (NAM A2 Full, A1 nano to lite)"),
+    ("layers/planar_conv.o", r"run_group<1ul>", "planar conv, 1 output (the heads, kernel 16 in A2)"),
     ("layers/lstm_kernels.o", r"FixedLstm<1ul, 16ul>::run", "LSTM 1x16 kernel: gate sums + activations"),
     ("layers/lstm_kernels.o", r"FixedLstm<1ul, 40ul>::run", "LSTM 1x40 kernel"),
     ("models/nam_wavenet.o", r"NamWaveNet::run_layer", "NAM WaveNet layer: activations, gates, sums"),
+    ("models/nam_wavenet_planar.o", r"NamWaveNetPlanar::run_layer", "planar NAM WaveNet layer: activations, gates, sums"),
     ("models/gated_wavenet.o", r"GatedWaveNet::apply_activation|GatedWaveNet::process_chunk", "PedalNetRT gates"),
 ]
 VECTOR_FMA = re.compile(r"\bfmla\s+v\d+\.4s")

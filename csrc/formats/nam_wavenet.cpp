@@ -19,6 +19,7 @@
 #include "formats/nam_layer_array.h"
 #include "json/writer.h"
 #include "models/nam_wavenet.h"
+#include "models/nam_wavenet_planar.h"
 
 namespace pedal::formats {
 
@@ -461,7 +462,7 @@ LoadedModel load_nam_wavenet(const json::Value &root, const LoadOptions &options
         slim(network.spec.arrays.front(), allowed[loaded.playing]);
         loaded.parameters = loaded.submodels[loaded.playing].parameters;
     }
-    loaded.model = std::make_unique<models::NamWaveNet>(std::move(network.spec));
+    loaded.model = models::make_nam_wavenet(std::move(network.spec));
     return loaded;
 }
 

@@ -61,6 +61,21 @@ struct Pointwise {
         for (std::size_t t = 0; t < frames; ++t) apply_row(x + t * stride, channels);
     }
 
+    // The same over a planar block: `channels` rows of `frames` values,
+    // `row_stride` apart (a per-channel slope is the row's).
+    void apply_rows(float *x, std::size_t frames, std::size_t channels, std::size_t row_stride) const {
+        const bool per_channel = slopes.size() == channels && channels > 1;
+        for (std::size_t c = 0; c < channels; ++c) {
+            float *row = x + c * row_stride;
+            if (kind != Kind::LeakyReLU) {
+                apply_row(row, frames);
+                continue;
+            }
+            const float slope = per_channel ? slopes[c] : slopes[0];
+            for (std::size_t t = 0; t < frames; ++t) row[t] = row[t] > 0.0f ? row[t] : slope * row[t];
+        }
+    }
+
 private:
     void apply_row(float *x, std::size_t n) const {
         switch (kind) {

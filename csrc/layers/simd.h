@@ -53,6 +53,13 @@ constexpr std::size_t kRegisters = 16;
 #define PEDAL_INLINE inline
 #endif
 
+// A kernel kept as a function of its own (so tools/neon_report.py finds it).
+#if defined(__GNUC__) || defined(__clang__)
+#define PEDAL_NOINLINE __attribute__((noinline))
+#else
+#define PEDAL_NOINLINE
+#endif
+
 // A 4-lane vector (SSE, NEON) for the part of a row that is not a whole Vec.
 constexpr std::size_t kNarrowWidth = 4;
 

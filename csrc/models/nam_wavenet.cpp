@@ -10,59 +10,9 @@ layers::Conv1d one_by_one(std::size_t in, std::size_t out, std::vector<float> we
     return layers::Conv1d(in, out, 1, 1, std::move(weights), std::move(bias));
 }
 
-// [kernel][in][out] weights widened to [kernel][in2][out2]: input i stays i,
-// output o goes to out_index(o), everything else is zero.
-template <class OutIndex>
-std::vector<float> widened(const std::vector<float> &weights, std::size_t kernel, std::size_t in, std::size_t out,
-                           std::size_t in2, std::size_t out2, OutIndex out_index) {
-    std::vector<float> wide(kernel * in2 * out2, 0.0f);
-    for (std::size_t k = 0; k < kernel; ++k)
-        for (std::size_t i = 0; i < in; ++i)
-            for (std::size_t o = 0; o < out; ++o) wide[(k * in2 + i) * out2 + out_index(o)] = weights[(k * in + i) * out + o];
-    return wide;
-}
-
-// Three channels (A2 Lite) fill no vector, so every multiply-add of their
-// convs would be a scalar one. Widened to four, with a channel that reads and
-// feeds only zero weights, they run the vector kernels of four channels and
-// give the same samples: each added product is 0 times a finite value (the
-// extra channel's conv rows are all zero, so it holds f(0)), which leaves a
-// sum exactly as it was. Plain one-array networks only (no FiLM, head1x1,
-// groups are dense already).
-void widen_three_channels(NamWaveNetSpec &spec) {
-    if (spec.arrays.size() != 1) return;
-    NamWaveNetArray &array = spec.arrays.front();
-    constexpr std::size_t c = 3, wide = 4;
-    if (array.channels != c || array.bottleneck != c) return;
-    for (const NamWaveNetLayer &layer : array.layers) {
-        if (layer.head1x1_out > 0 || !layer.layer1x1) return;
-        for (const NamFilm &film : layer.films)
-            if (film.active) return;
-    }
-    const auto same = [](std::size_t o) { return o; };
-    array.rechannel_weights = widened(array.rechannel_weights, 1, array.input_size, c, array.input_size, wide, same);
-    for (NamWaveNetLayer &layer : array.layers) {
-        const bool paired = layer.gating != NamGating::None;
-        // A paired conv's second half (rows c..2c) moves to rows wide..wide+c.
-        const auto row = [paired](std::size_t o) { return paired && o >= c ? o - c + wide : o; };
-        const std::size_t rows = paired ? 2 * c : c, wide_rows = paired ? 2 * wide : wide;
-        layer.conv_weights = widened(layer.conv_weights, layer.kernel, c, rows, wide, wide_rows, row);
-        layer.conv_bias = widened(layer.conv_bias, 1, 1, rows, 1, wide_rows, row);
-        layer.mixin_weights = widened(layer.mixin_weights, 1, array.condition_size, rows, array.condition_size,
-                                      wide_rows, row);
-        layer.layer1x1_weights = widened(layer.layer1x1_weights, 1, c, c, wide, wide, same);
-        layer.layer1x1_bias = widened(layer.layer1x1_bias, 1, 1, c, 1, wide, same);
-        for (layers::Pointwise *activation : {&layer.activation, &layer.secondary})
-            if (activation->slopes.size() == c) activation->slopes.push_back(0.0f);  // per-channel PReLU
-    }
-    array.head_weights = widened(array.head_weights, array.head_kernel, c, array.head_size, wide, array.head_size, same);
-    array.channels = array.bottleneck = wide;
-}
-
 }  // namespace
 
 NamWaveNet::NamWaveNet(NamWaveNetSpec spec) : spec_(std::move(spec)) {
-    widen_three_channels(spec_);
     if (spec_.condition) {
         condition_ = std::make_unique<NamWaveNet>(std::move(*spec_.condition));
         receptive_field_ += condition_->receptive_field() - 1;
