@@ -46,6 +46,7 @@ class Comparison:
     lag_samples: int            # > 0: the model's output comes late
     lag_ms: float
     level_difference_db: float  # model RMS over target RMS
+    size: float | None = None   # the size played, for a model with submodels (NAM A2)
 
 
 def resample(x: np.ndarray, source_rate: float, target_rate: float) -> np.ndarray:
@@ -77,10 +78,11 @@ def level_db(x: np.ndarray) -> float:
     return 20.0 * math.log10(rms) if rms > 0 else -math.inf
 
 
-def compare(model_path: Path, dry: np.ndarray, target: np.ndarray, rate: int):
-    """(Comparison, the model's output aligned to the target)."""
+def compare(model_path: Path, dry: np.ndarray, target: np.ndarray, rate: int, size: float | None = None):
+    """(Comparison, the model's output aligned to the target); ``size`` picks the submodel of a
+    model that has them (default 1: the largest)."""
     from pedal.core import Model
-    model = Model.load(model_path)
+    model = Model.load(model_path, size=size)
     output = play(model, dry, rate)
     lag = find_lag(target, output, max_lag=min(len(target) - 1, int(MAX_LAG_SECONDS * rate)))
     aligned = shift(output, lag)
@@ -88,7 +90,8 @@ def compare(model_path: Path, dry: np.ndarray, target: np.ndarray, rate: int):
         model=str(model_path), sample_rate=rate, model_rate=float(model.sample_rate), seconds=len(dry) / rate,
         esr=esr(target, aligned), esr_unaligned=esr(target, output),
         esr_pre_emphasis=esr(pre_emphasis(target), pre_emphasis(aligned)),
-        lag_samples=lag, lag_ms=1000.0 * lag / rate, level_difference_db=level_db(aligned) - level_db(target))
+        lag_samples=lag, lag_ms=1000.0 * lag / rate, level_difference_db=level_db(aligned) - level_db(target),
+        size=(1.0 if size is None else size) if model.info.get("submodels") else None)
     return result, aligned
 
 
@@ -97,7 +100,7 @@ def report(c: Comparison) -> str:
     alignment = ("aligned (lag 0)" if c.lag_samples == 0 else
                  f"model output {abs(c.lag_samples)} samples ({abs(c.lag_ms):.2f} ms) {when}; "
                  f"ESR {c.esr_unaligned:.4f} before taking that out")
-    lines = [f"model     {c.model}" + (f" (plays at {c.model_rate:g} Hz; resampled from {c.sample_rate} Hz)"
+    lines = [f"model     {c.model}" + (f" at size {c.size:g}" if c.size is not None else "") + (f" (plays at {c.model_rate:g} Hz; resampled from {c.sample_rate} Hz)"
                                        if abs(c.model_rate - c.sample_rate) >= 0.5 else ""),
              f"audio     {c.seconds:.2f} s at {c.sample_rate} Hz",
              f"ESR       {c.esr:.4f}   (pre-emphasised {c.esr_pre_emphasis:.4f})",
@@ -199,6 +202,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("target", type=Path, help="TARGET.wav: what the real gear made of it")
     p.add_argument("--plot", type=Path, metavar="PNG", help="draw waveforms and spectra into this image")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--size", type=float, metavar="S", help="for a model with submodels (NAM A2): the size to "
+                                                            "play, 0..1 (default 1: the largest)")
     return p
 
 
@@ -207,6 +212,9 @@ def main(argv=None) -> int:
     if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
         print("compare: --plot needs matplotlib: pip install -e '.[plot]' (or pip install matplotlib)",
               file=sys.stderr)
+        return 2
+    if args.size is not None and not 0.0 <= args.size <= 1.0:
+        print(f"compare: --size must be a number in 0..1, got {args.size:g}", file=sys.stderr)
         return 2
     from pedal.core import ModelError
     try:
@@ -219,7 +227,7 @@ def main(argv=None) -> int:
             notes.append(f"note: {args.input} and {args.target} differ in length "
                          f"({len(dry)} vs {len(target)} samples); comparing the first {min(len(dry), len(target))}")
             dry, target = dry[: len(target)], target[: len(dry)]
-        result, aligned = compare(args.model, dry, target, rate)
+        result, aligned = compare(args.model, dry, target, rate, args.size)
     except (WavError, ModelError) as error:
         print(f"compare: {error}", file=sys.stderr)
         return 2

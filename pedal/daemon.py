@@ -285,15 +285,8 @@ class Pedal:
                      self.config.audio.rate)
         # Loudness measured by validation at upload (pedal.validate) for exactly these bytes: no need to again.
         # A model with submodels has one per submodel (each its own metadata): the playing one's.
-        meta = {} if entry.default else (stored_metadata(entry.path, entry.data) or {})
-        stored = meta.get("loudness_db")
-        if entry.submodels:
-            measured = meta.get("submodels")
-            playing = entry.playing
-            fits = isinstance(measured, list) and len(measured) == len(entry.submodels) \
-                and isinstance(measured[playing], dict)
-            stored = measured[playing].get("loudness_db") if fits else None
-        loudness = float(stored) if isinstance(stored, (int, float)) and math.isfinite(stored) else None
+        meta = {} if entry.default else stored_metadata(entry.path, entry.data)
+        loudness = submodels.stored_loudness(meta, entry.submodels, entry.playing)
         return levels.gains_db(model, self.config.sound.interface_dbu, loudness)
 
     def _gains(self, entry) -> tuple[float, float]:

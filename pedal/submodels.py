@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["SizeError", "check_fits", "checked_size", "describe", "has_submodels", "label", "playing_index",
-           "stored_size"]
+           "stored_loudness", "stored_size"]
 
 
 class SizeError(ValueError):
@@ -65,6 +65,21 @@ def stored_size(meta: dict | None, submodels: list[dict]) -> float | None:
         return checked_size(value) if value is not None and submodels else None
     except SizeError:
         return None
+
+
+def stored_loudness(meta: dict | None, submodels: list[dict], playing: int | None) -> float | None:
+    """The loudness validation kept in a sidecar for what plays: the ``playing`` submodel's for a
+    model with submodels (each has its own), else the model's; None when there is none to trust."""
+    meta = meta or {}
+    stored = meta.get("loudness_db")
+    if submodels:
+        measured = meta.get("submodels")
+        fits = isinstance(measured, list) and len(measured) == len(submodels) and playing is not None \
+            and isinstance(measured[playing], dict)
+        stored = measured[playing].get("loudness_db") if fits else None
+    if isinstance(stored, bool) or not isinstance(stored, (int, float)) or not math.isfinite(stored):
+        return None
+    return float(stored)
 
 
 def label(submodel: dict) -> str:

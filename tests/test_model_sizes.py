@@ -10,13 +10,17 @@ import json
 import math
 import shutil
 
+import numpy as np
 import pytest
 
 from pedal import levels
 from pedal.config import RANGES
 from pedal.cli.remote import remote_argv
 from pedal.cli import build_parser
+from pedal.core import Model
+from pedal.signals import guitar_like
 from pedal.validate import ValidationError, validate
+from pedal.wavfile import read_wav, write_wav
 from tests.conftest import shared_model
 from tests.pedalctl_helpers import DATA, pedalctl
 from tests.test_pedalctl_daemon import ctl, pedal  # noqa: F401 (the in-process daemon fixture)
@@ -185,6 +189,37 @@ def test_size_refuses_what_it_cannot_do_in_one_line(tmp_path, boss):
     assert over.status == 1 and "needs 99.0 % of each period at 48000 Hz in 128-frame periods on this device " \
         "(limit 70 %): it would crackle; --force plays it anyway" in over.err
     assert local(tmp_path, "size", "boss", "1", "--force").status == 0
+
+
+def test_render_and_compare_play_the_size_the_library_keeps_or_the_one_asked_for(tmp_path, boss, capsys):
+    assert local(tmp_path, "upload", "-", "--name", "boss", stdin=boss, limit=100).status == 0
+    assert local(tmp_path, "size", "boss", "0.5").status == 0
+    rate = 48000
+    dry = guitar_like(0.5, rate=rate, seed=3)
+    write_wav(tmp_path / "di.wav", dry, rate)
+
+    def render(name, *argv):
+        return local(tmp_path, "--json", "render", "boss", tmp_path / "di.wav", tmp_path / name, *argv)
+
+    kept, lite, full = render("kept.wav"), render("lite.wav", "--size", "0.3"), render("full.wav", "--size", "1")
+    assert (kept.json["size"], kept.json["playing"]) == (0.5, LITE)
+    assert (lite.json["size"], lite.json["playing"]) == (0.3, LITE) and full.json["playing"] == FULL
+    assert np.array_equal(read_wav(tmp_path / "kept.wav")[0], read_wav(tmp_path / "lite.wav")[0])
+    assert not np.allclose(read_wav(tmp_path / "kept.wav")[0], read_wav(tmp_path / "full.wav")[0], atol=1e-3)
+    said = local(tmp_path, "render", "boss", tmp_path / "di.wav", tmp_path / "o.wav")
+    assert "through boss.nam (size 0.5: WaveNet, 1871 parameters) into" in said.out
+
+    # compare: the Lite's own output as the target matches at the kept size, not at the Full.
+    write_wav(tmp_path / "target.wav", Model.from_json(boss, size=0.5).process(dry), rate)
+    def compare(*argv):  # compare (pedal.compare) prints to the process's stdout
+        assert local(tmp_path, "--json", "compare", "boss", tmp_path / "di.wav", tmp_path / "target.wav",
+                     *argv).status == 0
+        return json.loads(capsys.readouterr().out)
+
+    at_kept, at_full = compare(), compare("--size", "1")
+    assert at_kept["size"] == 0.5 and at_kept["esr"] < 1e-9 and at_full["size"] == 1.0 and at_full["esr"] > 1e-4
+    bad = local(tmp_path, "render", "boss", tmp_path / "di.wav", tmp_path / "o.wav", "--size", "2")
+    assert bad.status == 1 and bad.err.strip() == "pedalctl: --size must be a number in 0..1, got '2'"
 
 
 def test_size_and_info_go_over_ssh_as_typed():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pedal import levels
+from pedal import levels, submodels
 from pedal.bench import DEFAULT_BLOCKS, bench_model, machine_description, render_table
 from pedal.cli.common import Cli, CliError, parent_options
 from pedal.core import Engine, Model, ModelError
@@ -72,20 +72,45 @@ def register_render(commands, parent) -> None:
     command.add_argument("--treble", type=float, metavar="DB")
     command.add_argument("--gate", type=float, metavar="DBFS", help="noise gate on at this threshold")
     command.add_argument("--ir", metavar="IR.wav", help="cabinet impulse response")
+    add_size_option(command)
     command.set_defaults(run=run_render)
 
 
+def add_size_option(command) -> None:
+    command.add_argument("--size", metavar="S", help="for a model with submodels (NAM A2): the size to play, "
+                                                     "0..1 (default: the size the library keeps, else 1)")
+
+
+def playing_size(cli: Cli, path: Path, data: bytes, meta: dict | None) -> tuple[float | None, int | None, list]:
+    """(size, index of the submodel it plays, the submodels) for rendering ``data``: --size, else
+    the size the library keeps beside it (what the pedal plays), else the core's default."""
+    try:
+        listed = Model.from_json(data).info.get("submodels") or []
+    except ModelError as error:
+        raise CliError(f"{path}: {error}") from None
+    if cli.args.size is not None:
+        try:
+            size = submodels.checked_size(cli.args.size, "--size")
+        except submodels.SizeError as error:
+            raise CliError(str(error)) from None
+    else:
+        size = submodels.stored_size(meta, listed)
+    return size, (submodels.playing_index(listed, size) if listed else None), listed
+
+
 def render(data: bytes, dry: np.ndarray, rate: int, block: int, *, interface_dbu: float = 12.0,
-           loudness: float | None = None, crossfade_ms: float = 30.0, settings=None, progress=None) -> np.ndarray:
-    """``dry`` through the pedal's chain with the model in ``data``, aligned with ``dry``.
+           loudness: float | None = None, crossfade_ms: float = 30.0, settings=None, progress=None,
+           size: float | None = None) -> np.ndarray:
+    """``dry`` through the pedal's chain with the model in ``data`` (at ``size`` when it has
+    submodels), aligned with ``dry``.
 
     ``settings(engine)`` may set EQ, gate, cabinet, levels before the model goes in."""
-    probe = Model.from_json(data)
+    probe = Model.from_json(data, size=size)
     engine = Engine(rate, block)
     engine.set_crossfade_ms(crossfade_ms)
     if settings is not None:
         settings(engine)
-    engine.set_model(Model.from_json(data), *levels.gains_db(probe, interface_dbu, loudness))
+    engine.set_model(Model.from_json(data, size=size), *levels.gains_db(probe, interface_dbu, loudness))
     silence = np.zeros(block, np.float32)
     for _ in range(math.ceil(PREROLL_S * rate / block)):
         engine.process(silence, silence)
@@ -120,7 +145,8 @@ def run_render(cli: Cli) -> int:
     block = args.block or cli.config.audio.period
     if not 1 <= block <= 8192:
         raise CliError(f"--block must be 1..8192 frames, got {block}")
-    stored = (stored_metadata(path, data) or {}).get("loudness_db")
+    meta = stored_metadata(path, data)
+    size, playing, listed = playing_size(cli, path, data, meta)
 
     def settings(engine: Engine) -> None:
         engine.set_input_gain(args.input_gain)
@@ -134,7 +160,7 @@ def run_render(cli: Cli) -> int:
     try:
         wet = render(data, np.ascontiguousarray(samples[:, args.channel]), rate, block,
                      interface_dbu=cli.config.sound.interface_dbu,
-                     loudness=stored if isinstance(stored, (int, float)) else None,
+                     loudness=submodels.stored_loudness(meta, listed, playing), size=size,
                      crossfade_ms=cli.config.sound.crossfade_ms, settings=settings, progress=cli.progress)
     except (ModelError, ValueError) as error:
         raise CliError(f"{path}: {error}") from None
@@ -146,9 +172,11 @@ def run_render(cli: Cli) -> int:
         raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
     peak = float(np.max(np.abs(wet))) if len(wet) else 0.0
     peak_db = 20 * math.log10(peak) if peak > 0 else None
+    played = f" ({submodels.label(listed[playing])})" if listed else ""
     return cli.emit({"model": str(path), "input": args.input, "output": args.output, "rate": rate,
-                     "frames": len(wet), "block": block, "peak_dbfs": peak_db},
-                    f"rendered {len(wet) / rate:.2f} s at {rate} Hz through {path.name} into {args.output} "
+                     "frames": len(wet), "block": block, "peak_dbfs": peak_db,
+                     "size": (1.0 if size is None else size) if listed else None, "playing": playing},
+                    f"rendered {len(wet) / rate:.2f} s at {rate} Hz through {path.name}{played} into {args.output} "
                     f"(peak {'-inf' if peak_db is None else f'{peak_db:.1f}'} dBFS)")
 
 
@@ -203,12 +231,20 @@ def register_compare(commands, parent) -> None:
     command.add_argument("input", help="IN.wav: the dry signal")
     command.add_argument("target", help="TARGET.wav: the real gear's output")
     command.add_argument("--plot", metavar="PNG", help="draw waveform overlay and spectra into this image")
+    add_size_option(command)
     command.set_defaults(run=run_compare)
 
 
 def run_compare(cli: Cli) -> int:
     from pedal import compare
     args = cli.args
-    argv = [str(resolve_model(cli, args.model)), args.input, args.target]
+    path = resolve_model(cli, args.model)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CliError(f"{path}: cannot read ({error.strerror or error})") from None
+    size, _, listed = playing_size(cli, path, data, stored_metadata(path, data))
+    argv = [str(path), args.input, args.target]
     argv += ["--plot", args.plot] if args.plot else []
+    argv += ["--size", str(size)] if listed and size is not None else []
     return compare.main(argv + (["--json"] if cli.json else []))

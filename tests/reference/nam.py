@@ -28,6 +28,11 @@ from nam.models._from_nam import init_from_nam
 from nam.models.recurrent import LSTM
 from nam.models.wavenet import WaveNet
 
+# One thread: PyTorch's CPU convolutions sum in an order that follows the thread count (and,
+# on a loaded machine, has been seen to differ by 2e-5 between two builds of one network);
+# a reference must give the same samples every time.
+torch.set_num_threads(1)
+
 RATE = 48000
 
 
