@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pedal.checks import is_number
+
 DEFAULT_PATH = Path("/etc/pedal/pedal.toml")
 
 
@@ -117,7 +119,7 @@ def _check_value(path: Path, section: str, key: str, value: Any, kind: Any) -> A
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_number(value):
         expected = "an integer" + (' or "none"' if optional else "") if base is int else "a number"
         raise ConfigError(f"{where}: expected {expected}, got {value!r}")
     if base is int and not float(value).is_integer():

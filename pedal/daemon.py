@@ -8,18 +8,17 @@ Two sides, as in docs/architecture.md. The audio thread (pedal.audio) reads a
 period, calls Engine.process and writes; nothing else. Everything that may
 block -- loading a model, measuring its loudness, writing the state file,
 logging, answering the socket, freeing old models -- happens here, on the
-control side: the main thread (housekeeping every TICK_S), the control
-socket's threads and the footswitch's timers, serialised by one lock. A model
-change builds a fresh Model from the library's bytes, computes its levels and
-hands it to the engine (lock-free; the engine warms it up and crossfades).
+control side: the main thread (pedal.housekeeping, every TICK_S; systemd's
+READY and WATCHDOG), the control socket's threads (pedal.commands checks each
+request, then calls one of Pedal's actions) and the footswitch's timers,
+serialised by one lock. A model change builds a fresh Model from the library's
+bytes, computes its levels and hands it to the engine (lock-free; the engine
+warms it up and crossfades).
 
-systemd: READY=1 once audio flows; WATCHDOG=1 only while the audio thread
-makes progress (periods flow, or it keeps retrying a vanished device) -- a hung
-audio thread gets the daemon restarted. Both are no-ops without $NOTIFY_SOCKET.
-
-PEDAL_GPIO_MOCK=1 puts the footswitch on gpiozero's MockFactory and adds a
-test-only command, {"cmd": "press", "pin": 17, "seconds": 0.05}, that presses
-a mock switch through the control socket.
+PEDAL_GPIO_MOCK=1 puts the footswitch on gpiozero's MockFactory and adds the
+mock footswitch's command, {"cmd": "press", "pin": 17, "seconds": 0.05}, that
+presses a mock switch through the control socket: a pedald on a machine
+without GPIO (the demo, the end-to-end tests) is driven as one with it.
 """
 
 from __future__ import annotations
@@ -35,21 +34,18 @@ import argparse
 import dataclasses
 import gc
 import logging
-import math
 import signal
-import socket
 import sys
 import threading
 import time
 from pathlib import Path
 
-from pedal import levels, submodels
+from pedal import cabinets, commands, housekeeping, levels, submodels
 from pedal.audio import AudioError, AudioInterface, lock_memory, make_realtime
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, ModelError
 from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
-from pedal.wavfile import WavError, read_wav
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
 from pedal.state import load_state, save_state
@@ -57,9 +53,6 @@ from pedal.validate import ValidationError, validate
 
 log = logging.getLogger("pedald")
 
-TICK_S = 0.25             # housekeeping period: garbage, stats, watchdog, reports
-STATUS_EVERY_S = 5.0      # a memory reading (and with --demo a status line) this often
-STALL_S = 2.0             # no progress on the audio thread for this long: unhealthy
 MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 # The GIL is handed between threads at this interval (CPython's default is 5 ms,
 # longer than a 128-frame period): the audio thread waits at most this long for
@@ -73,57 +66,6 @@ SWITCH_INTERVAL_S = 0.0005
 # thread and JACK, above everything ordinary. They run for microseconds at a time.
 CONTROL_PRIORITY = 1
 THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
-LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
-# Tone and gate settings (pedalctl eq/gate), kept in State.extra under "eq" and "gate".
-EQ_RANGES = {"bass_db": (-15.0, 15.0), "mid_db": (-15.0, 15.0), "treble_db": (-15.0, 15.0)}
-GATE_RANGES = {"threshold_db": (-120.0, 0.0)}
-_UNREAD_MEMORY = {"rss_kb": None, "traced_kb": None, "traced_bytes": None}  # what status says before a reading
-
-
-def sd_notify(message: str) -> bool:
-    """Sends ``message`` (e.g. "READY=1") to systemd; False when not under systemd."""
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return False
-    if address.startswith("@"):
-        address = "\0" + address[1:]  # abstract namespace
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-            sock.connect(address)
-            sock.sendall(message.encode())
-    except OSError:
-        return False
-    return True
-
-
-class CpuMeter:
-    """Turns the engine's per-read block times into percent of the period, over
-    a window (the status line) and since the start (the summary)."""
-
-    def __init__(self, period_s: float) -> None:
-        self.period_s = period_s
-        self.window = [0.0, 0, 0.0]   # sum of us, blocks, max us
-        self.total = [0.0, 0, 0.0]
-
-    def add(self, stats: dict) -> None:
-        blocks = stats["blocks"]
-        if not blocks:
-            return
-        us = stats["block_us"]
-        for acc in (self.window, self.total):
-            acc[0] += us["avg"] * blocks
-            acc[1] += blocks
-            acc[2] = max(acc[2], us["max"])
-
-    def percent(self, acc) -> tuple[float, float]:
-        if not acc[1]:
-            return 0.0, 0.0
-        return acc[0] / acc[1] / (self.period_s * 1e4), acc[2] / (self.period_s * 1e4)
-
-    def take_window(self) -> tuple[float, float]:
-        result = self.percent(self.window)
-        self.window = [0.0, 0, 0.0]
-        return result
 
 
 class Pedal:
@@ -156,7 +98,7 @@ class Pedal:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._state_error = ""
-        self.cpu = CpuMeter(config.audio.period / config.audio.rate)
+        self.cpu = housekeeping.CpuMeter(config.audio.period / config.audio.rate)
         self.ready = False
         self.started_at = time.monotonic()
 
@@ -188,14 +130,9 @@ class Pedal:
         self._show()
 
     def _start_server(self) -> None:
-        handlers = {"status": self._cmd_status, "list": self._cmd_list, "select": self._cmd_select,
-                    "next": lambda m: self.next(), "prev": lambda m: self.previous(),
-                    "bypass": self._cmd_bypass, "set": self._cmd_set, "reload": lambda m: self.reload(),
-                    "eq": self._cmd_eq, "gate": self._cmd_gate, "ir": self._cmd_ir,
-                    "size": self._cmd_size, "info": self._cmd_info}
-        if self.pin_factory is not None and _is_mock(self.pin_factory):  # test-only, never on real pins
-            handlers["press"] = self._cmd_press
-        server = ControlServer(self.config.control.socket, handlers, group=self.config.control.group)
+        mock_pins = self.pin_factory is not None and _is_mock(self.pin_factory)  # never on real pins
+        server = ControlServer(self.config.control.socket, commands.handlers(self, press=mock_pins),
+                               group=self.config.control.group)
         try:
             server.start()  # ControlError when another pedald listens there: that one has the pedal
         except OSError as error:
@@ -346,14 +283,8 @@ class Pedal:
             return self.set_bypass(not self.state.bypass)
 
     def set_levels(self, **values: float) -> dict:
+        """input_gain_db, output_level_db (checked by pedal.commands)."""
         with self._lock:
-            for key, value in values.items():
-                if key not in LEVEL_RANGES:
-                    raise ControlError(f"unknown setting {key!r}; known: {', '.join(LEVEL_RANGES)}")
-                low, high = LEVEL_RANGES[key]
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                        or not low <= value <= high:
-                    raise ControlError(f"{key} must be a number in {low:g}..{high:g}, got {value!r}")
             self._remember(**{k: float(v) for k, v in values.items()})
             self._apply_levels()
             return self._now()
@@ -384,7 +315,7 @@ class Pedal:
         extra = self.state.extra
         eq, gate = extra.get("eq") or {}, extra.get("gate") or {}
         try:
-            self.engine.set_eq(**{k: float(v) for k, v in eq.items() if k in EQ_RANGES})
+            self.engine.set_eq(**{k: float(v) for k, v in eq.items() if k in commands.EQ_RANGES})
             if isinstance(eq.get("on"), bool):
                 self.engine.set_block("eq", eq["on"])
             self.engine.set_gate(threshold_db=gate.get("threshold_db"), on=gate.get("on"))
@@ -396,77 +327,53 @@ class Pedal:
             except ControlError as error:
                 log.warning("cabinet IR from the state file: %s; playing without", error)
 
-    @staticmethod
-    def _checked(message: dict, ranges: dict) -> dict:
-        values = {k: v for k, v in message.items() if k in ranges}
-        unknown = [k for k in message if k not in ranges and k not in ("cmd", "on")]
-        if unknown:
-            raise ControlError(f"unknown setting {unknown[0]!r}; known: {', '.join(ranges)}, on")
-        for key, value in values.items():
-            low, high = ranges[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or not low <= value <= high:
-                raise ControlError(f"{key} must be a number in {low:g}..{high:g}, got {value!r}")
-        if "on" in message and not isinstance(message["on"], bool):
-            raise ControlError(f"on must be true or false, got {message['on']!r}")
-        return {k: float(v) for k, v in values.items()}
-
-    def _cmd_eq(self, message: dict) -> dict:
-        def apply(values, on):
+    def set_eq(self, values: dict, on: bool | None = None) -> dict:
+        """Bass, mid, treble (dB; checked by pedal.commands) and on/off, applied and kept."""
+        with self._lock:
             if on is not None:
                 self.engine.set_block("eq", on)
             self.engine.set_eq(**values)
-        return self._set_sound("eq", message, EQ_RANGES, apply)
+            return self._keep_sound("eq", values, on)
 
-    def _cmd_gate(self, message: dict) -> dict:
-        return self._set_sound("gate", message, GATE_RANGES,
-                               lambda values, on: self.engine.set_gate(threshold_db=values.get("threshold_db"), on=on))
-
-    def _set_sound(self, key: str, message: dict, ranges: dict, apply) -> dict:
-        """eq and gate: checks the values, applies them, and keeps the settings in State.extra[key]."""
-        values = self._checked(message, ranges)
+    def set_gate(self, values: dict, on: bool | None = None) -> dict:
+        """The gate's threshold (dBFS; checked by pedal.commands) and on/off, applied and kept."""
         with self._lock:
-            settings = dict(self.state.extra.get(key) or {}, **values)
-            if "on" in message:
-                settings["on"] = message["on"]
-            apply(values, message.get("on"))
-            self._remember(extra=dict(self.state.extra, **{key: settings}))
-            return {key: settings}
+            self.engine.set_gate(threshold_db=values.get("threshold_db"), on=on)
+            return self._keep_sound("gate", values, on)
 
-    def _irs(self) -> ModelStore:
-        return ModelStore(self.config.library.irs_dir, extensions=(".wav",), what="impulse response")
+    def _keep_sound(self, key: str, values: dict, on: bool | None) -> dict:
+        settings = dict(self.state.extra.get(key) or {}, **values)
+        if on is not None:
+            settings["on"] = on
+        self._remember(extra=dict(self.state.extra, **{key: settings}))
+        return {key: settings}
+
+    def _irs(self):
+        return cabinets.store(self.config.library.irs_dir, int(self.config.library.max_model_mb * 2**20))
 
     def _load_ir(self, name: str) -> str:
         try:
-            path = self._irs().find(name)
-        except StoreError as error:
-            raise ControlError(str(error)) from None
-        if path is None:
-            raise ControlError(f"no impulse response called {name!r} in {self.config.library.irs_dir}")
-        try:
-            samples, rate = read_wav(path, max_bytes=int(self.config.library.max_model_mb * 2**20))
+            path, samples, rate = cabinets.load(self._irs(), name)
             self.engine.set_ir(samples[:, 0], rate)
-        except (WavError, ValueError) as error:
+        except (cabinets.CabinetError, ValueError) as error:
             raise ControlError(str(error)) from None
         log.info("cabinet: %s (%d frames at %d Hz)", path.name, len(samples), rate)
         return path.stem
 
-    def _cmd_ir(self, message: dict) -> dict:
-        action = message.get("action")
+    def irs(self) -> dict:
+        """The cabinet IRs stored, and the one playing."""
         with self._lock:
-            if action == "list":
-                return {"irs": sorted(self._irs().files()), "ir": self.state.extra.get("ir")}
-            if action == "off":
+            return {"irs": sorted(self._irs().files()), "ir": self.state.extra.get("ir")}
+
+    def select_ir(self, name: str | None) -> dict:
+        """Plays through the cabinet IR called ``name`` (None: none), and keeps the choice."""
+        with self._lock:
+            if name is None:
                 self.engine.clear_ir()
-                self._remember(extra=dict(self.state.extra, ir=None))
-                return {"ir": None}
-            if action == "select":
-                if not isinstance(message.get("name"), str):
-                    raise ControlError("ir select needs a \"name\"")
-                name = self._load_ir(message["name"])
-                self._remember(extra=dict(self.state.extra, ir=name))
-                return {"ir": name}
-        raise ControlError(f"ir needs \"action\": select, off or list; got {action!r}")
+            else:
+                name = self._load_ir(name)
+            self._remember(extra=dict(self.state.extra, ir=name))
+            return {"ir": name}
 
     def _remember(self, **changes) -> None:
         """Updates the state and writes it (atomically) when it changed."""
@@ -499,17 +406,16 @@ class Pedal:
 
     # --- sizes of models with submodels (pedalctl size, info) ---------------------------------
 
-    def _entry(self, message: dict) -> tuple[int, object]:
-        name = message.get("name")
-        if not isinstance(name, str):
-            raise ControlError(f"{message.get('cmd')} needs a \"name\"")
-        index = self.library.index(name)
-        if index is None:
-            folded = name.casefold()
-            index = next((i for i, e in enumerate(self.library.entries) if e.name.casefold() == folded), None)
-        if index is None:
-            raise ControlError(f"no model called {name!r}")
-        return index, self.library.entries[index]
+    def model_named(self, name: str) -> int:
+        """The index of the model called ``name`` (case-insensitive when no exact match)."""
+        with self._lock:
+            index = self.library.index(name)
+            if index is None:
+                folded = name.casefold()
+                index = next((i for i, e in enumerate(self.library.entries) if e.name.casefold() == folded), None)
+            if index is None:
+                raise ControlError(f"no model called {name!r}")
+            return index
 
     def _details(self, entry) -> dict:
         """What `info` says of a model: the core's facts, validation's figures, its size and submodels."""
@@ -547,28 +453,23 @@ class Pedal:
             return dict(self._now(), name=entry.name, size=size, playing=entry.playing,
                         submodels=entry.submodels, saved=saved)
 
-    def _cmd_size(self, message: dict) -> dict:
+    def size_info(self, index: int) -> dict:
+        """What plays now, with the details of the model at ``index`` (`size` without a size)."""
         with self._lock:
-            index, entry = self._entry(message)
-            if "size" not in message:
-                return dict(self._now(), **self._details(entry))
-            try:
-                size = submodels.checked_size(message["size"])
-            except submodels.SizeError as error:
-                raise ControlError(str(error)) from None
-            force = message.get("force", False)
-            if not isinstance(force, bool):
-                raise ControlError(f"force must be true or false, got {force!r}")
-            return self.set_size(index, size, force)
+            return dict(self._now(), **self._details(self.library.entries[index]))
 
-    def _cmd_info(self, message: dict) -> dict:
+    def info(self, index: int) -> dict:
+        """What `info` says of the model at ``index``."""
         with self._lock:
-            index, entry = self._entry(message)
-            return dict(self._details(entry), index=index, current=index == self.current)
+            return dict(self._details(self.library.entries[index]), index=index, current=index == self.current)
 
     # --- control commands -------------------------------------------------------------------
 
     def status(self) -> dict:
+        with self._lock:
+            return self._status()
+
+    def _status(self) -> dict:
         audio, rate = self.audio, self.config.audio.rate
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         stats = self._last_stats
@@ -584,7 +485,7 @@ class Pedal:
                             "bypassed": stats.get("bypassed"), "muted_blocks": stats.get("muted_blocks"),
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
-                    memory=self._memory, peaks=_peaks_db(stats), models_dir=str(self.library.directory),
+                    memory=self._memory, peaks=housekeeping.peaks_db(stats), models_dir=str(self.library.directory),
                     irs_dir=self.config.library.irs_dir, **self._size_status(),
                     ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
                     gate=self.state.extra.get("gate") or {})
@@ -600,150 +501,27 @@ class Pedal:
 
     _last_stats: dict = {}
     _recent_cpu = (0.0, 0.0)
-    _memory = _UNREAD_MEMORY  # until the first status tick reads it
+    _memory = housekeeping.UNREAD_MEMORY  # until the first status tick reads it
 
     def latency_ms(self) -> float:
         return (self.audio.latency_frames + self.engine.latency) / self.config.audio.rate * 1000.0
 
-    def _cmd_status(self, message: dict) -> dict:
-        with self._lock:
-            return self.status()
-
-    def _cmd_list(self, message: dict) -> dict:
+    def models(self) -> dict:
+        """`list`: the models in footswitch order, the one playing, and the files skipped (why)."""
         with self._lock:
             return {"models": [e.describe() for e in self.library.entries], "current": self._now()["model"],
                     "skipped": dict(self.library.skipped)}
 
-    def _cmd_select(self, message: dict) -> dict:
-        if "name" in message:
-            index = self.library.index(str(message["name"]))
-            if index is None:
-                raise ControlError(f"no model called {message['name']!r}")
-            return self.select(index)
-        if "index" in message:
-            index = message["index"]
-            if isinstance(index, bool) or not isinstance(index, int):
-                raise ControlError(f"index must be an integer, got {index!r}")
-            return self.select(index)
-        raise ControlError("select needs \"name\" or \"index\"")
-
-    def _cmd_bypass(self, message: dict) -> dict:
-        if "on" not in message:
-            return self.toggle_bypass()
-        if not isinstance(message["on"], bool):
-            raise ControlError(f"on must be true or false, got {message['on']!r}")
-        return self.set_bypass(message["on"])
-
-    def _cmd_set(self, message: dict) -> dict:
-        values = {k: v for k, v in message.items() if k != "cmd"}
-        if not values:
-            raise ControlError(f"set needs one of {', '.join(LEVEL_RANGES)}")
-        return self.set_levels(**values)
-
-    def _cmd_press(self, message: dict) -> dict:
-        """Test-only (mock GPIO): holds a mock switch down for ``seconds``."""
-        pin, seconds = message.get("pin"), message.get("seconds", 0.05)
-        if isinstance(pin, bool) or not isinstance(pin, int):
-            raise ControlError(f"pin must be an integer, got {pin!r}")
-        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 5:
-            raise ControlError(f"seconds must be 0..5, got {seconds!r}")
-        mock = self.pin_factory.pin(pin)
-        mock.drive_low()  # the switch pulls the pin to ground
-        time.sleep(seconds)
-        mock.drive_high()
-        return {"pressed": pin, "seconds": seconds}
-
     # --- housekeeping (main thread) -------------------------------------------------------
 
     def run(self, seconds: float | None = None) -> None:
-        """Housekeeping until stop() (or SIGTERM/SIGINT via main), or ``seconds`` after start."""
-        progress, progress_at = None, time.monotonic()
-        last_watchdog = last_status = 0.0
-        busy_before, frames_before = self.audio.busy_s, self.audio.frames
-        while not self._stop.wait(TICK_S):
-            now = time.monotonic()
-            self.engine.collect_garbage()
-            self._last_stats = self.engine.stats()
-            self.cpu.add(self._last_stats)
-            self.audio.report()
-            if self.audio.capture is not None:
-                self.cpu.period_s = self.audio.period / self.config.audio.rate
-            moved = (self.audio.periods, self.audio.attempts)
-            if moved != progress:
-                progress, progress_at = moved, now
-            healthy = self.audio.healthy() and now - progress_at < STALL_S
-            if not self.ready and self.audio.periods > 0:
-                self.ready = True
-                sd_notify("READY=1\nSTATUS=playing")
-                log.info("audio running: %d Hz, period %d, latency %.2f ms, %s", self.config.audio.rate,
-                         self.audio.period, self.latency_ms(),
-                         "SCHED_FIFO" if self.audio.realtime else "normal priority")
-            if healthy and now - last_watchdog >= 1.0:
-                sd_notify("WATCHDOG=1")
-                last_watchdog = now
-            if now - last_status >= STATUS_EVERY_S and now - self.started_at >= STATUS_EVERY_S - TICK_S:
-                # Read here, at the same point of every tick, so that what the
-                # reading holds itself is the same each time (a reading inside
-                # a status request caught that request's varying objects).
-                self._memory = read_memory()
-                self._recent_cpu = self.cpu.take_window()
-                frames = self.audio.frames - frames_before
-                loop = (self.audio.busy_s - busy_before) / (frames / self.config.audio.rate) * 100 if frames else 0.0
-                busy_before, frames_before = self.audio.busy_s, self.audio.frames
-                if self.demo:
-                    print(f"pedald: {now - self.started_at:5.1f} s, {self._now()['model']}"
-                          f"{' (bypassed)' if self.state.bypass else ''}, audio {self.audio.state}, "
-                          f"latency {self.latency_ms():.1f} ms, cpu avg {self._recent_cpu[0]:.0f}% "
-                          f"max {self._recent_cpu[1]:.0f}% (whole loop {loop:.0f}%), xruns {self.audio.xruns}",
-                          flush=True)
-                last_status = now
-            self._show()
-            if seconds is not None and now - self.started_at >= seconds:
-                break
-        sd_notify("STOPPING=1")
+        """Housekeeping (pedal.housekeeping) until stop() (or SIGTERM/SIGINT via main), or ``seconds`` after start."""
+        housekeeping.run(self, seconds)
 
     def summary(self) -> str:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
-
-
-def _peaks_db(stats: dict) -> dict:
-    """Input and output peaks of the last housekeeping tick in dBFS (None: silence)."""
-    def db(value):
-        return round(20 * math.log10(value), 1) if isinstance(value, (int, float)) and value > 0 else None
-    return {"input_dbfs": db(stats.get("input_peak")), "output_dbfs": db(stats.get("output_peak"))}
-
-
-def read_memory() -> dict:
-    """Resident memory, and Python's own live allocations when tracemalloc runs (PYTHONTRACEMALLOC=1);
-    status answers with the housekeeping thread's reading of every STATUS_EVERY_S.
-
-    Read with os.read rather than open(): a text file object per call left
-    blocks behind that the soak's 0-byte growth check counts."""
-    import tracemalloc
-    memory = dict(_UNREAD_MEMORY)
-    try:
-        fd = os.open("/proc/self/statm", os.O_RDONLY)
-        try:
-            resident_pages = int(os.read(fd, 256).split()[1])
-        finally:
-            os.close(fd)
-        memory["rss_kb"] = resident_pages * _PAGE_KB
-    except (OSError, IndexError, ValueError):
-        pass
-    if tracemalloc.is_tracing():
-        # A collection first: it also empties CPython's free lists (of dicts,
-        # floats, tuples...), caches that fill towards a fixed size over minutes
-        # and would otherwise read as growth. Cheap: start() froze the
-        # long-lived objects, so only those made since are looked at.
-        gc.collect()
-        memory["traced_bytes"] = tracemalloc.get_traced_memory()[0]
-        memory["traced_kb"] = memory["traced_bytes"] // 1024
-    return memory
-
-
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def _is_mock(factory) -> bool:

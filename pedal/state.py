@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from pedal.checks import is_finite
 from pedal.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _valid(state: dict) -> State:
     numbers = {}
     for key in ("input_gain_db", "output_level_db"):
         value = state.get(key, 0.0)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not is_finite(value):
             raise ValueError(f"{key} must be a finite number")
         numbers[key] = float(value)
     extra = state.get("extra", {})

@@ -20,7 +20,7 @@ whether a submodel fits, and how a choice reads.
 
 from __future__ import annotations
 
-import math
+from pedal.checks import in_range, is_finite
 
 __all__ = ["SizeError", "check_fits", "checked_size", "describe", "has_submodels", "label", "playing_index",
            "stored_loudness", "stored_size"]
@@ -52,8 +52,7 @@ def checked_size(value, where: str = "size") -> float:
             value = float(value)
         except ValueError:
             value = None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0.0 <= value <= 1.0:
+    if not in_range(value, 0.0, 1.0):
         raise SizeError(f"{where} must be a number in 0..1, got {given!r}")
     return float(value)
 
@@ -77,7 +76,7 @@ def stored_loudness(meta: dict | None, submodels: list[dict], playing: int | Non
         fits = isinstance(measured, list) and len(measured) == len(submodels) and playing is not None \
             and isinstance(measured[playing], dict)
         stored = measured[playing].get("loudness_db") if fits else None
-    if isinstance(stored, bool) or not isinstance(stored, (int, float)) or not math.isfinite(stored):
+    if not is_finite(stored):
         return None
     return float(stored)
 

@@ -12,7 +12,9 @@ struct Entry {
 // Shapes found in published captures, the same list on every target:
 // NAM A1 presets (channels C -> C convs and 1x1s, 1 -> C input rechannel,
 // C -> C/2 head, C/2 -> 1 last head) for standard 16, lite 12, feather 8 and
-// nano 4; NAM A2 Full 8 and Lite 3 (C -> C, 1 -> C, C -> 1 head); NAM gated layers (C -> 2C); WaveNetVA/PedalNetRT convs, whose gated
+// nano 4; NAM A2 Full 8 and Lite 3 (C -> C, 1 -> C, C -> 1 head). Plain NAM
+// networks below 16 channels run planar (planar_conv.h) instead; these serve
+// the ones with FiLM or a condition_dsp. NAM gated layers (C -> 2C); WaveNetVA/PedalNetRT convs, whose gated
 // layers run as two C -> C halves, and residuals (C -> C); RTNeural conv
 // stacks and dense heads. Other shapes use conv_generic.
 #define PEDAL_CONV_SHAPE(in, out) {in, out, &conv_fixed<in, out>}

@@ -7,24 +7,21 @@
     pedalctl ir off
 
 Each without settings shows what is set. The IR is parsed and checked here
-(pedal.wavfile) and stored crash-safely like a model (pedal.store), then pedald
-loads it by name from its IR directory.
+(pedal.wavfile, pedal.cabinets) and stored crash-safely like a model (pedal.store),
+then pedald loads it by name from its IR directory.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
+from pedal import cabinets
 from pedal.cli.common import Cli, CliError, parent_options
 from pedal.cli.library import read_input
-from pedal.store import ModelStore, StoreError
+from pedal.store import StoreError
 from pedal.wavfile import WavError, parse_wav
 
 __all__ = ["register"]
-
-MAX_IR_SECONDS = 10.0   # the engine keeps 1 s; a file longer than this is not a cabinet IR
 
 
 def register(commands, parent=None) -> None:
@@ -130,8 +127,7 @@ def run_ir_upload(cli: Cli) -> int:
         raise CliError("reading an impulse response from stdin needs --name NAME")
     status = cli.daemon_status()
     directory = (status or {}).get("irs_dir") or cli.config.library.irs_dir
-    store = ModelStore(directory, max_bytes=int(cli.config.library.max_model_mb * 2**20), extensions=(".wav",),
-                       what="impulse response")
+    store = cabinets.store(directory, max_bytes=int(cli.config.library.max_model_mb * 2**20))
     try:
         name = store.check_name(args.name or Path(args.file).stem, args.replace)
     except StoreError as error:
@@ -141,13 +137,11 @@ def run_ir_upload(cli: Cli) -> int:
         samples, rate = parse_wav(data, "stdin" if args.file == "-" else args.file)
     except WavError as error:
         raise CliError(str(error)) from None
+    try:
+        cabinets.check(name, samples, rate)
+    except cabinets.CabinetError as error:
+        raise CliError(str(error)) from None
     seconds = len(samples) / rate
-    if seconds > MAX_IR_SECONDS:
-        raise CliError(f"{name}: {seconds:.1f} s long; a cabinet impulse response is under {MAX_IR_SECONDS:g} s "
-                       "(the pedal keeps the first second)")
-    peak = float(np.max(np.abs(samples[:, 0])))
-    if peak == 0.0:
-        raise CliError(f"{name}: the first channel is silent")
     try:
         path = store.install(name, data, ".wav", replace=args.replace,
                              metadata={"rate": rate, "frames": len(samples), "channels": samples.shape[1]})
