@@ -48,7 +48,7 @@ from pedal.core import Engine, ModelError
 from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
-from pedal.state import load_state, save_state
+from pedal.state import load_state, save_state, settings_set
 from pedal.validate import ValidationError, validate
 
 log = logging.getLogger("pedald")
@@ -312,18 +312,18 @@ class Pedal:
 
     def _apply_sound(self) -> None:
         """Puts the saved EQ, gate and cabinet into the engine (at start)."""
-        extra = self.state.extra
-        eq, gate = extra.get("eq") or {}, extra.get("gate") or {}
+        sound = self.state.sound
+        eq = settings_set(sound.eq)
         try:
-            self.engine.set_eq(**{k: float(v) for k, v in eq.items() if k in commands.EQ_RANGES})
-            if isinstance(eq.get("on"), bool):
-                self.engine.set_block("eq", eq["on"])
-            self.engine.set_gate(threshold_db=gate.get("threshold_db"), on=gate.get("on"))
-        except (TypeError, ValueError) as error:
+            self.engine.set_eq(**{k: v for k, v in eq.items() if k != "on"})
+            if sound.eq.on is not None:
+                self.engine.set_block("eq", sound.eq.on)
+            self.engine.set_gate(threshold_db=sound.gate.threshold_db, on=sound.gate.on)
+        except (TypeError, ValueError) as error:  # out of the engine's range: an edited file
             log.warning("saved EQ/gate settings unusable (%s); using the defaults", error)
-        if extra.get("ir"):
+        if sound.ir:
             try:
-                self._load_ir(str(extra["ir"]))
+                self._load_ir(sound.ir)
             except ControlError as error:
                 log.warning("cabinet IR from the state file: %s; playing without", error)
 
@@ -342,11 +342,10 @@ class Pedal:
             return self._keep_sound("gate", values, on)
 
     def _keep_sound(self, key: str, values: dict, on: bool | None) -> dict:
-        settings = dict(self.state.extra.get(key) or {}, **values)
-        if on is not None:
-            settings["on"] = on
-        self._remember(extra=dict(self.state.extra, **{key: settings}))
-        return {key: settings}
+        changes = dict(values, **({} if on is None else {"on": on}))
+        settings = dataclasses.replace(getattr(self.state.sound, key), **changes)
+        self._remember(sound=dataclasses.replace(self.state.sound, **{key: settings}))
+        return {key: settings_set(settings)}
 
     def _irs(self):
         return cabinets.store(self.config.library.irs_dir, int(self.config.library.max_model_mb * 2**20))
@@ -363,7 +362,7 @@ class Pedal:
     def irs(self) -> dict:
         """The cabinet IRs stored, and the one playing."""
         with self._lock:
-            return {"irs": sorted(self._irs().files()), "ir": self.state.extra.get("ir")}
+            return {"irs": sorted(self._irs().files()), "ir": self.state.sound.ir}
 
     def select_ir(self, name: str | None) -> dict:
         """Plays through the cabinet IR called ``name`` (None: none), and keeps the choice."""
@@ -372,7 +371,7 @@ class Pedal:
                 self.engine.clear_ir()
             else:
                 name = self._load_ir(name)
-            self._remember(extra=dict(self.state.extra, ir=name))
+            self._remember(sound=dataclasses.replace(self.state.sound, ir=name))
             return {"ir": name}
 
     def _remember(self, **changes) -> None:
@@ -487,8 +486,8 @@ class Pedal:
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=self._memory, peaks=housekeeping.peaks_db(stats), models_dir=str(self.library.directory),
                     irs_dir=self.config.library.irs_dir, **self._size_status(),
-                    ir=self.state.extra.get("ir"), eq=self.state.extra.get("eq") or {},
-                    gate=self.state.extra.get("gate") or {})
+                    ir=self.state.sound.ir, eq=settings_set(self.state.sound.eq),
+                    gate=settings_set(self.state.sound.gate))
 
     def _size_status(self) -> dict:
         """status's "size" and "submodel": what the model playing plays (None without submodels)."""

@@ -1,4 +1,5 @@
-"""What the pedal remembers across a reboot: the model playing, bypass, levels.
+"""What the pedal remembers across a reboot: the model playing, bypass, levels, and the
+sound around the model (EQ, gate, cabinet IR).
 
     >>> state = load_state(path)          # defaults if missing or unreadable
     >>> save_state(path, dataclasses.replace(state, bypass=True))
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pedal.checks import is_finite
@@ -22,12 +23,41 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class EqSettings:
+    """pedalctl eq: each band in dB, and on/off; None: never set (the engine's default)."""
+    bass_db: float | None = None
+    mid_db: float | None = None
+    treble_db: float | None = None
+    on: bool | None = None
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """pedalctl gate: the threshold in dBFS, and on/off; None: never set."""
+    threshold_db: float | None = None
+    on: bool | None = None
+
+
+@dataclass(frozen=True)
+class SoundSettings:
+    """The sound around the model."""
+    eq: EqSettings = EqSettings()
+    gate: GateSettings = GateSettings()
+    ir: str | None = None          # the cabinet IR's name; None: no cabinet
+
+
+def settings_set(settings: EqSettings | GateSettings) -> dict:
+    """The fields that have been set, by name (what status and the protocol show)."""
+    return {k: v for k, v in asdict(settings).items() if v is not None}
+
+
+@dataclass(frozen=True)
 class State:
     model: str | None = None      # name of the model playing
     bypass: bool = False
     input_gain_db: float = 0.0
     output_level_db: float = 0.0
-    extra: dict = field(default_factory=dict)  # settings added later (EQ, gate, IR), by name
+    sound: SoundSettings = SoundSettings()
 
 
 def _valid(state: dict) -> State:
@@ -45,7 +75,43 @@ def _valid(state: dict) -> State:
     extra = state.get("extra", {})
     if not isinstance(extra, dict):
         raise ValueError("extra must be an object")
-    return State(model=model, bypass=state.get("bypass", False), extra=extra, **numbers)
+    return State(model=model, bypass=state.get("bypass", False), sound=_sound(extra), **numbers)
+
+
+def _sound(extra: dict) -> SoundSettings:
+    """The sound settings as the file keeps them (under "extra", where they were added); a
+    setting of the wrong type is dropped, with a warning, and the others kept."""
+    def read(cls, value, what):
+        if value is None:
+            return cls()
+        if not isinstance(value, dict):
+            log.warning("state: the saved %s settings are not an object (%r); using the defaults", what, value)
+            return cls()
+        kept = {}
+        for f in fields(cls):
+            if f.name not in value:
+                continue
+            good = isinstance(value[f.name], bool) if f.name == "on" else is_finite(value[f.name])
+            if good:
+                kept[f.name] = value[f.name] if f.name == "on" else float(value[f.name])
+            else:
+                log.warning("state: saved %s %s unusable (%r); using the default", what, f.name, value[f.name])
+        return cls(**kept)
+    ir = extra.get("ir")
+    if ir is not None and not isinstance(ir, str):
+        log.warning("state: saved cabinet IR name unusable (%r); playing without", ir)
+        ir = None
+    return SoundSettings(eq=read(EqSettings, extra.get("eq"), "EQ"), gate=read(GateSettings, extra.get("gate"), "gate"),
+                         ir=ir or None)
+
+
+def _document(state: State) -> dict:
+    """The state as the file keeps it (the sound under "extra", as files from earlier versions have it)."""
+    document = asdict(state)
+    sound = document.pop("sound")
+    document["extra"] = {"eq": settings_set(state.sound.eq), "gate": settings_set(state.sound.gate),
+                         "ir": sound["ir"]}
+    return document
 
 
 def load_state(path: Path | str) -> State:
@@ -54,7 +120,7 @@ def load_state(path: Path | str) -> State:
         document = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(document, dict):
             raise ValueError("expected a JSON object")
-        known = {f.name for f in fields(State)}
+        known = {f.name for f in fields(State)} - {"sound"} | {"extra"}
         return _valid({k: v for k, v in document.items() if k in known})
     except FileNotFoundError:
         return State()
@@ -64,4 +130,4 @@ def load_state(path: Path | str) -> State:
 
 
 def save_state(path: Path | str, state: State) -> None:
-    write_atomically(Path(path), (json.dumps(asdict(state), indent=1, sort_keys=True) + "\n").encode())
+    write_atomically(Path(path), (json.dumps(_document(state), indent=1, sort_keys=True) + "\n").encode())

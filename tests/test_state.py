@@ -8,14 +8,28 @@ import sys
 from dataclasses import replace
 
 from pedal.files import TEMPORARY_PREFIX, remove_leftovers, write_atomically
-from pedal.state import State, load_state, save_state
+from pedal.state import EqSettings, GateSettings, SoundSettings, State, load_state, save_state
 
 
 def test_state_round_trips(tmp_path):
     path = tmp_path / "state.json"
-    state = State(model="Tube Screamer", bypass=True, input_gain_db=6.0, output_level_db=-3.0, extra={"eq": [1, 2, 3]})
+    state = State(model="Tube Screamer", bypass=True, input_gain_db=6.0, output_level_db=-3.0,
+                  sound=SoundSettings(eq=EqSettings(bass_db=1.0, treble_db=-2.5, on=False),
+                                      gate=GateSettings(threshold_db=-60.0), ir="4x12"))
     save_state(path, state)
     assert load_state(path) == state
+
+
+def test_sound_settings_are_kept_where_earlier_versions_kept_them_and_bad_ones_dropped(tmp_path, caplog):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"model": "amp", "extra": {"eq": {"bass_db": 3, "mid_db": "loud", "on": True},
+                                                          "gate": {"threshold_db": -70.0, "on": 1}, "ir": "room"}}))
+    assert load_state(path).sound == SoundSettings(eq=EqSettings(bass_db=3.0, on=True),
+                                                   gate=GateSettings(threshold_db=-70.0), ir="room")
+    assert "saved EQ mid_db unusable ('loud')" in caplog.text and "saved gate on unusable (1)" in caplog.text
+    save_state(path, load_state(path))
+    assert json.loads(path.read_text())["extra"] == {"eq": {"bass_db": 3.0, "on": True},
+                                                     "gate": {"threshold_db": -70.0}, "ir": "room"}
 
 
 def test_a_missing_or_broken_state_file_gives_the_defaults(tmp_path, caplog):
