@@ -7,7 +7,7 @@ Each request is one JSON object on one line; each gets one JSON line back:
     -> {"cmd": "warp"}
     <- {"ok": false, "error": "unknown command 'warp'; known: status, list, ..."}
 
-Commands (the daemon implements them; see pedal.daemon):
+Commands (pedal.commands checks them, pedal.daemon's Pedal acts):
 
     status                                what plays, bypass, levels, latency, CPU, xruns
     list                                  the models, in footswitch order
@@ -22,6 +22,8 @@ Commands (the daemon implements them; see pedal.daemon):
     info {"name": N}                      a model: format, architecture, parameters, rate, figures, submodels
     size {"name": N[, "size": S, "force": F]}   a model with submodels (NAM A2) plays the one size S (0..1)
                                           picks, live and kept; without "size": as info
+    press {"pin": P, "seconds": S}        only with PEDAL_GPIO_MOCK=1 (mock pins): hold footswitch pin P
+                                          down for S seconds (0..5), as a foot would
 
 The server half runs in its own threads inside pedald:
 
