@@ -1,23 +1,16 @@
+"""Fixtures shared by the test modules: the optional ground-truth frameworks (skipping, or
+failing in CI, when one is missing) and a pedal running in-process."""
+
 import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_MODELS = ROOT.parent / "shared" / "models"
-
-# tests/ helpers (reference) import as top-level modules of the repo.
-sys.path.insert(0, str(ROOT))
-
-
-def shared_model(relative: str) -> Path:
-    """A real model file from ../shared/models; the test skips when it is absent."""
-    path = SHARED_MODELS / relative
-    if not path.exists():
-        pytest.skip(f"shared model {relative} is not present at {path}")
-    return path
+# tests/ helpers (support, reference, rigs) import as top-level modules of the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def _require_torch() -> None:
@@ -72,3 +65,47 @@ def matplotlib_plots():
         pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
     import matplotlib
     return matplotlib
+
+
+@pytest.fixture
+def pedal(tmp_path):
+    """pedal.daemon.Pedal in-process on fake ALSA devices and gpiozero's mock pins, with two models
+    (clean, crunch), its socket, state and IR directory under tmp_path; pedalctl reaches it with
+    tests.support.pedalctl.ctl."""
+    from gpiozero.pins.mock import MockFactory
+
+    from pedal.config import parse_config
+    from pedal.daemon import Pedal
+    from tests.support.fake_alsa import devices
+    from tests.support.paths import GOLDEN
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for name, source in (("clean", "pedalnet_c3_d2_r2_k2"), ("crunch", "pedalnet_c4_d4_k3")):
+        shutil.copyfile(GOLDEN / f"{source}.model.json", models / f"{name}.json")
+    config_path = tmp_path / "pedal.toml"
+    config_path.write_text(f"""
+[audio]
+capture_device = "in"
+playback_device = "out"
+period = 64
+capture_channels = 1
+playback_channels = 1
+[footswitch]
+pin = 17
+led_pin = 27
+[library]
+models_dir = "{models}"
+state_file = "{tmp_path / 'state.json'}"
+irs_dir = "{tmp_path / 'irs'}"
+[control]
+socket = "{tmp_path / 'control.sock'}"
+""")
+    factory = MockFactory()
+    pedal = Pedal(parse_config(config_path.read_text()), pin_factory=factory, pcm_factory=devices())
+    pedal.start()
+    pedal.config_path = config_path
+    pedal.tmp = tmp_path
+    yield pedal
+    pedal.close()
+    factory.reset()

@@ -3,7 +3,6 @@
 import errno
 import logging
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -12,22 +11,8 @@ import alsaaudio
 from pedal import audio
 from pedal.audio import FORMATS, AudioError, AudioInterface, Decoder, Encoder, negotiate
 from pedal.config import Audio
-from tests.waiting import wait_for
-
-NAMES = {f.alsa: f.name for f in FORMATS.values()}
-
-
-def interleave(channels, sample_format):
-    """Stores float channels the way ALSA would, with numpy's own (allocating) arithmetic."""
-    stacked = np.stack(channels, axis=1)
-    if sample_format.is_float:
-        return stacked.astype(sample_format.dtype).tobytes()
-    ints = np.clip(np.rint(stacked.astype(np.float64) * sample_format.full_scale),
-                   -sample_format.full_scale, sample_format.full_scale - 1).astype(np.int64)
-    if sample_format.name == "S24_3LE":
-        return np.stack([(ints >> (8 * k)) & 0xFF for k in range(3)], axis=2).astype(np.uint8).tobytes()
-    return ints.astype(sample_format.dtype).tobytes()
-
+from tests.support.fake_alsa import FakePCM, interleave, periods_of
+from tests.support.waiting import wait_for
 
 def ramp(frames, channel):
     return np.linspace(-0.9 + 0.1 * channel, 0.9 - 0.2 * channel, frames).astype(np.float32)
@@ -93,52 +78,6 @@ def test_conversion_makes_no_new_arrays_per_period():
     assert grown < 4096  # view objects come and go; no period-sized buffer is ever left behind
 
 
-class FakePCM:
-    """Acts like alsaaudio.PCM on a device with fixed abilities: whatever it cannot
-    do it silently replaces, as pyalsaaudio does."""
-
-    def __init__(self, formats=("S32_LE",), rate=None, channels=None, period=None, frames=None, fail=None,
-                 **_):
-        self.abilities = dict(formats=formats, rate=rate, channels=channels, period=period)
-        self.frames = frames  # capture: the signal to deliver, as an iterator of periods
-        self.fail = fail
-        self.written = []
-        self.opened = []
-
-    def __call__(self, type, mode, device, rate, channels, format, periodsize, periods):
-        a = self.abilities
-        name = NAMES[format] if NAMES[format] in a["formats"] else a["formats"][0]
-        self.info_ = {"format_name": name, "rate": a["rate"] or rate, "channels": a["channels"] or channels,
-                      "period_size": a["period"] or periodsize, "periods": periods}
-        self.opened.append(name)
-        return self
-
-    def info(self):
-        return dict(self.info_)
-
-    def getformats(self):
-        return {name: 0 for name in self.abilities["formats"]}
-
-    def read(self):
-        if self.fail is not None:
-            failure, self.fail = self.fail, None
-            if isinstance(failure, Exception):
-                raise failure
-            return failure, b""
-        time.sleep(0.001)
-        return next(self.frames)
-
-    def write(self, data):
-        self.written.append(bytes(data))
-        return len(data)
-
-    def drop(self):
-        pass
-
-    def close(self):
-        pass
-
-
 def test_the_format_the_device_really_took_is_the_one_converted():
     # ALSA's jack plugin only does FLOAT_LE: asked for S32_LE, pyalsaaudio quietly gives FLOAT_LE.
     fake = FakePCM(formats=("FLOAT_LE",))
@@ -167,14 +106,6 @@ def test_another_period_is_adopted_and_logged(caplog):
     _, applied = negotiate("capture", "hw:1", 48000, 2, 128, 2, pcm_factory=FakePCM(period=144))
     assert applied.period == 144
     assert "gave 144" in caplog.text
-
-
-def periods_of(signal, channels, fmt, period):
-    for start in range(0, len(signal), period):
-        chunk = signal[start:start + period]
-        yield len(chunk), interleave([chunk] * channels, fmt)
-    while True:
-        yield period, interleave([np.zeros(period, np.float32)] * channels, fmt)
 
 
 def run_interface(capture, playback, settings, process):

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from pedal.core import Model
-from tests.conftest import ROOT
-from tests.refusals import assert_distinct_messages, assert_refused
+from tests.support.paths import ROOT
+from tests.support.refusals import assert_distinct_messages, assert_refused
 
 VALID = json.loads((ROOT / "csrc" / "tests" / "golden" / "pedalnet_c4_d4_k3.model.json").read_text())
 

@@ -11,8 +11,7 @@ import math
 import pytest
 
 from pedal.core import Model, ModelError
-from tests.conftest import shared_model
-from tests.refusals import assert_refused
+from tests.support.refusals import assert_refused
 
 
 def weights(count, last=0.3):

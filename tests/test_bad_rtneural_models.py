@@ -11,8 +11,8 @@ import json
 import pytest
 
 from pedal.core import Model, ModelError
-from tests.conftest import ROOT
-from tests.refusals import assert_distinct_messages, assert_refused
+from tests.support.paths import ROOT
+from tests.support.refusals import assert_distinct_messages, assert_refused
 
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 # conv1d 1->3 (K=3, d=2, tanh), gru 3->4, lstm 4->3, dense 3->1

@@ -7,7 +7,7 @@ import pytest
 
 import pedal
 from pedal.core import Model, ModelError, core_version
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 SMALL_MODEL = GOLDEN / "pedalnet_c4_d4_k3.model.json"

@@ -14,8 +14,8 @@ from pedal import levels
 from pedal.control import request
 from pedal.core import Engine, Model
 from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
-from tests.conftest import ROOT
-from tests.waiting import wait_for
+from tests.support.paths import ROOT
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 

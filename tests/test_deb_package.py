@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.debian_chroot import ChrootUnavailable, check_possible, in_chroot, make_chroot, remove_chroot
+from tests.support.paths import ROOT
+from tests.rigs.debian_chroot import ChrootUnavailable, check_possible, in_chroot, make_chroot, remove_chroot
 
 CONTROL = ROOT / "packaging" / "deb" / "control.in"
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
@@ -127,7 +127,7 @@ def test_pedald_plays_with_the_root_read_only_and_writes_only_its_state_director
     write_asoundrc(rig, Path("/tmp/rig/di.raw"), Path("/tmp/rig/out.raw"))
     (rig / "pedal.toml").write_text('[audio]\ncapture_device = "pedal_in"\nplayback_device = "pedal_out"\n'
                                     "capture_channels = 1\nplayback_channels = 1\n")
-    shutil.copy(ROOT / "tests" / "deb_play_readonly.py", rig)
+    shutil.copy(ROOT / "tests" / "rigs" / "deb_play_readonly.py", rig)
     os.chmod(rig, 0o777)
     # Its own mount namespace: / bound read-only, /var/lib/pedal writable, RAM for /tmp, /run, /dev/shm.
     script = """set -e
@@ -211,7 +211,7 @@ def test_the_pi_package_plays_a_model_on_debians_own_python_under_qemu(arch, tmp
     """The cross-built core and pyalsaaudio load into the Pi's Python 3.11, numpy and
     cffi backend (Debian's, unpacked) and play; qemu-user stands in for the Pi's CPU.
     Both Pi architectures: ~2 min of cross compiling each on a clean checkout."""
-    from tests.debian_chroot import foreign_root
+    from tests.rigs.debian_chroot import foreign_root
     qemu, triplet = QEMU[arch]
     if shutil.which(qemu) is None or shutil.which(f"{triplet}-g++") is None:
         pytest.skip(f"{qemu} or the {arch} cross compiler is missing (tools/setup-system.sh test installs them)")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pedal.core import Engine, Model
-from tests.conftest import ROOT, shared_model
+from tests.support.paths import ROOT, shared_model
 
 RATE = 48000
 GOLDEN = ROOT / "csrc" / "tests" / "golden"

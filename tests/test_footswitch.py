@@ -9,7 +9,7 @@ from gpiozero.pins.mock import MockFactory  # noqa: E402
 
 from pedal.config import Footswitch as FootswitchSettings  # noqa: E402
 from pedal.footswitch import Footswitch, LedState, PedalControls  # noqa: E402
-from tests.waiting import wait_for
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

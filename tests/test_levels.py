@@ -6,7 +6,7 @@ import pytest
 from pedal import levels
 from pedal.core import Engine, Model
 from pedal.signals import guitar_like
-from tests.conftest import shared_model
+from tests.support.paths import shared_model
 
 CAPTURES = ["WaveNetVA/WaveNet1-ts7.json", "SmartGuitarPedal/ts9_fullD.json", "WaveNetVA/WaveNet2-ds1.json"]
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from pedal.core import Model
 from pedal.library import DEFAULT_MODEL, ModelLibrary
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 SMALL = GOLDEN / "pedalnet_c3_d2_r2_k2.model.json"

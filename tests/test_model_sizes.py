@@ -21,10 +21,10 @@ from pedal.core import Model
 from pedal.signals import guitar_like
 from pedal.validate import ValidationError, validate
 from pedal.wavfile import read_wav, write_wav
-from tests.conftest import shared_model
-from tests.pedalctl_helpers import DATA, pedalctl
-from tests.test_pedalctl_daemon import ctl, pedal  # noqa: F401 (the in-process daemon fixture)
-from tests.waiting import wait_for
+from tests.support.paths import shared_model
+from tests.support.pedalctl import DATA, pedalctl
+from tests.support.pedalctl import ctl
+from tests.support.waiting import wait_for
 
 BOSS_A2 = "NeuralAudio/BossWN-a2.nam"   # Lite (3 channels, max_value 0.5) and Full (8 channels, 1.0)
 LITE, FULL = 0, 1
@@ -270,7 +270,7 @@ def test_the_size_survives_a_restart(pedal, boss):
 def restart(pedal):
     """pedald stopped and started again on the same settings (a reboot, as far as the pedal knows)."""
     from pedal.daemon import Pedal
-    from tests.test_pedal import devices
+    from tests.support.fake_alsa import devices
     config, factory = pedal.config, pedal.pin_factory
     pedal.close()
     factory.reset()

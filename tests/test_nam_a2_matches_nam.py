@@ -29,7 +29,8 @@ import pytest
 
 from pedal.core import Model
 from pedal.signals import guitar_like
-from tests.conftest import shared_model
+from tests.reference.nam_shapes import FILM_POSITIONS, a2_layer_array
+from tests.support.paths import shared_model
 
 # 1e-5 absolute, the bar for outputs of a guitar signal's size. float32 rounding grows with the
 # output: NAM Core's slimmable_wavenet.nam (random weights) peaks at 19 at full width, where
@@ -104,10 +105,6 @@ def blended(primary, secondary="Sigmoid"):
     return {"name": "PairBlend", "primary": primary, "secondary": secondary}
 
 
-FILM_POSITIONS = ["conv_pre_film", "conv_post_film", "input_mixin_pre_film", "input_mixin_post_film",
-                  "activation_pre_film", "activation_post_film", "layer1x1_post_film", "head1x1_post_film"]
-
-
 def films(positions=None, shift=True, groups=1):
     """FiLM at the given positions (all eight by default), in the trainer's ``film_params``."""
     return {key: {"active": True, "shift": shift, "groups": groups} for key in positions or FILM_POSITIONS}
@@ -124,8 +121,6 @@ def condition_wavenet(out_channels):
 
 
 def a2(channels):
-    from tests.reference.nam import a2_layer_array
-
     return a2_layer_array(channels)
 
 

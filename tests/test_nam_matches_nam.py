@@ -16,7 +16,7 @@ import pytest
 
 from pedal.core import Model
 from pedal.signals import guitar_like
-from tests.conftest import shared_model
+from tests.support.paths import shared_model
 
 TOLERANCE = 1e-4
 RATE = 48000

@@ -13,55 +13,14 @@ import tempfile
 
 import numpy as np
 import pytest
-from gpiozero.pins.mock import MockFactory
 
 from pedal import levels
-from pedal.config import parse_config
 from pedal.control import ControlServer
 from pedal.core import Model
-from pedal.daemon import Pedal
 from pedal.wavfile import write_wav
-from tests.conftest import ROOT
-from tests.pedalctl_helpers import DATA, model_bytes, pedalctl
-from tests.test_pedal import GOLDEN, devices, wait_for
-
-
-@pytest.fixture
-def pedal(tmp_path):
-    models = tmp_path / "models"
-    models.mkdir()
-    for name, source in (("clean", "pedalnet_c3_d2_r2_k2"), ("crunch", "pedalnet_c4_d4_k3")):
-        shutil.copyfile(GOLDEN / f"{source}.model.json", models / f"{name}.json")
-    config_path = tmp_path / "pedal.toml"
-    config_path.write_text(f"""
-[audio]
-capture_device = "in"
-playback_device = "out"
-period = 64
-capture_channels = 1
-playback_channels = 1
-[footswitch]
-pin = 17
-led_pin = 27
-[library]
-models_dir = "{models}"
-state_file = "{tmp_path / 'state.json'}"
-irs_dir = "{tmp_path / 'irs'}"
-[control]
-socket = "{tmp_path / 'control.sock'}"
-""")
-    factory = MockFactory()
-    pedal = Pedal(parse_config(config_path.read_text()), pin_factory=factory, pcm_factory=devices())
-    pedal.start()
-    pedal.config_path = config_path
-    pedal.tmp = tmp_path
-    yield pedal
-    pedal.close()
-    factory.reset()
-
-
-def ctl(pedal, *argv, stdin=b""):
-    return pedalctl("--config", pedal.config_path, *argv, stdin=stdin)
+from tests.support.paths import ROOT
+from tests.support.pedalctl import DATA, ctl, model_bytes, pedalctl
+from tests.support.waiting import wait_for
 
 
 def test_an_upload_lands_in_the_daemons_library_and_plays_with_select(pedal):

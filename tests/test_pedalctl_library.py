@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from pedal.store import stored_metadata
-from tests.conftest import ROOT
-from tests.pedalctl_helpers import DATA, model_bytes, pedalctl
+from tests.support.paths import ROOT
+from tests.support.pedalctl import DATA, model_bytes, pedalctl
 
 
 @pytest.fixture

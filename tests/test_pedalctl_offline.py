@@ -9,8 +9,8 @@ from pedal import levels
 from pedal.core import Model
 from pedal.signals import guitar_like
 from pedal.wavfile import WavError, parse_wav, read_wav, write_wav
-from tests.pedalctl_helpers import pedalctl as pedalctl_anywhere
-from tests.test_pedal import GOLDEN
+from tests.support.pedalctl import pedalctl as pedalctl_anywhere
+from tests.support.paths import GOLDEN
 
 MODEL = GOLDEN / "pedalnet_c4_d4_k3.model.json"   # trained at 44.1 kHz
 

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.pedalctl_helpers import DATA
-from tests.test_pedalctl_daemon import pedal  # noqa: F401 (the in-process daemon fixture)
+from tests.support.paths import ROOT
+from tests.support.pedalctl import DATA
+
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 pytestmark = pytest.mark.skipif(not (os.path.exists(SSHD) and shutil.which("ssh") and shutil.which("ssh-keygen")),
@@ -131,8 +131,8 @@ def test_a_host_that_does_not_answer_is_reported(tmp_path):
 
 
 def test_size_and_info_over_ssh_reach_the_running_daemon(sshd, pedal):  # noqa: F811
-    from tests.conftest import shared_model
-    from tests.test_pedalctl_daemon import ctl
+    from tests.support.paths import shared_model
+    from tests.support.pedalctl import ctl
     assert ctl(pedal, "upload", "-", "--name", "boss", "--select",
                stdin=shared_model("NeuralAudio/BossWN-a2.nam").read_bytes()).status == 0
     result = laptop(sshd, "--config", pedal.config_path, "size", "boss", "0.5")

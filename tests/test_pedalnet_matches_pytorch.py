@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pedal.core import Model
-from tests.conftest import shared_model
+from tests.support.paths import shared_model
 from pedal.signals import guitar_like
 
 TOLERANCE = 1e-5
@@ -70,7 +70,7 @@ def test_random_shapes_match_pytorch(shape, torch_reference, five_seconds):
 
 def test_committed_golden_vectors_are_pytorchs_output(torch_reference):
     """The C++ self-test's golden files (csrc/tests/golden) are what PyTorch computes."""
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
     golden = ROOT / "csrc" / "tests" / "golden"
     models = sorted(p for p in golden.glob("*.model.json") if p.name.startswith(("pedalnet", "wavenetva")))
     assert len(models) == 4

@@ -13,7 +13,7 @@ import pytest
 
 from pedal.core import Model, ModelError
 from pedal.signals import guitar_like
-from tests.conftest import ROOT, shared_model
+from tests.support.paths import ROOT, shared_model
 
 TOLERANCE = 1e-5
 NEURALPI = ["NeuralPi/TS9.json", "NeuralPi/BluesJR_FullD.json"]

@@ -16,7 +16,7 @@ import pytest
 
 from pedal.core import Model, ModelError
 from pedal.signals import guitar_like
-from tests.conftest import shared_model
+from tests.support.paths import shared_model
 
 TOLERANCE = 1e-5
 
@@ -219,7 +219,7 @@ def test_a_top_level_numeric_samplerate_is_read_as_neuralaudio_does():
 
 def test_committed_golden_vectors_are_pytorchs_output(rtneural_reference):
     """The C++ self-test's RTNeural golden files (csrc/tests/golden) are what PyTorch computes."""
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
     golden = ROOT / "csrc" / "tests" / "golden"
     names = ["rtneural_conv_gru_lstm", "rtneural_dense_zoo", "aidax_lstm_two_knobs_skip"]
     for name in names:

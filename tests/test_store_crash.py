@@ -14,10 +14,10 @@ from pedal.core import Model
 from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
 from pedal.files import TEMPORARY_PREFIX
 from pedal.store import stored_metadata
-from tests.conftest import ROOT
-from tests.pedalctl_helpers import DATA, model_bytes
-from tests.test_pedal import GOLDEN
-from tests.waiting import wait_for
+from tests.support.paths import ROOT
+from tests.support.pedalctl import DATA, model_bytes
+from tests.support.paths import GOLDEN
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 
@@ -57,7 +57,7 @@ def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_ped
                 return answer if answer.get("ok") else None
 
             before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
-            storm = subprocess.run([sys.executable, "-m", "tests.upload_storm", "--config", str(config),
+            storm = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),
                                     "--sources", str(sources), "--count", str(UPLOADS), "--parallel", "4"],
                                    cwd=ROOT, capture_output=True, text=True, timeout=240)
             assert storm.returncode == 0, storm.stderr

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pedal.core import Model
-from tests.conftest import shared_model
+from tests.support.paths import shared_model
 from pedal.signals import guitar_like
 
 BLOCK_SIZES = [1, 7, 64, 128, 4096]

@@ -1,6 +1,6 @@
 """Uploads killed at random moments: the crash-safety test's load (tests/test_store_crash.py).
 
-    python -m tests.upload_storm --config pedal.toml --sources DIR --count 200 --parallel 4
+    python -m tests.rigs.upload_storm --config pedal.toml --sources DIR --count 200 --parallel 4
 
 Imports pedalctl once, then forks one child per upload (each runs pedal.cli.main,
 exactly what the console script runs) and SIGKILLs it after a random delay,

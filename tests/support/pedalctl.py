@@ -56,3 +56,8 @@ def model_bytes(mix_scale: float = 1.0, channels: int | None = None, layers: int
         elif mix_scale > 1e30:
             bias["data"] = [repr(float(np.float32(3e38)))]   # + the mix: beyond float32, infinity
     return json.dumps(model).encode()
+
+
+def ctl(pedal, *argv, stdin=b""):
+    """pedalctl against the in-process pedal of the `pedal` fixture (conftest)."""
+    return pedalctl("--config", pedal.config_path, *argv, stdin=stdin)

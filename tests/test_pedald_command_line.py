@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def test_a_bad_configuration_stops_the_daemon_with_one_line_and_status_2(tmp_path):

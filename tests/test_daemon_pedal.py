@@ -5,7 +5,6 @@ import json
 import shutil
 import time
 
-import numpy as np
 import pytest
 from gpiozero.pins.mock import MockFactory
 
@@ -13,22 +12,9 @@ from pedal.config import parse_config
 from pedal.control import request
 from pedal.daemon import Pedal
 from pedal.footswitch import LedState
-from tests.conftest import ROOT
-from tests.test_audio import FORMATS, FakePCM, periods_of
-from tests.waiting import wait_for
-
-GOLDEN = ROOT / "csrc" / "tests" / "golden"
-
-
-def devices():
-    fmt = FORMATS["S32_LE"]
-    capture = FakePCM(frames=periods_of(np.zeros(0, np.float32), 1, fmt, 64))
-    playback = FakePCM()
-
-    def factory(type, device, **kw):
-        return (capture if device == "in" else playback)(type=type, device=device, **kw)
-
-    return factory
+from tests.support.fake_alsa import devices
+from tests.support.paths import GOLDEN
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

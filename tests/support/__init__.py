@@ -1,0 +1,1 @@
+"""What the tests share: paths, fakes, waiting, refusals, pedalctl in-process."""

@@ -1,0 +1,89 @@
+"""Fake ALSA devices for pedal.audio and an in-process pedal: PCMs that deliver a signal and
+keep what is written, with the abilities (formats, rate, period) a device would have."""
+
+import time
+
+import numpy as np
+
+from pedal.audio import FORMATS
+
+NAMES = {f.alsa: f.name for f in FORMATS.values()}
+
+
+def interleave(channels, sample_format):
+    """Stores float channels the way ALSA would, with numpy's own (allocating) arithmetic."""
+    stacked = np.stack(channels, axis=1)
+    if sample_format.is_float:
+        return stacked.astype(sample_format.dtype).tobytes()
+    ints = np.clip(np.rint(stacked.astype(np.float64) * sample_format.full_scale),
+                   -sample_format.full_scale, sample_format.full_scale - 1).astype(np.int64)
+    if sample_format.name == "S24_3LE":
+        return np.stack([(ints >> (8 * k)) & 0xFF for k in range(3)], axis=2).astype(np.uint8).tobytes()
+    return ints.astype(sample_format.dtype).tobytes()
+
+
+class FakePCM:
+    """Acts like alsaaudio.PCM on a device with fixed abilities: whatever it cannot
+    do it silently replaces, as pyalsaaudio does."""
+
+    def __init__(self, formats=("S32_LE",), rate=None, channels=None, period=None, frames=None, fail=None,
+                 **_):
+        self.abilities = dict(formats=formats, rate=rate, channels=channels, period=period)
+        self.frames = frames  # capture: the signal to deliver, as an iterator of periods
+        self.fail = fail
+        self.written = []
+        self.opened = []
+
+    def __call__(self, type, mode, device, rate, channels, format, periodsize, periods):
+        a = self.abilities
+        name = NAMES[format] if NAMES[format] in a["formats"] else a["formats"][0]
+        self.info_ = {"format_name": name, "rate": a["rate"] or rate, "channels": a["channels"] or channels,
+                      "period_size": a["period"] or periodsize, "periods": periods}
+        self.opened.append(name)
+        return self
+
+    def info(self):
+        return dict(self.info_)
+
+    def getformats(self):
+        return {name: 0 for name in self.abilities["formats"]}
+
+    def read(self):
+        if self.fail is not None:
+            failure, self.fail = self.fail, None
+            if isinstance(failure, Exception):
+                raise failure
+            return failure, b""
+        time.sleep(0.001)
+        return next(self.frames)
+
+    def write(self, data):
+        self.written.append(bytes(data))
+        return len(data)
+
+    def drop(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def periods_of(signal, channels, fmt, period):
+    """A capture's reads: ``signal`` in periods of ``fmt``, then silence for ever."""
+    for start in range(0, len(signal), period):
+        chunk = signal[start:start + period]
+        yield len(chunk), interleave([chunk] * channels, fmt)
+    while True:
+        yield period, interleave([np.zeros(period, np.float32)] * channels, fmt)
+
+
+def devices():
+    """An in-process pedal's pcm_factory: "in" captures silence, "out" keeps what is played."""
+    fmt = FORMATS["S32_LE"]
+    capture = FakePCM(frames=periods_of(np.zeros(0, np.float32), 1, fmt, 64))
+    playback = FakePCM()
+
+    def factory(type, device, **kw):
+        return (capture if device == "in" else playback)(type=type, device=device, **kw)
+
+    return factory
