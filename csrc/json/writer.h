@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "json/hex.h"
+
 namespace pedal::json {
 
 class ObjectWriter {
@@ -54,10 +56,8 @@ public:
                 out += '\\';
                 out += static_cast<char>(c);
             } else if (c < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
+                out += "\\u";
+                out += hex_digits(c, 4);
             } else {
                 out += static_cast<char>(c);
             }
