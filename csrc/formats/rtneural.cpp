@@ -137,9 +137,9 @@ public:
 
     std::size_t parameters() const { return parameters_; }
     std::string config_layers() const {
-        std::string out = "[";
-        for (std::size_t i = 0; i < summaries_.size(); ++i) out += (i ? "," : "") + summaries_[i].json();
-        return out + "]";
+        json::ArrayWriter layers;
+        for (const Summary &summary : summaries_) layers.raw(summary.json());
+        return layers.str();
     }
 
 private:
@@ -430,7 +430,8 @@ LoadedModel load_rtneural(const json::Value &root) {
     // top-level number; either, both agreeing, or the 48 kHz default.
     double sample_rate = kDefaultSampleRate;
     std::string rate_source = "default (the file names none)";
-    json::ObjectWriter file_fields;
+    // The file's own metadata first, then ours; a file key that names one of ours gives way.
+    json::ObjectWriter metadata_fields;
     const std::vector<std::string> ours = {"dialect", "in_skip", "in_gain_db", "out_gain_db", "knob_inputs",
                                            "knob_values", "knob_values_source", "sample_rate_source"};
     if (const json::Value *metadata = root.find("metadata")) {
@@ -446,8 +447,8 @@ LoadedModel load_rtneural(const json::Value &root) {
             bool clash = false;
             for (const std::string &name : ours) clash = clash || name == key;
             if (clash) continue;
-            if (value.is_string()) file_fields.text(key, value.string());
-            else if (value.is_number()) file_fields.number(key, value.number());
+            if (value.is_string()) metadata_fields.text(key, value.string());
+            else if (value.is_number()) metadata_fields.number(key, value.number());
         }
     }
     if (const json::Value *rate = root.find("samplerate")) {
@@ -467,18 +468,15 @@ LoadedModel load_rtneural(const json::Value &root) {
                              .integer("inputs", static_cast<long long>(spec.inputs))
                              .raw("layers", list.config_layers)
                              .str();
-    std::string metadata = file_fields.str();
-    json::ObjectWriter ours_writer;
-    ours_writer.text("dialect", aidax ? "aida-x" : "keras")
+    metadata_fields.text("dialect", aidax ? "aida-x" : "keras")
         .integer("in_skip", skip)
         .number("in_gain_db", in_db)
         .number("out_gain_db", out_db)
         .integer("knob_inputs", static_cast<long long>(spec.inputs - 1))
         .raw("knob_values", json_number_list(spec.knob_values));
-    if (spec.inputs > 1) ours_writer.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
-    ours_writer.text("sample_rate_source", rate_source);
-    const std::string ours_text = ours_writer.str();
-    loaded.metadata_json = metadata == "{}" ? ours_text : metadata.substr(0, metadata.size() - 1) + "," + ours_text.substr(1);
+    if (spec.inputs > 1) metadata_fields.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
+    metadata_fields.text("sample_rate_source", rate_source);
+    loaded.metadata_json = metadata_fields.str();
     loaded.model = std::make_unique<models::Sequential>(std::move(spec));
     return loaded;
 }
