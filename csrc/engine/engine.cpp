@@ -175,14 +175,7 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     input_gain_.apply(wet, n);
     if (gate_on_.load(std::memory_order_relaxed)) gate_.process(wet, wet, n);
     run_models(wet, wet, n);
-    // A model that blew up must not reach the speakers, nor hide in the blocks
-    // after it (the limiter would turn NaN into silence): mute this block and
-    // start the chain again from rest.
-    if (scrub(wet, n)) {
-        std::fill(wet, wet + n, 0.0f);
-        reset_chain();
-        stats_.count_muted();
-    }
+    mute_if_not_finite(wet, n);  // a model that blew up
     if (eq_on_.load(std::memory_order_relaxed)) eq_.process(wet, wet, n);
     swap_ir(n);
     if (cabinet_on_.load(std::memory_order_relaxed) && ir_->ir) cabinet_.process(wet, wet, n);
@@ -193,12 +186,7 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     dry_delay_.process(dry, dry, n, latency);
     apply_bypass(dry, wet, n);
 
-    // Last line of defence, should any block misbehave.
-    if (scrub(wet, n)) {
-        std::fill(wet, wet + n, 0.0f);
-        reset_chain();
-        stats_.count_muted();
-    }
+    mute_if_not_finite(wet, n);  // last line of defence, should any block misbehave
     std::copy(wet, wet + n, out);
     stats_.set_state(current_->id, bypass_target_.load(std::memory_order_relaxed), incoming_ != nullptr,
                      static_cast<double>(latency));
@@ -207,6 +195,16 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
 std::size_t Engine::chain_latency() const noexcept {
     return current_->latency() + (limiter_on_.load(std::memory_order_relaxed) ? limiter_.latency() : 0) +
            (ir_->ir && cabinet_on_.load(std::memory_order_relaxed) ? ir_->ir->lead() : 0);
+}
+
+// A block holding NaN or Inf must not reach the speakers, nor hide in the
+// blocks after it (the limiter would turn NaN into silence): it is muted whole
+// and the chain starts again from rest.
+void Engine::mute_if_not_finite(float *wet, std::size_t n) noexcept {
+    if (!scrub(wet, n)) return;
+    std::fill(wet, wet + n, 0.0f);
+    reset_chain();
+    stats_.count_muted();
 }
 
 void Engine::reset_chain() noexcept {

@@ -92,6 +92,7 @@ private:
     void run_models(const float *in, float *wet, std::size_t n) noexcept;
     void swap_ir(std::size_t n) noexcept;
     void apply_bypass(const float *dry, float *out, std::size_t n) noexcept;
+    void mute_if_not_finite(float *wet, std::size_t n) noexcept;
     void reset_chain() noexcept;
     std::size_t chain_latency() const noexcept;
     void retire(ModelSlot *slot) noexcept;
