@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "engine/denormals.h"
 
@@ -11,9 +12,6 @@ namespace pedal::engine {
 namespace {
 
 constexpr double kSmoothingMs = 10.0;  // knob moves ramp over 10 ms: no zipper noise
-// A new model warms up for at least this long, so its correlation with the
-// old one is measured before the crossfade.
-constexpr double kMinimumWarmupSeconds = 0.010;
 // The limiter looks this far ahead; it is part of the chain's latency.
 constexpr double kLimiterLookaheadMs = 0.25;
 // Samples of an IR's pre-ringing kept when it must be resampled (see
@@ -58,11 +56,9 @@ unsigned whole_rate(double rate) { return static_cast<unsigned>(std::lround(rate
 
 Engine::Engine(double sample_rate, std::size_t max_block)
     : sample_rate_(sample_rate), max_block_(max_block), partition_(partition_for(max_block)),
-      switch_correlation_(sample_rate), bypass_correlation_(sample_rate),
-      dry_delay_(static_cast<std::size_t>(0.050 * sample_rate)), dry_(max_block), wet_(max_block),
-      incoming_out_(max_block) {
-    current_ = new ModelSlot();  // the empty slot: input passes through until a model arrives
-    ir_ = new IrSlot();          // no cabinet until one is set
+      models_(sample_rate, max_block), bypass_correlation_(sample_rate),
+      dry_delay_(static_cast<std::size_t>(0.050 * sample_rate)), dry_(max_block), wet_(max_block) {
+    ir_ = new IrSlot();  // no cabinet until one is set
     input_gain_.prepare(sample_rate, kSmoothingMs);
     output_level_.prepare(sample_rate, kSmoothingMs);
     gate_.prepare(sample_rate);
@@ -74,11 +70,7 @@ Engine::Engine(double sample_rate, std::size_t max_block)
 
 Engine::~Engine() {
     collect_garbage();
-    delete incoming_mail_.drain();
     delete ir_mail_.drain();
-    delete current_;
-    delete incoming_;
-    delete retiring_;
     delete ir_;
     delete previous_ir_;
 }
@@ -96,7 +88,7 @@ std::uint64_t Engine::set_model(std::unique_ptr<ModelSlot> slot) {
         slot->warmup = std::max(slot->warmup, static_cast<std::size_t>(std::ceil(field)) + slot->latency());
     }
     const std::uint64_t id = slot->id;
-    delete incoming_mail_.post(slot.release());  // a slot not yet taken is superseded
+    models_.post(std::move(slot));
     collect_garbage();
     return id;
 }
@@ -118,7 +110,7 @@ bool Engine::set_ir(const float *samples, std::size_t frames, double rate) {
 }
 
 void Engine::collect_garbage() {
-    while (ModelSlot *slot = retired_.pop()) delete slot;
+    models_.collect_garbage();
     while (IrSlot *slot = retired_irs_.pop()) delete slot;
 }
 
@@ -174,15 +166,8 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     std::copy(dry, dry + n, wet);
     input_gain_.apply(wet, n);
     if (gate_on_.load(std::memory_order_relaxed)) gate_.process(wet, wet, n);
-    run_models(wet, wet, n);
-    // A model that blew up must not reach the speakers, nor hide in the blocks
-    // after it (the limiter would turn NaN into silence): mute this block and
-    // start the chain again from rest.
-    if (scrub(wet, n)) {
-        std::fill(wet, wet + n, 0.0f);
-        reset_chain();
-        stats_.count_muted();
-    }
+    models_.process(wet, wet, n, fade_samples());
+    mute_if_not_finite(wet, n);  // a model that blew up
     if (eq_on_.load(std::memory_order_relaxed)) eq_.process(wet, wet, n);
     swap_ir(n);
     if (cabinet_on_.load(std::memory_order_relaxed) && ir_->ir) cabinet_.process(wet, wet, n);
@@ -193,25 +178,29 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     dry_delay_.process(dry, dry, n, latency);
     apply_bypass(dry, wet, n);
 
-    // Last line of defence, should any block misbehave.
-    if (scrub(wet, n)) {
-        std::fill(wet, wet + n, 0.0f);
-        reset_chain();
-        stats_.count_muted();
-    }
+    mute_if_not_finite(wet, n);  // last line of defence, should any block misbehave
     std::copy(wet, wet + n, out);
-    stats_.set_state(current_->id, bypass_target_.load(std::memory_order_relaxed), incoming_ != nullptr,
+    stats_.set_state(models_.playing_id(), bypass_target_.load(std::memory_order_relaxed), models_.changing(),
                      static_cast<double>(latency));
 }
 
 std::size_t Engine::chain_latency() const noexcept {
-    return current_->latency() + (limiter_on_.load(std::memory_order_relaxed) ? limiter_.latency() : 0) +
+    return models_.latency() + (limiter_on_.load(std::memory_order_relaxed) ? limiter_.latency() : 0) +
            (ir_->ir && cabinet_on_.load(std::memory_order_relaxed) ? ir_->ir->lead() : 0);
 }
 
+// A block holding NaN or Inf must not reach the speakers, nor hide in the
+// blocks after it (the limiter would turn NaN into silence): it is muted whole
+// and the chain starts again from rest.
+void Engine::mute_if_not_finite(float *wet, std::size_t n) noexcept {
+    if (!scrub(wet, n)) return;
+    std::fill(wet, wet + n, 0.0f);
+    reset_chain();
+    stats_.count_muted();
+}
+
 void Engine::reset_chain() noexcept {
-    current_->reset();
-    if (incoming_) incoming_->reset();
+    models_.reset();
     gate_.reset();
     eq_.reset();
     cabinet_.reset();
@@ -231,48 +220,6 @@ void Engine::swap_ir(std::size_t n) noexcept {
     previous_ir_ = ir_;
     ir_ = next;
     frames_since_ir_swap_ = 0;
-}
-
-void Engine::run_models(const float *in, float *wet, std::size_t n) noexcept {
-    if (retiring_ && retired_.push(retiring_)) retiring_ = nullptr;
-    if (!incoming_ && !retiring_) {
-        incoming_ = incoming_mail_.take();
-        if (incoming_) {
-            warmup_left_ = std::max(incoming_->warmup, static_cast<std::size_t>(kMinimumWarmupSeconds * sample_rate_));
-            fade_position_ = 0;
-            switch_correlation_.reset();
-        }
-    }
-    if (!incoming_) {
-        current_->process(in, wet, n);
-        return;
-    }
-    // The incoming model reads the input first: in may alias wet.
-    float *next = incoming_out_.data();
-    incoming_->process(in, next, n);
-    current_->process(in, wet, n);
-    // Warm-up: the new model hears the live input but is not heard yet.
-    const std::size_t silent = std::min(warmup_left_, n);
-    switch_correlation_.add(wet, next, silent);
-    warmup_left_ -= silent;
-    if (warmup_left_ > 0) return;
-    if (fade_position_ == 0) fade_correlation_ = switch_correlation_.value();
-    const std::size_t length = fade_samples();
-    std::size_t t = silent;
-    for (; t < n && fade_position_ < length; ++t, ++fade_position_) {
-        const FadeGains g = fade_gains(static_cast<float>(fade_position_) / static_cast<float>(length), fade_correlation_);
-        wet[t] = g.from * wet[t] + g.to * next[t];
-    }
-    if (fade_position_ >= length) {
-        for (; t < n; ++t) wet[t] = next[t];
-        retire(current_);
-        current_ = incoming_;
-        incoming_ = nullptr;
-    }
-}
-
-void Engine::retire(ModelSlot *slot) noexcept {
-    if (!retired_.push(slot)) retiring_ = slot;  // the control side has not collected yet
 }
 
 void Engine::apply_bypass(const float *dry, float *out, std::size_t n) noexcept {

@@ -28,6 +28,7 @@
 #include "engine/delay_line.h"
 #include "engine/handoff.h"
 #include "engine/ir_slot.h"
+#include "engine/model_handoff.h"
 #include "engine/model_slot.h"
 #include "engine/stats.h"
 
@@ -89,28 +90,19 @@ public:
 
 private:
     void process_block(const float *in, float *out, std::size_t n) noexcept;
-    void run_models(const float *in, float *wet, std::size_t n) noexcept;
     void swap_ir(std::size_t n) noexcept;
     void apply_bypass(const float *dry, float *out, std::size_t n) noexcept;
+    void mute_if_not_finite(float *wet, std::size_t n) noexcept;
     void reset_chain() noexcept;
     std::size_t chain_latency() const noexcept;
-    void retire(ModelSlot *slot) noexcept;
     std::size_t fade_samples() const noexcept;
 
     const double sample_rate_;
     const std::size_t max_block_;
     const std::size_t partition_;  // the cabinet convolver's partition size
 
-    // Model hand-off: new slots arrive in the mailbox; used ones leave by the return queue.
-    Mailbox<ModelSlot> incoming_mail_;
-    ReturnQueue<ModelSlot, 16> retired_;
-    ModelSlot *current_ = nullptr;   // audio thread's
-    ModelSlot *incoming_ = nullptr;  // audio thread's: warming up or fading in
-    ModelSlot *retiring_ = nullptr;  // audio thread's: waiting for room in retired_
-    std::size_t warmup_left_ = 0, fade_position_ = 0;
-    CorrelationMeter switch_correlation_;  // old vs new model, measured during warm-up
-    float fade_correlation_ = 0.0f;        // frozen when a fade starts
-    std::atomic<std::uint64_t> next_id_{1};
+    ModelHandoff models_;                    // what plays, and the change to the next one
+    std::atomic<std::uint64_t> next_id_{1};  // set_model's ids
 
     // Cabinet IR hand-off: the convolver may read the previous IR until a
     // partition boundary has passed, so it is returned only after that.
@@ -135,7 +127,7 @@ private:
     float bypass_fade_correlation_ = 0.0f;
 
     Stats stats_;
-    std::vector<float> dry_, wet_, incoming_out_;  // max_block each
+    std::vector<float> dry_, wet_;  // max_block each
 };
 
 }  // namespace pedal::engine

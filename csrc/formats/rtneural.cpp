@@ -35,25 +35,14 @@ const std::pair<const char *, ActivationKind> kActivations[] = {
     {"sigmoid", ActivationKind::Sigmoid}, {"softmax", ActivationKind::Softmax}, {"elu", ActivationKind::Elu},
 };
 
-const char *const kLayerTypes[] = {"dense", "time-distributed-dense", "conv1d", "lstm", "gru",
-                                   "prelu", "batchnorm", "activation"};
-
 std::string at_layer(std::size_t n) { return "layers[" + std::to_string(n) + "]"; }
 
-// "an lstm layer", "a gru layer": the layer types as a reader says them.
-std::string a_layer(const std::string &type) {
-    const bool vowel = type == "lstm" || type == "activation";
-    return (vowel ? "an " : "a ") + type + " layer";
-}
+// "an lstm layer", "a gru layer": the layer types as a reader says them (kLayerTypes).
+std::string a_layer(const std::string &type);
 
 std::string supported_activations() {
     std::vector<std::string> names;
     for (const auto &[name, kind] : kActivations) names.emplace_back(*name ? name : "\"\" (linear)");
-    return join(names);
-}
-
-std::string supported_layer_types() {
-    std::vector<std::string> names(std::begin(kLayerTypes), std::end(kLayerTypes));
     return join(names);
 }
 
@@ -88,6 +77,37 @@ struct Summary {
     }
 };
 
+// What a layer's "activation" key means for its type (spec §1.2).
+enum class ActivationRole {
+    After,    // an activation layer that follows it
+    Cell,     // the recurrent cell's own, not a layer after it
+    Refused,  // none allowed
+    Whole,    // the layer is its activation: the key is required, and there are no weights
+};
+
+// One layer of the file, as its type's reader gets it.
+struct LayerEntry {
+    const json::Value &layer;
+    const json::Value *weights;  // null only for an activation layer that has none
+    const std::string &path;
+    std::size_t outputs;         // the last element of "shape"
+    Summary &summary;
+};
+
+class NetworkReader;
+
+// What the reader knows of each layer type; kLayerTypes below lists them.
+struct LayerType {
+    const char *name;
+    const char *article;  // "a" or "an", as a reader says the name
+    ActivationRole activation;
+    bool keeps_width;     // declares as many outputs as it takes inputs
+    void (NetworkReader::*read)(const LayerEntry &);
+};
+
+const LayerType *find_layer_type(const std::string &name);
+std::string supported_layer_types();
+
 // Reads the layer list into a Sequential spec, checking every shape against
 // the width the previous layer hands on.
 class NetworkReader {
@@ -98,105 +118,34 @@ public:
         const std::string path = at_layer(n);
         if (!layer.is_object())
             fail_at(path, layer, std::string("expected a layer object, got ") + json::Value::type_name(layer.type()));
-        const std::string &type = require_string(layer, path, "type");
-        bool known = false;
-        for (const char *name : kLayerTypes) known = known || type == name;
-        if (!known)
+        const std::string &name = require_string(layer, path, "type");
+        const LayerType *type = find_layer_type(name);
+        if (!type)
             fail_at(path + ".type", require(layer, path, "type"),
-                    "unsupported layer type '" + type + "' at layer " + std::to_string(n) +
+                    "unsupported layer type '" + name + "' at layer " + std::to_string(n) +
                         "; supported: " + supported_layer_types());
         const std::size_t outputs = static_cast<std::size_t>(
             last_integer(require(layer, path, "shape"), path + ".shape", 1, kMaxWidth, false));
-        const ActivationKind activation = parse_activation(layer, path, type);
+        const ActivationKind activation = parse_activation(layer, path, *type);
         const json::Value *weights = layer.find("weights");
-        if (type != "activation") weights = &require_array(layer, path, "weights");
+        if (type->activation != ActivationRole::Whole) weights = &require_array(layer, path, "weights");
 
-        // A recurrent layer's "activation" is its cell's, not a layer after it.
-        const bool recurrent = type == "lstm" || type == "gru";
-        Summary summary{type, outputs, recurrent ? "" : activation_name(layer), 0, 0, 0};
-        if (type == "dense" || type == "time-distributed-dense") {
-            read_dense(*weights, path, outputs);
-        } else if (type == "conv1d") {
-            read_conv1d(layer, *weights, path, outputs, summary);
-        } else if (type == "lstm") {
-            read_lstm(*weights, path, outputs);
-        } else if (type == "gru") {
-            read_gru(*weights, path, outputs);
-        } else {
-            keep_width(layer, path, type, outputs);
-            if (type == "prelu") read_prelu(*weights, path);
-            else if (type == "batchnorm") read_batchnorm(layer, *weights, path);
-            else if (weights && !(weights->is_array() && weights->array().empty()))
-                fail_at(path + ".weights", *weights, "an activation layer has no weights");
-        }
+        const bool recurrent = type->activation == ActivationRole::Cell;
+        Summary summary{name, outputs, recurrent ? "" : activation_name(layer), 0, 0, 0};
+        if (type->keeps_width) keep_width(layer, path, name, outputs);
+        (this->*type->read)(LayerEntry{layer, weights, path, outputs, summary});
         // The activation follows the layer for every kind but the recurrent ones (spec §1.2).
         if (!recurrent && activation != ActivationKind::Linear)
             spec_.layers.emplace_back(layers::ActivationLayer(activation, width_));
         summaries_.push_back(summary);
     }
 
-    std::size_t parameters() const { return parameters_; }
-    std::string config_layers() const {
-        std::string out = "[";
-        for (std::size_t i = 0; i < summaries_.size(); ++i) out += (i ? "," : "") + summaries_[i].json();
-        return out + "]";
-    }
-
-private:
-    static std::string activation_name(const json::Value &layer) {
-        const json::Value *value = layer.find("activation");
-        return value && value->is_string() ? value->string() : "";
-    }
-
-    static ActivationKind parse_activation(const json::Value &layer, const std::string &path, const std::string &type) {
-        const json::Value *value = layer.find("activation");
-        if (!value) {
-            if (type == "activation") require(layer, path, "activation");
-            return ActivationKind::Linear;
-        }
-        if (!value->is_string())
-            fail_at(path + ".activation", *value,
-                    std::string("expected a string, got ") + json::Value::type_name(value->type()));
-        const std::string &name = value->string();
-        if (type == "lstm" || type == "gru") {
-            // Keras writes the cell activation here; RTNeural and AIDA-X always use
-            // tanh, so anything else would load and play wrong.
-            if (name.empty() || name == "tanh") return ActivationKind::Linear;
-            fail_at(path + ".activation", *value,
-                    a_layer(type) + " with cell activation '" + name + "' is not supported; supported: \"\", tanh");
-        }
-        if ((type == "prelu" || type == "batchnorm") && !name.empty()) {
-            // No exporter writes one, and RTNeural would skip it: which was meant is unknowable.
-            fail_at(path + ".activation", *value,
-                    a_layer(type) + " takes no activation (RTNeural skips it), got '" + name + "'");
-        }
-        for (const auto &[known, kind] : kActivations)
-            if (name == known) return kind;
-        fail_at(path + ".activation", *value,
-                "unsupported activation '" + name + "'; supported: " + supported_activations());
-    }
-
-    static const json::Value &weight(const json::Value &weights, std::size_t i) { return weights.array()[i]; }
-
-    static void expect_arrays(const json::Value &weights, const std::string &path, const std::string &type,
-                              std::size_t min, std::size_t max, const std::string &names) {
-        const std::size_t count = weights.array().size();
-        if (count < min || count > max) {
-            const std::string needed = min == max ? std::to_string(min) : std::to_string(min) + " or " + std::to_string(max);
-            fail_at(path + ".weights", weights,
-                    a_layer(type) + " needs " + needed + " arrays (" + names + "), got " + std::to_string(count));
-        }
-    }
-
-    void spend_weights(long long floats, const std::string &path, const json::Value &where_) {
-        weight_floats_ += floats;
-        if (weight_floats_ > kMaxWeightFloats)
-            fail_at(path, where_, "the network would hold " + std::to_string(weight_floats_ / (1024 * 1024 / 4)) +
-                                      " MiB of weights; the limit is " +
-                                      std::to_string(kMaxWeightFloats / (1024 * 1024 / 4)) + " MiB");
-    }
-
-    void read_dense(const json::Value &weights, const std::string &path, std::size_t outputs) {
+    // One reader per layer type (kLayerTypes names which), each adding its
+    // layer to the spec and handing its output width on.
+    void read_dense(const LayerEntry &entry) {
+        const json::Value &weights = *entry.weights;
+        const std::string &path = entry.path;
+        const std::size_t outputs = entry.outputs;
         expect_arrays(weights, path, "dense", 1, 2, "kernel, optional bias");
         spend_weights(static_cast<long long>(width_ * outputs), path + ".weights", weights);
         std::vector<float> kernel = read_tensor(weight(weights, 0), path + ".weights[0]", {width_, outputs},
@@ -209,8 +158,10 @@ private:
         width_ = outputs;
     }
 
-    void read_conv1d(const json::Value &layer, const json::Value &weights, const std::string &path, std::size_t outputs,
-                     Summary &summary) {
+    void read_conv1d(const LayerEntry &entry) {
+        const json::Value &layer = entry.layer, &weights = *entry.weights;
+        const std::string &path = entry.path;
+        const std::size_t outputs = entry.outputs;
         const std::size_t kernel =
             static_cast<std::size_t>(last_integer(require(layer, path, "kernel_size"), path + ".kernel_size", 1, kMaxKernel, true));
         const std::size_t dilation =
@@ -245,25 +196,15 @@ private:
         parameters_ += kernel * group_in * outputs + outputs;
         spec_.layers.emplace_back(layers::Conv1d(width_, outputs, kernel, dilation, std::move(full), std::move(bias)));
         width_ = outputs;
-        summary.kernel = kernel;
-        summary.dilation = dilation;
-        summary.groups = groups;
+        entry.summary.kernel = kernel;
+        entry.summary.dilation = dilation;
+        entry.summary.groups = groups;
     }
 
-    // Keras kernel (in, G*H) and recurrent kernel (H, G*H), stacked into the
-    // [(in + H)][G*H] rows the recurrent layers read.
-    std::vector<float> recurrent_weights(const json::Value &weights, const std::string &path, const std::string &type,
-                                         std::size_t hidden, std::size_t gates) {
-        spend_weights(static_cast<long long>((width_ + hidden) * gates * hidden), path + ".weights", weights);
-        std::vector<float> stacked = read_tensor(weight(weights, 0), path + ".weights[0]",
-                                                 {width_, gates * hidden}, type + " kernel (inputs, " + std::to_string(gates) + "*units)");
-        const std::vector<float> recurrent = read_tensor(weight(weights, 1), path + ".weights[1]", {hidden, gates * hidden},
-                                                         type + " recurrent kernel (units, " + std::to_string(gates) + "*units)");
-        stacked.insert(stacked.end(), recurrent.begin(), recurrent.end());
-        return stacked;
-    }
-
-    void read_lstm(const json::Value &weights, const std::string &path, std::size_t hidden) {
+    void read_lstm(const LayerEntry &entry) {
+        const json::Value &weights = *entry.weights;
+        const std::string &path = entry.path;
+        const std::size_t hidden = entry.outputs;
         expect_arrays(weights, path, "lstm", 3, 3, "kernel, recurrent kernel, bias");
         std::vector<float> stacked = recurrent_weights(weights, path, "lstm", hidden, 4);
         // Column blocks i, f, c, o: Keras' order is the layer's (PyTorch's i, f, g, o).
@@ -273,7 +214,10 @@ private:
         width_ = hidden;
     }
 
-    void read_gru(const json::Value &weights, const std::string &path, std::size_t hidden) {
+    void read_gru(const LayerEntry &entry) {
+        const json::Value &weights = *entry.weights;
+        const std::string &path = entry.path;
+        const std::size_t hidden = entry.outputs;
         expect_arrays(weights, path, "gru", 3, 3, "kernel, recurrent kernel, bias");
         const json::Value &bias_value = weight(weights, 2);
         if (bias_value.is_array() && !bias_value.array().empty() && bias_value.array()[0].is_number())
@@ -294,14 +238,9 @@ private:
         width_ = hidden;
     }
 
-    void keep_width(const json::Value &layer, const std::string &path, const std::string &type, std::size_t outputs) const {
-        if (outputs != width_)
-            fail_at(path + ".shape", require(layer, path, "shape"),
-                    "declares " + std::to_string(outputs) + " outputs, but " + a_layer(type) + " keeps its input width " +
-                        std::to_string(width_));
-    }
-
-    void read_prelu(const json::Value &weights, const std::string &path) {
+    void read_prelu(const LayerEntry &entry) {
+        const json::Value &weights = *entry.weights;
+        const std::string &path = entry.path;
         expect_arrays(weights, path, "prelu", 1, 1, "alpha");
         const json::Value &alpha_value = weight(weights, 0);
         // One alpha per channel, or one shared by all (Keras shared_axes over channels).
@@ -314,7 +253,9 @@ private:
         spec_.layers.emplace_back(layers::PRelu(std::move(alpha)));
     }
 
-    void read_batchnorm(const json::Value &layer, const json::Value &weights, const std::string &path) {
+    void read_batchnorm(const LayerEntry &entry) {
+        const json::Value &layer = entry.layer, &weights = *entry.weights;
+        const std::string &path = entry.path;
         expect_arrays(weights, path, "batchnorm", 2, 4, "gamma, beta, mean, variance; or mean, variance");
         const std::size_t count = weights.array().size();
         if (count == 3)
@@ -342,12 +283,130 @@ private:
                                                     arrays[count - 2], arrays[count - 1], epsilon));
     }
 
+    // Its "activation" is the layer (read() adds it); any weights would be a misunderstanding.
+    void read_activation(const LayerEntry &entry) {
+        const json::Value *weights = entry.weights;
+        if (weights && !(weights->is_array() && weights->array().empty()))
+            fail_at(entry.path + ".weights", *weights, "an activation layer has no weights");
+    }
+
+    std::size_t parameters() const { return parameters_; }
+    std::string config_layers() const {
+        json::ArrayWriter layers;
+        for (const Summary &summary : summaries_) layers.raw(summary.json());
+        return layers.str();
+    }
+
+private:
+    static std::string activation_name(const json::Value &layer) {
+        const json::Value *value = layer.find("activation");
+        return value && value->is_string() ? value->string() : "";
+    }
+
+    static ActivationKind parse_activation(const json::Value &layer, const std::string &path, const LayerType &type) {
+        const json::Value *value = layer.find("activation");
+        if (!value) {
+            if (type.activation == ActivationRole::Whole) require(layer, path, "activation");
+            return ActivationKind::Linear;
+        }
+        if (!value->is_string())
+            fail_at(path + ".activation", *value,
+                    std::string("expected a string, got ") + json::Value::type_name(value->type()));
+        const std::string &name = value->string();
+        if (type.activation == ActivationRole::Cell) {
+            // Keras writes the cell activation here; RTNeural and AIDA-X always use
+            // tanh, so anything else would load and play wrong.
+            if (name.empty() || name == "tanh") return ActivationKind::Linear;
+            fail_at(path + ".activation", *value,
+                    a_layer(type.name) + " with cell activation '" + name + "' is not supported; supported: \"\", tanh");
+        }
+        if (type.activation == ActivationRole::Refused && !name.empty()) {
+            // No exporter writes one, and RTNeural would skip it: which was meant is unknowable.
+            fail_at(path + ".activation", *value,
+                    a_layer(type.name) + " takes no activation (RTNeural skips it), got '" + name + "'");
+        }
+        for (const auto &[known, kind] : kActivations)
+            if (name == known) return kind;
+        fail_at(path + ".activation", *value,
+                "unsupported activation '" + name + "'; supported: " + supported_activations());
+    }
+
+    static const json::Value &weight(const json::Value &weights, std::size_t i) { return weights.array()[i]; }
+
+    static void expect_arrays(const json::Value &weights, const std::string &path, const std::string &type,
+                              std::size_t min, std::size_t max, const std::string &names) {
+        const std::size_t count = weights.array().size();
+        if (count < min || count > max) {
+            const std::string needed = min == max ? std::to_string(min) : std::to_string(min) + " or " + std::to_string(max);
+            fail_at(path + ".weights", weights,
+                    a_layer(type) + " needs " + needed + " arrays (" + names + "), got " + std::to_string(count));
+        }
+    }
+
+    void spend_weights(long long floats, const std::string &path, const json::Value &where_) {
+        weight_floats_ += floats;
+        if (weight_floats_ > kMaxWeightFloats)
+            fail_at(path, where_, "the network would hold " + std::to_string(weight_floats_ / (1024 * 1024 / 4)) +
+                                      " MiB of weights; the limit is " +
+                                      std::to_string(kMaxWeightFloats / (1024 * 1024 / 4)) + " MiB");
+    }
+
+    // Keras kernel (in, G*H) and recurrent kernel (H, G*H), stacked into the
+    // [(in + H)][G*H] rows the recurrent layers read.
+    std::vector<float> recurrent_weights(const json::Value &weights, const std::string &path, const std::string &type,
+                                         std::size_t hidden, std::size_t gates) {
+        spend_weights(static_cast<long long>((width_ + hidden) * gates * hidden), path + ".weights", weights);
+        std::vector<float> stacked = read_tensor(weight(weights, 0), path + ".weights[0]",
+                                                 {width_, gates * hidden}, type + " kernel (inputs, " + std::to_string(gates) + "*units)");
+        const std::vector<float> recurrent = read_tensor(weight(weights, 1), path + ".weights[1]", {hidden, gates * hidden},
+                                                         type + " recurrent kernel (units, " + std::to_string(gates) + "*units)");
+        stacked.insert(stacked.end(), recurrent.begin(), recurrent.end());
+        return stacked;
+    }
+
+    void keep_width(const json::Value &layer, const std::string &path, const std::string &type, std::size_t outputs) const {
+        if (outputs != width_)
+            fail_at(path + ".shape", require(layer, path, "shape"),
+                    "declares " + std::to_string(outputs) + " outputs, but " + a_layer(type) + " keeps its input width " +
+                        std::to_string(width_));
+    }
+
     models::SequentialSpec &spec_;
     std::size_t width_;
     std::size_t parameters_ = 0;
     long long state_floats_ = 0, weight_floats_ = 0;
     std::vector<Summary> summaries_;
 };
+
+// Every layer type the format defines (spec §1.2), each named once, in the
+// order the "supported:" messages list them.
+const LayerType kLayerTypes[] = {
+    {"dense", "a", ActivationRole::After, false, &NetworkReader::read_dense},
+    {"time-distributed-dense", "a", ActivationRole::After, false, &NetworkReader::read_dense},
+    {"conv1d", "a", ActivationRole::After, false, &NetworkReader::read_conv1d},
+    {"lstm", "an", ActivationRole::Cell, false, &NetworkReader::read_lstm},
+    {"gru", "a", ActivationRole::Cell, false, &NetworkReader::read_gru},
+    {"prelu", "a", ActivationRole::Refused, true, &NetworkReader::read_prelu},
+    {"batchnorm", "a", ActivationRole::Refused, true, &NetworkReader::read_batchnorm},
+    {"activation", "an", ActivationRole::Whole, true, &NetworkReader::read_activation},
+};
+
+const LayerType *find_layer_type(const std::string &name) {
+    for (const LayerType &type : kLayerTypes)
+        if (name == type.name) return &type;
+    return nullptr;
+}
+
+std::string supported_layer_types() {
+    std::vector<std::string> names;
+    for (const LayerType &type : kLayerTypes) names.emplace_back(type.name);
+    return join(names);
+}
+
+std::string a_layer(const std::string &type) {
+    const LayerType *known = find_layer_type(type);
+    return std::string(known ? known->article : "a") + " " + type + " layer";
+}
 
 std::size_t read_inputs(const json::Value &root) {
     const json::Value &in_shape = require_array(root, "", "in_shape");
@@ -430,7 +489,8 @@ LoadedModel load_rtneural(const json::Value &root) {
     // top-level number; either, both agreeing, or the 48 kHz default.
     double sample_rate = kDefaultSampleRate;
     std::string rate_source = "default (the file names none)";
-    json::ObjectWriter file_fields;
+    // The file's own metadata first, then ours; a file key that names one of ours gives way.
+    json::ObjectWriter metadata_fields;
     const std::vector<std::string> ours = {"dialect", "in_skip", "in_gain_db", "out_gain_db", "knob_inputs",
                                            "knob_values", "knob_values_source", "sample_rate_source"};
     if (const json::Value *metadata = root.find("metadata")) {
@@ -446,8 +506,8 @@ LoadedModel load_rtneural(const json::Value &root) {
             bool clash = false;
             for (const std::string &name : ours) clash = clash || name == key;
             if (clash) continue;
-            if (value.is_string()) file_fields.text(key, value.string());
-            else if (value.is_number()) file_fields.number(key, value.number());
+            if (value.is_string()) metadata_fields.text(key, value.string());
+            else if (value.is_number()) metadata_fields.number(key, value.number());
         }
     }
     if (const json::Value *rate = root.find("samplerate")) {
@@ -467,18 +527,15 @@ LoadedModel load_rtneural(const json::Value &root) {
                              .integer("inputs", static_cast<long long>(spec.inputs))
                              .raw("layers", list.config_layers)
                              .str();
-    std::string metadata = file_fields.str();
-    json::ObjectWriter ours_writer;
-    ours_writer.text("dialect", aidax ? "aida-x" : "keras")
+    metadata_fields.text("dialect", aidax ? "aida-x" : "keras")
         .integer("in_skip", skip)
         .number("in_gain_db", in_db)
         .number("out_gain_db", out_db)
         .integer("knob_inputs", static_cast<long long>(spec.inputs - 1))
         .raw("knob_values", json_number_list(spec.knob_values));
-    if (spec.inputs > 1) ours_writer.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
-    ours_writer.text("sample_rate_source", rate_source);
-    const std::string ours_text = ours_writer.str();
-    loaded.metadata_json = metadata == "{}" ? ours_text : metadata.substr(0, metadata.size() - 1) + "," + ours_text.substr(1);
+    if (spec.inputs > 1) metadata_fields.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
+    metadata_fields.text("sample_rate_source", rate_source);
+    loaded.metadata_json = metadata_fields.str();
     loaded.model = std::make_unique<models::Sequential>(std::move(spec));
     return loaded;
 }

@@ -1,6 +1,5 @@
 #include "formats/tensor_fields.h"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -69,13 +68,9 @@ std::vector<float> read_tensor(const json::Value &value, const std::string &path
 }
 
 std::string json_number_list(const std::vector<float> &values) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        char text[32];
-        const auto result = std::to_chars(text, text + sizeof text, static_cast<double>(values[i]));
-        out += (i ? "," : "") + std::string(text, static_cast<std::size_t>(result.ptr - text));
-    }
-    return out + "]";
+    json::ArrayWriter list;
+    for (float value : values) list.number(static_cast<double>(value));
+    return list.str();
 }
 
 }  // namespace pedal::formats

@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "json/hex.h"
+
 namespace pedal::json {
 
 // Objects past this many members get a sorted index for find() and a hash set
@@ -246,14 +248,7 @@ NumberFault convert_number(const char *first, const char *last, double &out) {
 // ---------------------------------------------------------------------------
 // Error text
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string hex_byte(unsigned char c) {
-    std::string text = "byte 0x";
-    text += kHexDigits[c >> 4];
-    text += kHexDigits[c & 15];
-    return text;
-}
+std::string hex_byte(unsigned char c) { return "byte 0x" + hex_digits(c, 2); }
 
 // Describes the single byte at `at` for messages about string and number internals.
 std::string describe_byte(const char *at, const char *end) {
@@ -292,20 +287,15 @@ std::string quote_for_message(const std::string &text) {
         } else if (c >= 0x20 && c < 0x7f) {
             quoted += static_cast<char>(c);
         } else {
-            quoted += "\\x";
-            quoted += kHexDigits[c >> 4];
-            quoted += kHexDigits[c & 15];
+            quoted += "\\x" + hex_digits(c, 2);
         }
     }
     if (text.size() > kMaxShown) quoted += "...";
     return quoted + "\"";
 }
 
-std::string hex4(unsigned code) {
-    std::string text = "\\u";
-    for (int shift = 12; shift >= 0; shift -= 4) text += "0123456789ABCDEF"[(code >> shift) & 15];
-    return text;
-}
+// Upper case, as the messages write the surrogate range (\uDC00-\uDFFF).
+std::string hex4(unsigned code) { return "\\u" + hex_digits(code, 4, HexCase::Upper); }
 
 // ---------------------------------------------------------------------------
 // Strings

@@ -1,6 +1,6 @@
-// Builds small JSON objects (model info) for the C ABI, which hands Python one
-// string rather than a struct per field. Numbers use the shortest text that
-// reads back to the same double.
+// Builds small JSON objects and arrays (model info) for the C ABI, which hands
+// Python one string rather than a struct per field. Numbers use the shortest
+// text that reads back to the same double.
 #pragma once
 
 #include <charconv>
@@ -9,15 +9,38 @@
 #include <string_view>
 #include <vector>
 
+#include "json/hex.h"
+
 namespace pedal::json {
+
+inline std::string number_text(double value) {
+    char text[32];
+    auto result = std::to_chars(text, text + sizeof text, value);
+    return std::string(text, static_cast<std::size_t>(result.ptr - text));
+}
+
+class ArrayWriter {
+public:
+    ArrayWriter &number(double value) { return raw(number_text(value)); }
+
+    ArrayWriter &integer(long long value) { return raw(std::to_string(value)); }
+
+    // `json_text` must already be valid JSON (e.g. an ObjectWriter's result).
+    ArrayWriter &raw(std::string_view json_text) {
+        body_ += body_.empty() ? "[" : ",";
+        body_ += json_text;
+        return *this;
+    }
+
+    std::string str() const { return body_.empty() ? "[]" : body_ + "]"; }
+
+private:
+    std::string body_;
+};
 
 class ObjectWriter {
 public:
-    ObjectWriter &number(std::string_view key, double value) {
-        char text[32];
-        auto result = std::to_chars(text, text + sizeof text, value);
-        return raw(key, std::string_view(text, static_cast<std::size_t>(result.ptr - text)));
-    }
+    ObjectWriter &number(std::string_view key, double value) { return raw(key, number_text(value)); }
 
     ObjectWriter &integer(std::string_view key, long long value) {
         return raw(key, std::to_string(value));
@@ -28,12 +51,9 @@ public:
     }
 
     ObjectWriter &integers(std::string_view key, const std::vector<std::size_t> &values) {
-        std::string list = "[";
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            if (i) list += ',';
-            list += std::to_string(values[i]);
-        }
-        return raw(key, list + "]");
+        ArrayWriter list;
+        for (std::size_t value : values) list.integer(static_cast<long long>(value));
+        return raw(key, list.str());
     }
 
     // `json_text` must already be valid JSON (e.g. another ObjectWriter's result).
@@ -54,10 +74,8 @@ public:
                 out += '\\';
                 out += static_cast<char>(c);
             } else if (c < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
+                out += "\\u";
+                out += hex_digits(c, 4);
             } else {
                 out += static_cast<char>(c);
             }
