@@ -148,7 +148,6 @@ class Encoder:
 
     def __init__(self, sample_format: SampleFormat, channels: int, frames: int) -> None:
         self.format, self.channels, self.frames = sample_format, channels, frames
-        self.frame_bytes = sample_format.width * channels
         per_frame = channels * (3 if sample_format.name == "S24_3LE" else 1)
         self._raw = np.zeros(frames * per_frame, np.dtype(sample_format.dtype))
         self._scaled = np.zeros(frames, np.float32)
@@ -361,7 +360,6 @@ class AudioInterface:
         self.periods = self.frames = self.xruns = self.reopens = 0
         self.attempts = 0                # reopen attempts while waiting (the thread is alive)
         self.busy_s = 0.0                # audio thread time spent converting and processing
-        self.busy_peak_s = 0.0           # the longest period's, since the control side last reset it
         self.realtime = False
         self._reported_xruns = 0
         self._last_xrun_log = 0.0
@@ -371,10 +369,6 @@ class AudioInterface:
     @property
     def period(self) -> int:
         return self.capture.period if self.capture else self.settings.period
-
-    @property
-    def rate(self) -> int:
-        return self.settings.rate
 
     @property
     def latency_frames(self) -> int:
@@ -524,10 +518,7 @@ class AudioInterface:
                 n = decoder.decode(data, x)
                 process(x[:n], y[:n])
                 raw = encoder.encode(y[:n])
-            busy = clock() - start
-            self.busy_s += busy
-            if busy > self.busy_peak_s:
-                self.busy_peak_s = busy
+            self.busy_s += clock() - start
             if playback.write(raw) < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
                 self.xruns += 1
                 self._prime()
