@@ -9,8 +9,9 @@ import pytest
 
 import alsaaudio
 from pedal import audio
-from pedal.audio import FORMATS, AudioError, AudioInterface, Decoder, Encoder, negotiate
+from pedal.audio import AudioError, AudioInterface, negotiate
 from pedal.config import Audio
+from pedal.sample_formats import FORMATS, Decoder, Encoder
 from tests.support.fake_alsa import FakePCM, interleave, periods_of
 from tests.support.waiting import wait_for
 
