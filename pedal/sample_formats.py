@@ -7,7 +7,7 @@
 ``FORMATS`` holds every format pedal converts, by ALSA's name; ``PREFERENCE``
 is the order pedal.audio asks a device for them. Decoder and Encoder run on
 the audio thread, so they allocate their buffers once, when made, and work
-per period only through those and numpy views (tests/test_audio.py checks it).
+per period only through those and numpy views (tests/test_sample_formats.py checks it).
 """
 
 from __future__ import annotations
