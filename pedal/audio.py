@@ -18,8 +18,8 @@ period, the channel count -- or refuse with one line when we cannot (another
 rate than configured: the models are rate-specific).
 
 Real-time rules (Ross Bencina's "Real-time audio programming 101"), kept in
-``_stream``: the audio thread reads, converts through preallocated numpy
-arrays and views, calls ``process`` and writes. It never logs, locks, loads or
+``_stream``: the audio thread reads, converts (pedal.sample_formats: through
+preallocated numpy arrays and views), calls ``process`` and writes. It never logs, locks, loads or
 waits on the control side; it only counts (xruns, periods) for the control
 side to read and report (``report``). The one exception is a device that has
 gone away: then there is no audio to protect, and the thread waits, retries
@@ -40,17 +40,12 @@ from typing import Callable
 
 import numpy as np
 
-try:
-    # The Debian package carries pyalsaaudio 0.11 itself: bookworm's python3-alsaaudio
-    # (0.8) has neither PCM(rate=, periods=) nor info(). Elsewhere it comes from pip.
-    from pedal._vendor import alsaaudio
-except ImportError:
-    import alsaaudio
+from pedal.alsa import alsaaudio
+from pedal.sample_formats import FORMATS, PREFERENCE, Decoder, Encoder, SampleFormat
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AudioError", "AudioInterface", "Applied", "Decoder", "Encoder", "FORMATS", "SampleFormat",
-           "lock_memory", "negotiate", "sound_cards"]
+__all__ = ["AudioError", "AudioInterface", "Applied", "lock_memory", "make_realtime", "negotiate", "sound_cards"]
 
 PERIOD_RANGE = (32, 1024)
 RETRY_SECONDS = 1.0
@@ -59,133 +54,6 @@ XRUN_LOG_INTERVAL_S = 10.0
 
 class AudioError(RuntimeError):
     """The device works but cannot run as configured; the message is one line that says why."""
-
-
-# --- Sample formats ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SampleFormat:
-    """How one ALSA sample format stores a sample, and what 1.0 is in it."""
-    name: str           # ALSA's name, as pcm.info()["format_name"] says it
-    alsa: int           # alsaaudio.PCM_FORMAT_*
-    dtype: str          # numpy type of one stored value ("u1": one byte of a packed 24-bit sample)
-    full_scale: float   # stored value of 1.0 (0: floating point, no scaling)
-    width: int          # bytes per sample
-
-    @property
-    def is_float(self) -> bool:
-        return self.full_scale == 0.0
-
-
-FORMATS = {f.name: f for f in (
-    SampleFormat("S32_LE", alsaaudio.PCM_FORMAT_S32_LE, "<i4", 2.0 ** 31, 4),
-    SampleFormat("S24_3LE", alsaaudio.PCM_FORMAT_S24_3LE, "u1", 2.0 ** 23, 3),
-    SampleFormat("S24_LE", alsaaudio.PCM_FORMAT_S24_LE, "<i4", 2.0 ** 23, 4),  # low 3 bytes of 4
-    SampleFormat("FLOAT_LE", alsaaudio.PCM_FORMAT_FLOAT_LE, "<f4", 0.0, 4),
-    SampleFormat("FLOAT64_LE", alsaaudio.PCM_FORMAT_FLOAT64_LE, "<f8", 0.0, 8),
-    SampleFormat("S16_LE", alsaaudio.PCM_FORMAT_S16_LE, "<i2", 2.0 ** 15, 2),
-)}
-# Asked for in this order when the device does not take the first: most resolution first.
-PREFERENCE = ("S32_LE", "S24_3LE", "S24_LE", "FLOAT_LE", "S16_LE", "FLOAT64_LE")
-
-
-class Decoder:
-    """Takes the guitar channel out of a captured period, as float32 in [-1, 1).
-
-        >>> decoder = Decoder(FORMATS["S16_LE"], channels=2, channel=0, frames=128)
-        >>> n = decoder.decode(data, out)     # data: bytes from pcm.read(); out: float32[128]
-
-    Works through numpy views of ``data`` and arrays allocated here, once.
-    """
-
-    def __init__(self, sample_format: SampleFormat, channels: int, channel: int, frames: int) -> None:
-        if not 0 <= channel < channels:
-            raise ValueError(f"channel {channel} is not one of {channels}")
-        self.format, self.channels, self.channel, self.frames = sample_format, channels, channel, frames
-        self.frame_bytes = sample_format.width * channels
-        self._int = np.zeros(frames, np.int32)
-        self._byte = np.zeros(frames, np.int32)
-
-    def decode(self, data, out: np.ndarray) -> int:
-        """Fills ``out[:n]`` with the n frames in ``data``; returns n."""
-        fmt, n = self.format, min(len(data) // self.frame_bytes, self.frames)
-        if n < len(out):
-            out = out[:n]
-        raw = np.frombuffer(data, dtype=fmt.dtype, count=n * self.frame_bytes // np.dtype(fmt.dtype).itemsize)
-        if fmt.name == "S24_3LE":
-            packed = raw.reshape(n, self.channels, 3)
-            value, byte = self._int[:n], self._byte[:n]
-            np.copyto(value, packed[:, self.channel, 2].view(np.int8))  # the top byte carries the sign
-            np.left_shift(value, 16, out=value)
-            np.copyto(byte, packed[:, self.channel, 1])
-            np.left_shift(byte, 8, out=byte)
-            np.bitwise_or(value, byte, out=value)
-            np.copyto(byte, packed[:, self.channel, 0])
-            np.bitwise_or(value, byte, out=value)
-            column = value
-        else:
-            column = raw[self.channel::self.channels]
-            if fmt.name == "S24_LE":  # sign-extend the low 24 bits
-                value = self._int[:n]
-                np.left_shift(column, 8, out=value)
-                np.right_shift(value, 8, out=value)
-                column = value
-        np.copyto(out, column, casting="unsafe")
-        if not fmt.is_float:
-            np.multiply(out, np.float32(1.0 / fmt.full_scale), out=out)
-        return n
-
-
-class Encoder:
-    """Turns a mono float32 period into a playback period, the same sample on every channel.
-
-        >>> encoder = Encoder(FORMATS["S32_LE"], channels=2, frames=128)
-        >>> pcm.write(encoder.encode(out))
-
-    Values beyond full scale are clipped; integers are rounded to nearest. The
-    returned array is the encoder's own buffer (valid until the next call).
-    """
-
-    def __init__(self, sample_format: SampleFormat, channels: int, frames: int) -> None:
-        self.format, self.channels, self.frames = sample_format, channels, frames
-        self.frame_bytes = sample_format.width * channels
-        per_frame = channels * (3 if sample_format.name == "S24_3LE" else 1)
-        self._raw = np.zeros(frames * per_frame, np.dtype(sample_format.dtype))
-        self._scaled = np.zeros(frames, np.float32)
-        self._int = np.zeros(frames, np.int32)
-        self._byte = np.zeros(frames, np.int32)
-        if not sample_format.is_float:
-            self._low = np.float32(-sample_format.full_scale)
-            # The largest float32 not above full scale - 1 (2**31 - 1 is not a float32).
-            high = np.float32(sample_format.full_scale - 1)
-            if float(high) > sample_format.full_scale - 1:
-                high = np.nextafter(np.float32(sample_format.full_scale), np.float32(0))
-            self._high = high
-
-    def silence(self, frames: int) -> np.ndarray:
-        """A buffer of ``frames`` frames of silence in this format (allocated: not for the audio thread)."""
-        return np.zeros(frames * self._raw.size // self.frames, self._raw.dtype)
-
-    def encode(self, mono: np.ndarray) -> np.ndarray:
-        fmt, n = self.format, len(mono)
-        raw = self._raw if n == self.frames else self._raw[:n * self._raw.size // self.frames]
-        if fmt.is_float:
-            np.copyto(raw.reshape(n, self.channels), mono[:, None], casting="same_kind")
-            return raw
-        scaled = self._scaled[:n]
-        np.multiply(mono, np.float32(fmt.full_scale), out=scaled)
-        np.clip(scaled, self._low, self._high, out=scaled)
-        np.rint(scaled, out=scaled)
-        if fmt.name != "S24_3LE":
-            np.copyto(raw.reshape(n, self.channels), scaled[:, None], casting="unsafe")
-            return raw
-        value, byte = self._int[:n], self._byte[:n]
-        np.copyto(value, scaled, casting="unsafe")
-        packed = raw.reshape(n, self.channels, 3)
-        for k in range(3):  # little-endian bytes; int32 -> uint8 keeps the low byte
-            np.right_shift(value, 8 * k, out=byte)
-            np.copyto(packed[:, :, k], byte[:, None], casting="unsafe")
-        return raw
 
 
 # --- Opening a device and reading back what it applied ------------------------------
@@ -361,7 +229,6 @@ class AudioInterface:
         self.periods = self.frames = self.xruns = self.reopens = 0
         self.attempts = 0                # reopen attempts while waiting (the thread is alive)
         self.busy_s = 0.0                # audio thread time spent converting and processing
-        self.busy_peak_s = 0.0           # the longest period's, since the control side last reset it
         self.realtime = False
         self._reported_xruns = 0
         self._last_xrun_log = 0.0
@@ -371,10 +238,6 @@ class AudioInterface:
     @property
     def period(self) -> int:
         return self.capture.period if self.capture else self.settings.period
-
-    @property
-    def rate(self) -> int:
-        return self.settings.rate
 
     @property
     def latency_frames(self) -> int:
@@ -524,10 +387,7 @@ class AudioInterface:
                 n = decoder.decode(data, x)
                 process(x[:n], y[:n])
                 raw = encoder.encode(y[:n])
-            busy = clock() - start
-            self.busy_s += busy
-            if busy > self.busy_peak_s:
-                self.busy_peak_s = busy
+            self.busy_s += clock() - start
             if playback.write(raw) < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
                 self.xruns += 1
                 self._prime()

@@ -13,19 +13,17 @@ command (e.g. "ssh -p 2222 -i key"), ``--ssh-option OPT`` adds ``-o OPT``, and
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import subprocess
 from pathlib import Path
 
+from pedal.cli import build_parser
 from pedal.cli.common import CliError
 
 __all__ = ["remote_argv", "run_remote", "ssh_command"]
 
-# Options that take a value: the walk over argv must skip their values.
-_VALUED = {"--config", "--socket", "--library", "--host", "--ssh-option", "--name", "--interval", "--count",
-           "--blocks", "--runs", "--seconds", "--channel", "--block", "--input-gain", "--output-level", "--bass",
-           "--mid", "--treble", "--gate", "--ir", "--input", "--output", "--threshold"}
 _LOCAL = {"render"}   # works on files of this machine: run it here
 
 
@@ -44,13 +42,28 @@ def _strip_ssh_options(argv: list[str]) -> list[str]:
     return kept
 
 
+def _options_taking_a_value(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option of ``parser`` and of its commands that takes a value (``--name NAME``, not
+    ``--json``). Read from pedalctl's own parser rather than listed here, so that an option
+    added to a command is never missing."""
+    found = set()
+    for action in parser._actions:  # argparse has no public way to list a parser's arguments
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                found |= _options_taking_a_value(command)
+        elif action.option_strings and action.nargs != 0:  # nargs 0: a flag (store_true, help)
+            found.update(action.option_strings)
+    return found
+
+
 def _positionals(tokens: list[str]) -> list[int]:
     """Indices of the positional tokens (not options, not option values)."""
+    valued = _options_taking_a_value(build_parser())
     found, skip = [], False
     for index, token in enumerate(tokens):
         if skip:
             skip = False
-        elif token in _VALUED:
+        elif token in valued:
             skip = True
         elif token.startswith("-") and token != "-":
             continue

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from pedal.audio import FORMATS
+from pedal.sample_formats import FORMATS
 
 NAMES = {f.alsa: f.name for f in FORMATS.values()}
 
