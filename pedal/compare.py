@@ -12,8 +12,9 @@ carries its latency). ``--plot`` draws what a person wants to see: the whole
 take, a zoom on the loudest attack with target and model overlaid, and the
 spectra of both (needs matplotlib: the optional [plot] extra).
 
-A model trained at another rate than the WAVs (PedalNetRT json is 44.1 kHz)
-plays the input resampled to its rate, and its output is resampled back.
+The model plays through the pedal's own engine (pedal.render), alone: a model trained
+at another rate than the WAVs (PedalNetRT json is 44.1 kHz) is bridged to their rate
+exactly as the pedal bridges it, so compare and `pedalctl render` agree.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pedal import render
 from pedal.metrics import esr, find_lag, pre_emphasis, shift
 from pedal.wavfile import WavError, read_mono
 
 MAX_LAG_SECONDS = 0.1
+BLOCK = 64   # frames per engine call (any block size gives the same samples)
 
 
 @dataclass
@@ -49,28 +52,12 @@ class Comparison:
     size: float | None = None   # the size played, for a model with submodels (NAM A2)
 
 
-def resample(x: np.ndarray, source_rate: float, target_rate: float) -> np.ndarray:
-    """Band-limited resampling of a whole signal through the FFT (offline use;
-    the engine's real-time resampler is in the core)."""
-    if source_rate == target_rate:
-        return np.asarray(x, dtype=np.float32)
-    n_out = int(round(len(x) * target_rate / source_rate))
-    spectrum = np.fft.rfft(np.asarray(x, dtype=np.float64))
-    bins = n_out // 2 + 1
-    if bins <= len(spectrum):
-        spectrum = spectrum[:bins]
-    else:
-        spectrum = np.concatenate([spectrum, np.zeros(bins - len(spectrum), complex)])
-    return (np.fft.irfft(spectrum, n_out) * (n_out / len(x))).astype(np.float32)
-
-
-def play(model, dry: np.ndarray, rate: int) -> np.ndarray:
-    """The model's output for ``dry`` at ``rate``, resampled around it when its rate differs."""
-    model.reset()
-    if abs(model.sample_rate - rate) < 0.5:
-        return model.process(np.ascontiguousarray(dry, dtype=np.float32))
-    wet = model.process(resample(dry, rate, model.sample_rate))
-    return resample(wet, model.sample_rate, rate)[: len(dry)]
+def play(data: bytes, dry: np.ndarray, rate: int, size: float | None = None) -> tuple[np.ndarray, dict]:
+    """(the model's output for ``dry`` at ``rate``, its info): the model alone through the pedal's
+    engine (pedal.render, bare: unity gain, nothing else in the chain), its rate bridged to ``rate``
+    as the pedal bridges it, aligned with ``dry``."""
+    engine, info = render.chain(data, rate, BLOCK, size=size, bare=True)
+    return render.play(engine, dry, BLOCK), info
 
 
 def level_db(x: np.ndarray) -> float:
@@ -81,17 +68,15 @@ def level_db(x: np.ndarray) -> float:
 def compare(model_path: Path, dry: np.ndarray, target: np.ndarray, rate: int, size: float | None = None):
     """(Comparison, the model's output aligned to the target); ``size`` picks the submodel of a
     model that has them (default 1: the largest)."""
-    from pedal.core import Model
-    model = Model.load(model_path, size=size)
-    output = play(model, dry, rate)
+    output, info = play(Path(model_path).read_bytes(), dry, rate, size)
     lag = find_lag(target, output, max_lag=min(len(target) - 1, int(MAX_LAG_SECONDS * rate)))
     aligned = shift(output, lag)
     result = Comparison(
-        model=str(model_path), sample_rate=rate, model_rate=float(model.sample_rate), seconds=len(dry) / rate,
+        model=str(model_path), sample_rate=rate, model_rate=float(info["sample_rate"]), seconds=len(dry) / rate,
         esr=esr(target, aligned), esr_unaligned=esr(target, output),
         esr_pre_emphasis=esr(pre_emphasis(target), pre_emphasis(aligned)),
         lag_samples=lag, lag_ms=1000.0 * lag / rate, level_difference_db=level_db(aligned) - level_db(target),
-        size=(1.0 if size is None else size) if model.info.get("submodels") else None)
+        size=(1.0 if size is None else size) if info.get("submodels") else None)
     return result, aligned
 
 

@@ -25,11 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 
+from pedal import wavfile
 from pedal.audio import sound_cards
 from pedal.signals import di_clip, guitar_like
 
@@ -169,16 +169,6 @@ def write_di(path: Path, seconds: float, rate: int = RATE, phrase: np.ndarray | 
     return clip
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-
-
 def daemon_command(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "pedal.daemon", "--config", str(config), *args]
 
@@ -214,7 +204,8 @@ def run_on_jack(seconds: float) -> int:
         if out_raw.exists():
             played = np.fromfile(out_raw, "<f4")
             target = ROOT / "build" / "demo-out.wav"
-            write_wav(target, played)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            wavfile.write(target, played, RATE)
             print(f"demo: what the pedal played is in {target}", flush=True)
         return result.returncode
 

@@ -33,8 +33,8 @@ from typing import Callable
 
 import numpy as np
 
-from pedal import levels
-from pedal.core import Engine, Model, ModelError
+from pedal import levels, render
+from pedal.core import Model, ModelError
 from pedal.signals import guitar_like
 from pedal.submodels import describe as describe_submodels, label as submodel_label
 
@@ -118,9 +118,8 @@ def _check(data: bytes, size: float | None, rate: int, period: int, what: str,
         raise ValidationError(f"{what}the model's output is {measured:.0f} dBFS RMS for the reference guitar signal: "
                               "far beyond full scale, not sound")
     loudness, source = levels.loudness_db(model, measured)  # a submodel's from its own metadata
-    input_db, output_db = levels.input_gain_db(info), levels.output_gain_db(model, loudness)
-    engine = Engine(rate, period)
-    engine.set_model(Model.from_json(data, size=size), input_db, output_db)
+    output_db = levels.output_gain_db(model, loudness)
+    engine, _ = render.chain(model, rate, period, loudness=loudness)  # the engine owns the model from here
     return {"info": info, "engine": engine, "what": what, "loudness_db": loudness, "loudness_source": source,
             "output_gain_db": output_db, "cpu_percent": math.inf, "cpu_max_percent": 0.0, "first": True}
 

@@ -2,8 +2,8 @@
 
     >>> samples, rate = read_wav("di.wav")        # float32, shape (frames, channels)
     >>> dry, rate = read_mono("di.wav", "input")  # float32, mono or a one-line refusal
-    >>> write_wav("out.wav", wet, rate)            # mono float32 WAV (exact, no dither)
-    >>> write("clip.wav", dry, rate)               # mono 16-bit PCM; both written atomically
+    >>> write("clip.wav", dry, rate)               # mono 16-bit PCM, written atomically
+    >>> write("out.wav", wet, rate, float32=True)  # mono float32 WAV (exact, no dither)
 
 Python's ``wave`` reads integer PCM only; IRs and renders are often 24-bit or
 32-bit float, so this reads the RIFF chunks itself: PCM 8/16/24/32-bit, IEEE
@@ -21,7 +21,7 @@ import numpy as np
 
 from pedal.files import write_atomically
 
-__all__ = ["WavError", "encode", "parse_wav", "read_mono", "read_wav", "write", "write_wav"]
+__all__ = ["WavError", "encode", "parse_wav", "read_mono", "read_wav", "write"]
 
 PCM, FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
 
@@ -123,8 +123,3 @@ def encode(samples: np.ndarray, rate: int, float32: bool = False) -> bytes:
 def write(path: Path | str, samples: np.ndarray, rate: int, float32: bool = False) -> None:
     """Writes a mono WAV in one step (never a half-written file); see ``encode``."""
     write_atomically(Path(path), encode(samples, rate, float32))
-
-
-def write_wav(path: Path | str, samples: np.ndarray, rate: int) -> None:
-    """Mono 32-bit float WAV (what the engine made, bit for bit)."""
-    write(path, np.asarray(samples, dtype=np.float32), rate, float32=True)

@@ -6,13 +6,13 @@ socket, changes the model mid-stream and then bypasses."""
 import math
 import signal
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pedal import levels
+from pedal import render
 from pedal.control import request
-from pedal.core import Engine, Model
 from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
 from tests.support.paths import ROOT
 from tests.support.waiting import wait_for
@@ -39,15 +39,8 @@ SETTLE = int((0.05 + DC_BLOCKER_TAU_S * math.log(1e5)) * RATE)
 def offline(model_path, di, latencies=None):
     """The daemon's chain for one model, as it starts: same engine, settings and block size.
     The engine's own latency (resampling, limiter look-ahead) is recorded in ``latencies``."""
-    engine = Engine(RATE, 1024)
-    engine.set_crossfade_ms(CROSSFADE_MS)
-    engine.set_input_gain(0.0)
-    engine.set_output_level(0.0)
-    probe = Model.load(model_path)
-    engine.set_model(Model.load(model_path), levels.input_gain_db(probe.info), levels.output_gain_db(probe))
-    out = np.empty_like(di)
-    for start in range(0, len(di), PERIOD):
-        engine.process(di[start:start + PERIOD], out=out[start:start + PERIOD])
+    engine, _ = render.chain(Path(model_path).read_bytes(), RATE, 1024, crossfade_ms=CROSSFADE_MS)
+    out = render.play(engine, di, PERIOD, from_start=True)
     if latencies is not None:
         latencies.append(engine.latency)
     return out

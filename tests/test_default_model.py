@@ -25,7 +25,7 @@ def test_it_plays_the_synthetic_overdrive_on_phrases_it_never_heard():
 def test_it_plays_the_di_clip_like_the_overdrive_at_the_pedals_rate():
     # The clip is 48 kHz: the model (44.1 kHz) hears it resampled, the chain runs at 48 kHz.
     dry = di_clip()
-    assert esr(overdrive.overdrive(dry, DI_CLIP_RATE), play(Model.load(DEFAULT_MODEL), dry, DI_CLIP_RATE)) <= 0.03
+    assert esr(overdrive.overdrive(dry, DI_CLIP_RATE), play(DEFAULT_MODEL.read_bytes(), dry, DI_CLIP_RATE)[0]) <= 0.03
 
 
 def test_it_is_a_small_pedalnet_wavenet_that_a_pi_4_runs_easily():

@@ -13,14 +13,14 @@ import shutil
 import numpy as np
 import pytest
 
-from pedal import levels
+from pedal import levels, wavfile
 from pedal.config import RANGES
 from pedal.cli.remote import remote_argv
 from pedal.cli import build_parser
 from pedal.core import Model
 from pedal.signals import guitar_like
 from pedal.validate import ValidationError, validate
-from pedal.wavfile import read_wav, write_wav
+from pedal.wavfile import read_wav
 from tests.support.paths import shared_model
 from tests.support.pedalctl import DATA, pedalctl
 from tests.support.pedalctl import ctl
@@ -196,7 +196,7 @@ def test_render_and_compare_play_the_size_the_library_keeps_or_the_one_asked_for
     assert local(tmp_path, "size", "boss", "0.5").status == 0
     rate = 48000
     dry = guitar_like(0.5, rate=rate, seed=3)
-    write_wav(tmp_path / "di.wav", dry, rate)
+    wavfile.write(tmp_path / "di.wav", dry, rate, float32=True)
 
     def render(name, *argv):
         return local(tmp_path, "--json", "render", "boss", tmp_path / "di.wav", tmp_path / name, *argv)
@@ -210,7 +210,7 @@ def test_render_and_compare_play_the_size_the_library_keeps_or_the_one_asked_for
     assert "through boss.nam (size 0.5: WaveNet, 1871 parameters) into" in said.out
 
     # compare: the Lite's own output as the target matches at the kept size, not at the Full.
-    write_wav(tmp_path / "target.wav", Model.from_json(boss, size=0.5).process(dry), rate)
+    wavfile.write(tmp_path / "target.wav", Model.from_json(boss, size=0.5).process(dry), rate, float32=True)
     def compare(*argv):  # compare (pedal.compare) prints to the process's stdout
         assert local(tmp_path, "--json", "compare", "boss", tmp_path / "di.wav", tmp_path / "target.wav",
                      *argv).status == 0

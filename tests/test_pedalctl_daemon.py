@@ -14,10 +14,9 @@ import tempfile
 import numpy as np
 import pytest
 
-from pedal import levels
+from pedal import levels, wavfile
 from pedal.control import ControlServer
 from pedal.core import Model
-from pedal.wavfile import write_wav
 from tests.support.paths import ROOT
 from tests.support.pedalctl import DATA, ctl, model_bytes, pedalctl
 from tests.support.waiting import wait_for
@@ -83,7 +82,7 @@ def test_a_cabinet_ir_is_uploaded_selected_and_turned_off(pedal, tmp_path):
     rate = 44100
     ir = np.zeros(2048, np.float32)
     ir[0], ir[10] = 1.0, -0.5
-    write_wav(tmp_path / "4x12.wav", ir, rate)
+    wavfile.write(tmp_path / "4x12.wav", ir, rate, float32=True)
     result = ctl(pedal, "ir", "upload", tmp_path / "4x12.wav", "--select")
     assert result.status == 0, result.err
     assert "stored impulse response '4x12': 2048 frames at 44100 Hz" in result.out

@@ -5,10 +5,10 @@ import struct
 import numpy as np
 import pytest
 
-from pedal import levels
+from pedal import levels, wavfile
 from pedal.core import Model
 from pedal.signals import guitar_like
-from pedal.wavfile import WavError, parse_wav, read_wav, write_wav
+from pedal.wavfile import WavError, parse_wav, read_wav
 from tests.support.pedalctl import pedalctl as pedalctl_anywhere
 from tests.support.paths import GOLDEN
 
@@ -49,7 +49,7 @@ def test_pcm_wavs_are_read_to_within_one_step(bits, extensible):
 
 def test_float_wavs_round_trip_exactly(tmp_path):
     samples = guitar_like(0.1, rate=48000)
-    write_wav(tmp_path / "x.wav", samples, 48000)
+    wavfile.write(tmp_path / "x.wav", samples, 48000, float32=True)
     decoded, rate = read_wav(tmp_path / "x.wav")
     assert rate == 48000 and np.array_equal(decoded[:, 0], samples)
 
@@ -68,7 +68,7 @@ def test_bad_wavs_are_refused_with_the_reason(data, reason):
 def test_render_goes_through_the_pedals_chain_aligned_with_the_input(tmp_path):
     rate = 44100   # the model's own rate: no resampling, so the chain is the model, gains, DC blocker, limiter
     dry = guitar_like(1.0, rate=rate, seed=5)
-    write_wav(tmp_path / "di.wav", dry, rate)
+    wavfile.write(tmp_path / "di.wav", dry, rate, float32=True)
     result = pedalctl("render", MODEL, tmp_path / "di.wav", tmp_path / "out.wav", "--block", "64")
     assert result.status == 0, result.err
     assert f"rendered 1.00 s at {rate} Hz through {MODEL.name}" in result.out and "rendering:" in result.err

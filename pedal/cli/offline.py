@@ -5,8 +5,8 @@
     pedalctl bench                                  # every model in the library, at the pedal's period
     pedalctl bench amp.nam --blocks 64,128 --json
 
-render runs the clip through the same Engine pedald plays with (the same
-normalisation from pedal.levels, the model's own rate bridged to the clip's),
+render runs the clip through the same Engine pedald plays with (pedal.render: the
+same normalisation from pedal.levels, the model's own rate bridged to the clip's),
 after a pre-roll of silence so the warm-up and crossfade of a model change are
 over when the clip starts, and with the chain's latency taken out, so the
 output lines up with the input sample for sample. It writes 32-bit float WAV.
@@ -20,17 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pedal import levels, submodels
+from pedal import render, submodels, wavfile
 from pedal.bench import DEFAULT_BLOCKS, bench_model, machine_description, render_table
 from pedal.cli.common import Cli, CliError, parent_options
 from pedal.core import Engine, Model, ModelError
 from pedal.library import ModelLibrary
 from pedal.store import ModelStore, StoreError, stored_metadata
-from pedal.wavfile import WavError, read_wav, write_wav
+from pedal.wavfile import WavError, read_wav
 
-__all__ = ["register", "render"]
-
-PREROLL_S = 0.2   # longer than any warm-up (>= 10 ms) plus crossfade (<= 50 ms)
+__all__ = ["register"]
 
 
 def register(commands, parent=None) -> None:
@@ -98,34 +96,6 @@ def playing_size(cli: Cli, path: Path, data: bytes, meta: dict | None) -> tuple[
     return size, (submodels.playing_index(listed, size) if listed else None), listed
 
 
-def render(data: bytes, dry: np.ndarray, rate: int, block: int, *, interface_dbu: float = 12.0,
-           loudness: float | None = None, crossfade_ms: float = 30.0, settings=None, progress=None,
-           size: float | None = None) -> np.ndarray:
-    """``dry`` through the pedal's chain with the model in ``data`` (at ``size`` when it has
-    submodels), aligned with ``dry``.
-
-    ``settings(engine)`` may set EQ, gate, cabinet, levels before the model goes in."""
-    probe = Model.from_json(data, size=size)
-    engine = Engine(rate, block)
-    engine.set_crossfade_ms(crossfade_ms)
-    if settings is not None:
-        settings(engine)
-    engine.set_model(Model.from_json(data, size=size), *levels.gains_db(probe, interface_dbu, loudness))
-    silence = np.zeros(block, np.float32)
-    for _ in range(math.ceil(PREROLL_S * rate / block)):
-        engine.process(silence, silence)
-        silence[:] = 0.0
-    delay = int(round(engine.latency))
-    source = np.concatenate([np.asarray(dry, np.float32), np.zeros(delay, np.float32)])
-    out = np.empty_like(source)
-    step = max(block, (len(source) // 10 // block) * block)
-    for start in range(0, len(source), block):
-        engine.process(source[start:start + block], out[start:start + block])
-        if progress is not None and start % step < block and start:
-            progress(f"rendering: {100 * start // len(source)} %")
-    return out[delay:]
-
-
 def run_render(cli: Cli) -> int:
     args = cli.args
     path = resolve_model(cli, args.model)
@@ -158,16 +128,16 @@ def run_render(cli: Cli) -> int:
             engine.set_ir(ir[0][:, 0], ir[1])
 
     try:
-        wet = render(data, np.ascontiguousarray(samples[:, args.channel]), rate, block,
-                     interface_dbu=cli.config.sound.interface_dbu,
-                     loudness=submodels.stored_loudness(meta, listed, playing), size=size,
-                     crossfade_ms=cli.config.sound.crossfade_ms, settings=settings, progress=cli.progress)
+        engine, _ = render.chain(data, rate, block, size=size, interface_dbu=cli.config.sound.interface_dbu,
+                              loudness=submodels.stored_loudness(meta, listed, playing),
+                              crossfade_ms=cli.config.sound.crossfade_ms, settings=settings)
+        wet = render.play(engine, np.ascontiguousarray(samples[:, args.channel]), block, cli.progress)
     except (ModelError, ValueError) as error:
         raise CliError(f"{path}: {error}") from None
     finally:
         cli.progress_done()
     try:
-        write_wav(args.output, wet, rate)
+        wavfile.write(args.output, wet, rate, float32=True)
     except OSError as error:
         raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
     peak = float(np.max(np.abs(wet))) if len(wet) else 0.0
