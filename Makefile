@@ -8,7 +8,12 @@ PY := $(VENV)/bin/python
 EXTRAS ?=
 BUILD := build
 
-WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion
+# Compile flags come from pedal/build_flags.py, which pip install and the Debian packages read
+# too: the Pi self-tests under qemu (and the NEON report) are the arm64/armhf packages' builds.
+FLAGS = $(shell $(PYTHON) pedal/build_flags.py $(1) $(2))
+WARNINGS := $(call FLAGS,warnings)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 CORE_SRCS := $(wildcard $(addprefix csrc/,$(addsuffix /*.cpp,json layers models formats dsp engine capi)))
 TEST_SRCS := $(wildcard csrc/tests/*.cpp)
 GOLDEN := csrc/tests/golden
@@ -20,24 +25,29 @@ AARCH64_OBJDUMP := $(if $(filter aarch64,$(HOST_ARCH)),objdump,aarch64-linux-gnu
 AARCH64_RUN := $(if $(filter aarch64,$(HOST_ARCH)),,qemu-aarch64)
 ARMHF_RUN := $(if $(filter armv7l,$(HOST_ARCH)),,qemu-arm)
 
-# No code here relies on floating-point traps; without them GCC can if-convert
-# the clamps in fast_math.h and vectorise the activations.
-MATH := -fno-math-errno -fno-trapping-math
-NATIVE_FLAGS := -std=c++17 -O3 -g $(MATH) $(WARNINGS)
+NATIVE_FLAGS := $(call FLAGS,core,baseline) -g $(WARNINGS)
+AVX2_FLAGS := $(call FLAGS,core,avx2) -g $(WARNINGS)
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-ASAN_FLAGS := -std=c++17 -O1 $(MATH) -g -fno-omit-frame-pointer $(SANITIZE) $(WARNINGS)
-# Pi 4 (Cortex-A72). Static so qemu needs no target sysroot.
-AARCH64_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 $(WARNINGS)
-ARMHF_FLAGS := -std=c++17 -O3 $(MATH) -mcpu=cortex-a72 -mfpu=neon-fp-armv8 -mfloat-abi=hard $(WARNINGS)
+ASAN_FLAGS := $(call FLAGS,core,baseline) -O1 -g -fno-omit-frame-pointer $(SANITIZE) $(WARNINGS)
+# The arm64 and armhf packages' flags (Pi 2 v1.2 to Pi 5, tuned for the Pi 4's Cortex-A72).
+# Linked static so qemu needs no target sysroot.
+AARCH64_FLAGS := $(call FLAGS,package,arm64) $(WARNINGS)
+ARMHF_FLAGS := $(call FLAGS,package,armhf) $(WARNINGS)
 
-.PHONY: all test run soak bench cross selftest sanitize pytest perf-check system-test system-run system-deb venv golden fuzz deb clean default-model di-clip
+FORCE:
+.PHONY: FORCE all test run soak bench cross selftest sanitize pytest perf-check system-test system-run system-deb venv golden fuzz deb clean default-model di-clip
 
 all: venv
 
 # --- C++ core builds: one object tree per target --------------------------------
 # $(1) target name, $(2) compiler, $(3) compile flags, $(4) link flags
+# A tree's `flags` file changes only when its flags do, and every object depends on it:
+# new flags rebuild the tree.
 define core_target
-$(BUILD)/$(1)/%.o: csrc/%.cpp
+$(BUILD)/$(1)/flags: FORCE
+	@mkdir -p $$(@D)
+	@printf '%s\n' $(2) $(3) $(4) | cmp -s - $$@ || printf '%s\n' $(2) $(3) $(4) > $$@
+$(BUILD)/$(1)/%.o: csrc/%.cpp $(BUILD)/$(1)/flags
 	@mkdir -p $$(@D)
 	$(2) $(3) -Icsrc -MMD -MP -c $$< -o $$@
 $(BUILD)/$(1)/selftest: $(patsubst csrc/%.cpp,$(BUILD)/$(1)/%.o,$(CORE_SRCS) $(TEST_SRCS))
@@ -47,7 +57,7 @@ $(BUILD)/$(1)/pedal-bench: $(patsubst csrc/%.cpp,$(BUILD)/$(1)/%.o,$(CORE_SRCS) 
 -include $(patsubst csrc/%.cpp,$(BUILD)/$(1)/%.d,$(CORE_SRCS) $(TEST_SRCS) csrc/bench/bench.cpp)
 endef
 $(eval $(call core_target,native,$(CXX),$(NATIVE_FLAGS),))
-$(eval $(call core_target,avx2,$(CXX),$(NATIVE_FLAGS) -mavx2 -mfma -ffp-contract=fast,))
+$(eval $(call core_target,avx2,$(CXX),$(AVX2_FLAGS),))
 $(eval $(call core_target,asan,clang++,$(ASAN_FLAGS),$(SANITIZE)))
 $(eval $(call core_target,aarch64,$(AARCH64_CXX),$(AARCH64_FLAGS),-static))
 $(eval $(call core_target,armhf,$(ARMHF_CXX),$(ARMHF_FLAGS),-static))
@@ -75,7 +85,7 @@ cross: $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
 # which the self-test replays in every `make test`. Commit the new files.
 FUZZ_SECONDS ?= 600
 FUZZ_CORPUS := csrc/tests/fuzz_corpus
-FUZZ_FLAGS := -std=c++17 -O1 -g $(MATH) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := $(call FLAGS,core,baseline) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/fuzz/fuzz_load: $(CORE_SRCS) csrc/fuzz/fuzz_load.cpp $(wildcard csrc/*/*.h)
 	@mkdir -p $(@D)
@@ -121,7 +131,7 @@ system-deb:
 	@tools/setup-system.sh deb
 
 test: system-test
-	$(MAKE) -j2 $(SELFTESTS) $(BUILD)/asan/selftest $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
+	$(MAKE) -j$(JOBS) $(SELFTESTS) $(BUILD)/asan/selftest $(BUILD)/aarch64/selftest $(BUILD)/armhf/selftest
 	$(MAKE) selftest sanitize cross
 	$(MAKE) pytest
 

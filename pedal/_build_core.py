@@ -8,6 +8,7 @@ so importing the package needs no compiler. Run directly to build in place::
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import re
@@ -36,20 +37,28 @@ def cdef_from_header() -> str:
     return re.sub(r"/\*.*?\*/", "", block, flags=re.S)
 
 
+def _load_build_flags():
+    """pedal/build_flags.py, by path: importing the package would need the core built already."""
+    spec = importlib.util.spec_from_file_location("pedal_build_flags", ROOT / "pedal" / "build_flags.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_flags = _load_build_flags()
+
+
 def compile_args(isa: str) -> list[str]:
-    # No code relies on floating-point traps; without them the activations vectorise.
-    # Python's own CFLAGS carry -fwrapv, which forbids the compiler to assume
-    # that signed index arithmetic never overflows: the conv kernels then ran
-    # a third slower (NAM nano 125 -> 169 ns/sample) than the C++ bench.
-    args = ["-std=c++17", "-O3", "-fno-wrapv", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra"]
+    """The flags (pedal/build_flags.py) of the "baseline" or "avx2" build on this machine."""
     if isa == "avx2":
-        # FMA contraction is what the AVX2 path is for; results stay within float rounding.
-        args += ["-mavx2", "-mfma", "-ffp-contract=fast", '-DPEDAL_BUILD_ISA="avx2+fma"']
+        target = "avx2"
     elif os.environ.get("PEDAL_NATIVE") == "1":
-        args += ["-march=native", '-DPEDAL_BUILD_ISA="native"']
+        target = "native"
     elif platform.machine() in ("aarch64", "arm64"):
-        args += ["-mcpu=native", '-DPEDAL_BUILD_ISA="aarch64 native"']
-    return args
+        target = "aarch64-native"
+    else:
+        target = "baseline"
+    return build_flags.python_flags(target)
 
 
 def builder(module: str, isa: str) -> FFI:
