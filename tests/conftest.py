@@ -76,7 +76,7 @@ def pedal(tmp_path):
 
     from pedal.config import parse_config
     from pedal.daemon import Pedal
-    from tests.support.fake_alsa import devices
+    from tests.support.fake_alsa import devices, in_process_config
     from tests.support.paths import GOLDEN
 
     models = tmp_path / "models"
@@ -84,23 +84,7 @@ def pedal(tmp_path):
     for name, source in (("clean", "pedalnet_c3_d2_r2_k2"), ("crunch", "pedalnet_c4_d4_k3")):
         shutil.copyfile(GOLDEN / f"{source}.model.json", models / f"{name}.json")
     config_path = tmp_path / "pedal.toml"
-    config_path.write_text(f"""
-[audio]
-capture_device = "in"
-playback_device = "out"
-period = 64
-capture_channels = 1
-playback_channels = 1
-[footswitch]
-pin = 17
-led_pin = 27
-[library]
-models_dir = "{models}"
-state_file = "{tmp_path / 'state.json'}"
-irs_dir = "{tmp_path / 'irs'}"
-[control]
-socket = "{tmp_path / 'control.sock'}"
-""")
+    config_path.write_text(in_process_config(tmp_path, models, "pin = 17\nled_pin = 27", tmp_path / "state.json"))
     factory = MockFactory()
     pedal = Pedal(parse_config(config_path.read_text()), pin_factory=factory, pcm_factory=devices())
     pedal.start()

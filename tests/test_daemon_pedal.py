@@ -12,7 +12,7 @@ from pedal.config import parse_config
 from pedal.control import request
 from pedal.daemon import Pedal
 from pedal.footswitch import LedState
-from tests.support.fake_alsa import devices
+from tests.support.fake_alsa import devices, in_process_config
 from tests.support.paths import GOLDEN
 from tests.support.waiting import wait_for
 
@@ -25,25 +25,8 @@ def rig(tmp_path):
                          ("lead", "wavenetva_c2_d3_softgated")):
         shutil.copyfile(GOLDEN / f"{source}.model.json", models / f"{name}.json")
     (models / "order.txt").write_text("lead\n")
-    config = parse_config(f"""
-[audio]
-capture_device = "in"
-playback_device = "out"
-period = 64
-capture_channels = 1
-playback_channels = 1
-[footswitch]
-pin = 17
-previous_pin = 22
-led_pin = 27
-long_press_s = 0.2
-debounce_ms = 5.0
-[library]
-models_dir = "{models}"
-state_file = "{tmp_path / 'state' / 'state.json'}"
-[control]
-socket = "{tmp_path / 'control.sock'}"
-""")
+    footswitch = "pin = 17\nprevious_pin = 22\nled_pin = 27\nlong_press_s = 0.2\ndebounce_ms = 5.0"
+    config = parse_config(in_process_config(tmp_path, models, footswitch, tmp_path / "state" / "state.json"))
     factory = MockFactory()
     started = []
 

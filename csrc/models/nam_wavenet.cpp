@@ -111,10 +111,7 @@ void NamWaveNet::settle() noexcept {
 }
 
 void NamWaveNet::reset() noexcept {
-    // Same sizes on both sides: vector copy-assignment reuses the storage.
-    for (std::size_t i = 0; i < state_.layer_inputs.size(); ++i) state_.layer_inputs[i] = prewarmed_.layer_inputs[i];
-    for (std::size_t i = 0; i < state_.head_sums.size(); ++i) state_.head_sums[i] = prewarmed_.head_sums[i];
-    for (std::size_t i = 0; i < state_.head_inputs.size(); ++i) state_.head_inputs[i] = prewarmed_.head_inputs[i];
+    state_.restore(prewarmed_);
     if (condition_) condition_->reset();
 }
 

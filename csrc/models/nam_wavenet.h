@@ -27,6 +27,7 @@
 #include "layers/history.h"
 #include "layers/pointwise.h"
 #include "models/model.h"
+#include "models/wavenet_state.h"
 
 namespace pedal::models {
 
@@ -133,15 +134,7 @@ private:
         layers::Conv1d conv;
         const layers::Pointwise *activation = nullptr;
     };
-    // Everything that carries over from one chunk to the next: the look-back of
-    // each layer's conv input, of each head's sum and of each post-stack head
-    // block's input. Copyable without allocating (same sizes), which is how
-    // reset() restores the prewarmed state.
-    struct State {
-        std::vector<layers::History> layer_inputs;  // one per layer, all arrays in order
-        std::vector<layers::History> head_sums;     // one per array
-        std::vector<layers::History> head_inputs;   // one per post-stack head block
-    };
+    using State = WaveNetState<layers::History>;
 
     // Brings every history to the network's steady response to silence.
     void settle() noexcept;

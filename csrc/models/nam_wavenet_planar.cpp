@@ -106,9 +106,7 @@ void NamWaveNetPlanar::settle() noexcept {
 }
 
 void NamWaveNetPlanar::reset() noexcept {
-    for (std::size_t i = 0; i < state_.layer_inputs.size(); ++i) state_.layer_inputs[i] = prewarmed_.layer_inputs[i];
-    for (std::size_t i = 0; i < state_.head_sums.size(); ++i) state_.head_sums[i] = prewarmed_.head_sums[i];
-    for (std::size_t i = 0; i < state_.head_inputs.size(); ++i) state_.head_inputs[i] = prewarmed_.head_inputs[i];
+    state_.restore(prewarmed_);
 }
 
 void NamWaveNetPlanar::process(const float *in, float *out, std::size_t frames) noexcept {

@@ -19,6 +19,7 @@
 #include "layers/planar_conv.h"
 #include "layers/planar_history.h"
 #include "models/nam_wavenet.h"
+#include "models/wavenet_state.h"
 
 namespace pedal::models {
 
@@ -57,12 +58,7 @@ private:
         layers::PlanarConv conv;
         const layers::Pointwise *activation = nullptr;
     };
-    // What carries over between chunks (NamWaveNet::State, planar).
-    struct State {
-        std::vector<layers::PlanarHistory> layer_inputs;  // one per layer, all arrays in order
-        std::vector<layers::PlanarHistory> head_sums;     // one per array
-        std::vector<layers::PlanarHistory> head_inputs;   // one per post-stack head block
-    };
+    using State = WaveNetState<layers::PlanarHistory>;
 
     void settle() noexcept;
     // The output's first channel for one chunk (<= kMaxChunk frames); valid until the next call.

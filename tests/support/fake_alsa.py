@@ -87,3 +87,24 @@ def devices():
         return (capture if device == "in" else playback)(type=type, device=device, **kw)
 
     return factory
+
+
+def in_process_config(tmp_path, models, footswitch: str, state_file) -> str:
+    """pedal.toml for a pedal in-process on devices(): mono "in" and "out" at 64-frame periods,
+    ``footswitch``'s settings, the library in ``models``, the socket and IRs under ``tmp_path``."""
+    return f"""
+[audio]
+capture_device = "in"
+playback_device = "out"
+period = 64
+capture_channels = 1
+playback_channels = 1
+[footswitch]
+{footswitch}
+[library]
+models_dir = "{models}"
+state_file = "{state_file}"
+irs_dir = "{tmp_path / 'irs'}"
+[control]
+socket = "{tmp_path / 'control.sock'}"
+"""
