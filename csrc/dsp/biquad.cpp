@@ -25,6 +25,14 @@ struct Angle {
     }
 };
 
+// One sample of the transposed direct form II, its state in s1 and s2.
+inline float tick(double x, double b0, double b1, double b2, double a1, double a2, double &s1, double &s2) {
+    const double y = flush_tiny(b0 * x + s1);
+    s1 = b1 * x - a1 * y + s2;
+    s2 = b2 * x - a2 * y;
+    return static_cast<float>(y);
+}
+
 }  // namespace
 
 double magnitude(const BiquadCoefficients &c, double freq, double rate) {
@@ -66,19 +74,17 @@ BiquadCoefficients high_pass(double rate, double freq, double q) {
 
 }  // namespace rbj
 
+void Biquad::keep_state(double s1, double s2) noexcept {
+    if (!all_finite(s1, s2)) s1 = s2 = 0.0;  // a NaN or infinity went in: start again from rest
+    s1_ = s1;
+    s2_ = s2;
+}
+
 void Biquad::process(const float *in, float *out, std::size_t frames) noexcept {
     const double b0 = c_.b0, b1 = c_.b1, b2 = c_.b2, a1 = c_.a1, a2 = c_.a2;
     double s1 = s1_, s2 = s2_;
-    for (std::size_t i = 0; i < frames; ++i) {
-        const double x = in[i];
-        const double y = flush_tiny(b0 * x + s1);
-        s1 = b1 * x - a1 * y + s2;
-        s2 = b2 * x - a2 * y;
-        out[i] = static_cast<float>(y);
-    }
-    if (!all_finite(s1, s2)) s1 = s2 = 0.0;
-    s1_ = s1;
-    s2_ = s2;
+    for (std::size_t i = 0; i < frames; ++i) out[i] = tick(in[i], b0, b1, b2, a1, a2, s1, s2);
+    keep_state(s1, s2);
 }
 
 void Biquad::process(const float *in, float *out, std::size_t frames, const BiquadCoefficients &end) noexcept {
@@ -94,15 +100,9 @@ void Biquad::process(const float *in, float *out, std::size_t frames, const Biqu
         b2 += db2;
         a1 += da1;
         a2 += da2;
-        const double x = in[i];
-        const double y = flush_tiny(b0 * x + s1);
-        s1 = b1 * x - a1 * y + s2;
-        s2 = b2 * x - a2 * y;
-        out[i] = static_cast<float>(y);
+        out[i] = tick(in[i], b0, b1, b2, a1, a2, s1, s2);
     }
-    if (!all_finite(s1, s2)) s1 = s2 = 0.0;
-    s1_ = s1;
-    s2_ = s2;
+    keep_state(s1, s2);
     c_ = end;
 }
 

@@ -57,6 +57,9 @@ public:
     void process(const float *in, float *out, std::size_t frames, const BiquadCoefficients &end) noexcept;
 
 private:
+    // Keeps the state a block ended in, or rest when it is not finite.
+    void keep_state(double s1, double s2) noexcept;
+
     BiquadCoefficients c_;
     double s1_ = 0.0, s2_ = 0.0;
 };
