@@ -13,12 +13,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _require_torch() -> None:
-    if importlib.util.find_spec("torch") is None:
-        # CI installs the extra and sets this, so a comparison can never silently skip there.
+def _require(module: str, what: str, why: str) -> None:
+    """Skips the test when ``module`` (an optional extra) is missing; fails it instead where CI
+    sets PEDAL_REQUIRE_REFERENCE=1, so a comparison can never silently skip there."""
+    if importlib.util.find_spec(module) is None:
         if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
-            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but PyTorch is not installed")
-        pytest.skip("PyTorch is the ground truth here: make test EXTRAS=,reference")
+            pytest.fail(f"PEDAL_REQUIRE_REFERENCE=1 but {what} is not installed")
+        pytest.skip(why)
+
+
+def _require_torch() -> None:
+    _require("torch", "PyTorch", "PyTorch is the ground truth here: make test EXTRAS=,reference")
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +37,7 @@ def torch_reference():
 @pytest.fixture(scope="session")
 def nam_reference():
     """Neural Amp Modeler's own exporter and forward pass (the optional 'nam' extra)."""
-    if importlib.util.find_spec("nam") is None:
-        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
-            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but neural-amp-modeler is not installed")
-        pytest.skip("Neural Amp Modeler is the ground truth here: make test EXTRAS=,reference,nam")
+    _require("nam", "neural-amp-modeler", "Neural Amp Modeler is the ground truth here: make test EXTRAS=,reference,nam")
     from tests.reference import nam
     return nam
 
@@ -59,10 +61,7 @@ def torch_training():
 @pytest.fixture(scope="session")
 def matplotlib_plots():
     """matplotlib for `compare --plot` (the optional 'plot' extra)."""
-    if importlib.util.find_spec("matplotlib") is None:
-        if os.environ.get("PEDAL_REQUIRE_REFERENCE") == "1":
-            pytest.fail("PEDAL_REQUIRE_REFERENCE=1 but matplotlib is not installed")
-        pytest.skip("plots need matplotlib: make test EXTRAS=,plot")
+    _require("matplotlib", "matplotlib", "plots need matplotlib: make test EXTRAS=,plot")
     import matplotlib
     return matplotlib
 
