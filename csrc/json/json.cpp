@@ -477,28 +477,40 @@ private:
         return items;
     }
 
+    // The items of an array or the members of an object, from its opening
+    // bracket to `close`: none, or `item()` separated by commas. `separators`
+    // says what may follow an item, for the error message.
+    template <class Item>
+    bool parse_items(char close, const char *separators, Item item) {
+        ++p_;  // the opening bracket
+        skip_whitespace();
+        if (next_is(close)) {
+            ++p_;
+            return true;
+        }
+        for (;;) {
+            if (!item()) return false;
+            skip_whitespace();
+            if (next_is(close)) {
+                ++p_;
+                return true;
+            }
+            if (!next_is(',')) return expected(p_, separators, describe_token(p_, end_));
+            ++p_;
+            skip_whitespace();
+        }
+    }
+
     bool parse_array(Value &out, std::size_t depth) {
         if (!check_depth(depth)) return false;
         const std::size_t base = items_.size();
-        ++p_;  // '['
-        skip_whitespace();
-        if (next_is(']')) {
-            ++p_;
-        } else {
-            for (;;) {
-                Value item;
-                if (!parse_value(item, depth)) return false;
-                items_.push_back(std::move(item));
-                skip_whitespace();
-                if (next_is(']')) {
-                    ++p_;
-                    break;
-                }
-                if (!next_is(',')) return expected(p_, "',' or ']'", describe_token(p_, end_));
-                ++p_;
-                skip_whitespace();
-            }
-        }
+        const bool parsed = parse_items(']', "',' or ']'", [&] {
+            Value item;
+            if (!parse_value(item, depth)) return false;
+            items_.push_back(std::move(item));
+            return true;
+        });
+        if (!parsed) return false;
         out.u_.array = take_items(base).release();
         out.type_ = Type::Array;
         return true;
@@ -536,23 +548,7 @@ private:
         const std::size_t item_base = items_.size();
         const std::size_t key_base = keys_.size();
         std::unordered_set<std::string> seen;
-        ++p_;  // '{'
-        skip_whitespace();
-        if (next_is('}')) {
-            ++p_;
-        } else {
-            for (;;) {
-                if (!parse_member(key_base, depth, seen)) return false;
-                skip_whitespace();
-                if (next_is('}')) {
-                    ++p_;
-                    break;
-                }
-                if (!next_is(',')) return expected(p_, "',' or '}'", describe_token(p_, end_));
-                ++p_;
-                skip_whitespace();
-            }
-        }
+        if (!parse_items('}', "',' or '}'", [&] { return parse_member(key_base, depth, seen); })) return false;
         out.u_.object = take_object(item_base, key_base).release();
         out.type_ = Type::Object;
         return true;

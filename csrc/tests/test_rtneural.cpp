@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <random>
 
 #include "formats/rtneural.h"
 #include "models/sequential.h"
@@ -151,10 +150,7 @@ PEDAL_TEST(rtneural_gives_the_same_samples_for_every_block_size_and_in_place) {
         auto whole = test::load_or_fail(c.model_json);
         if (!whole.model) continue;
         const auto reference = run_in_blocks(*whole.model, c.input, {c.input.size()});
-        std::mt19937 random(7);
-        std::vector<std::size_t> mixed;
-        for (int i = 0; i < 64; ++i) mixed.push_back(1 + random() % 300);
-        for (const auto &blocks : std::vector<std::vector<std::size_t>>{{1}, {7}, {64}, {65}, {4096}, mixed}) {
+        for (const auto &blocks : test::block_size_plans(7)) {
             auto streamed = test::load_or_fail(c.model_json);
             CHECK(run_in_blocks(*streamed.model, c.input, blocks) == reference);  // bit for bit
         }

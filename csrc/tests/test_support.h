@@ -113,6 +113,15 @@ inline std::vector<float> run_in_blocks(models::Model &model, const std::vector<
     return out;
 }
 
+// Block sizes a model must give the same samples for: single frames, odd and
+// even sizes around the internal chunk (64), one long block, and a random mix.
+inline std::vector<std::vector<std::size_t>> block_size_plans(unsigned seed) {
+    std::mt19937 random(seed);
+    std::vector<std::size_t> mixed;
+    for (int i = 0; i < 64; ++i) mixed.push_back(1 + random() % 300);
+    return {{1}, {7}, {64}, {65}, {128}, {4096}, mixed};
+}
+
 inline double max_abs_difference(const std::vector<float> &a, const std::vector<float> &b) {
     if (a.size() != b.size()) return 1e30;
     double worst = 0.0;

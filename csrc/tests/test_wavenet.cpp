@@ -1,6 +1,5 @@
 // The gated WaveNet against PyTorch's forward pass (golden vectors), and the
 // streaming guarantees: any block size gives the same samples, reset() is exact.
-#include <random>
 
 #include "test_support.h"
 
@@ -26,10 +25,7 @@ PEDAL_TEST(wavenet_gives_the_same_samples_for_every_block_size) {
         auto whole = test::load_or_fail(c.model_json);
         if (!whole.model) continue;
         const auto reference = run_in_blocks(*whole.model, c.input, {c.input.size()});
-        std::mt19937 random(42);
-        std::vector<std::size_t> mixed;
-        for (int i = 0; i < 64; ++i) mixed.push_back(1 + random() % 300);
-        for (const auto &blocks : std::vector<std::vector<std::size_t>>{{1}, {7}, {64}, {128}, {4096}, mixed}) {
+        for (const auto &blocks : test::block_size_plans(42)) {
             auto streamed = test::load_or_fail(c.model_json);
             CHECK(test::max_abs_difference(run_in_blocks(*streamed.model, c.input, blocks), reference) <= 1e-6);
         }
