@@ -15,7 +15,7 @@ from pedal import render
 from pedal.control import request
 from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
 from tests.support.paths import ROOT
-from tests.support.waiting import wait_for
+from tests.support.waiting import daemon_status, wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 
@@ -83,12 +83,7 @@ def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(p
     daemon, sock, di, out_raw, directory = pedal_rig
 
     def status():
-        try:
-            answer = request(sock, {"cmd": "status"}, timeout=2)
-        except OSError:
-            assert daemon.poll() is None, (directory / "pedald.log").read_text()
-            return None
-        return answer if answer["ok"] else None
+        return daemon_status(sock, daemon, directory / "pedald.log")
 
     def at(seconds):
         return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")

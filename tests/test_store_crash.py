@@ -14,10 +14,9 @@ from pedal.core import Model
 from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
 from pedal.files import TEMPORARY_PREFIX
 from pedal.store import stored_metadata
-from tests.support.paths import ROOT
+from tests.support.paths import GOLDEN, ROOT
 from tests.support.pedalctl import DATA, model_bytes
-from tests.support.paths import GOLDEN
-from tests.support.waiting import wait_for
+from tests.support.waiting import daemon_status, wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 
@@ -49,12 +48,7 @@ def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_ped
                                       stderr=subprocess.STDOUT)
         try:
             def status():
-                try:
-                    answer = request(socket, {"cmd": "status"}, timeout=5)
-                except OSError:
-                    assert daemon.poll() is None, (tmp_path / "pedald.log").read_text()
-                    return None
-                return answer if answer.get("ok") else None
+                return daemon_status(socket, daemon, tmp_path / "pedald.log", timeout=5)
 
             before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
             storm = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),

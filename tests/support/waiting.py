@@ -22,3 +22,16 @@ def wait_for(condition, timeout=5.0, what=None, poll=POLL_S):
     if not value and what is not None:
         raise AssertionError(f"timed out waiting for {what}")
     return value
+
+
+def daemon_status(socket, daemon, log, timeout=2.0):
+    """A pedald subprocess's status over its control socket, or None while it does not answer
+    (not listening yet, busy); if the process has died, the test fails with its log."""
+    from pedal.control import request
+
+    try:
+        answer = request(socket, {"cmd": "status"}, timeout=timeout)
+    except OSError:
+        assert daemon.poll() is None, log.read_text()
+        return None
+    return answer if answer.get("ok") else None
