@@ -1,8 +1,8 @@
 // The engine's parameters, one row each: the name Python knows it by, its
 // unit, its range and the value the engine starts with. This table is the one
-// place the engine's ranges are listed: Engine::set_param clamps with it.
-// Ranges a dsp block enforces itself are written in that block and only
-// referred to here.
+// place the engine's ranges are listed: Engine::set_param clamps with it and
+// the C API hands it out (pedal_param_describe). Ranges a dsp block enforces
+// itself are written in that block and only referred to here.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +14,7 @@
 
 namespace pedal::engine {
 
-// Kept equal to enum pedal_param in capi/pedal.h.
+// Kept equal to enum pedal_param in capi/pedal.h (static_asserts in capi/pedal.cpp).
 enum class Param {
     InputGainDb,    // before the gate and model
     OutputLevelDb,  // master level
