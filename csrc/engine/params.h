@@ -1,8 +1,9 @@
 // The engine's parameters, one row each: the name Python knows it by, its
 // unit, its range and the value the engine starts with. This table is the one
-// place the engine's ranges are listed: Engine::set_param clamps with it and
-// the C API hands it out (pedal_param_describe). Ranges a dsp block enforces
-// itself are written in that block and only referred to here.
+// place the engine's ranges are listed: Engine::set_param clamps with it, the
+// C API hands it out (pedal_param_describe), and pedal.core reads it once for
+// the daemon's checks, pedalctl's help and the config loader. Ranges a dsp
+// block enforces itself are written in that block and only referred to here.
 #pragma once
 
 #include <cstddef>

@@ -23,7 +23,7 @@ import numpy as np
 from pedal import levels, submodels
 from pedal.bench import DEFAULT_BLOCKS, bench_model, machine_description, render_table
 from pedal.cli.common import Cli, CliError, parent_options
-from pedal.core import Engine, Model, ModelError
+from pedal.core import PARAMS, Engine, Model, ModelError
 from pedal.library import ModelLibrary
 from pedal.store import ModelStore, StoreError, stored_metadata
 from pedal.wavfile import WavError, read_wav, write_wav
@@ -99,8 +99,8 @@ def playing_size(cli: Cli, path: Path, data: bytes, meta: dict | None) -> tuple[
 
 
 def render(data: bytes, dry: np.ndarray, rate: int, block: int, *, interface_dbu: float = 12.0,
-           loudness: float | None = None, crossfade_ms: float = 30.0, settings=None, progress=None,
-           size: float | None = None) -> np.ndarray:
+           loudness: float | None = None, crossfade_ms: float = PARAMS["crossfade_ms"].default, settings=None,
+           progress=None, size: float | None = None) -> np.ndarray:
     """``dry`` through the pedal's chain with the model in ``data`` (at ``size`` when it has
     submodels), aligned with ``dry``.
 
