@@ -15,13 +15,20 @@ import time
 from pedal import submodels
 from pedal.checks import in_range
 from pedal.control import ControlError, Handler
+from pedal.core import PARAMS
 
 __all__ = ["EQ_RANGES", "GATE_RANGES", "LEVEL_RANGES", "handlers"]
 
-LEVEL_RANGES = {"input_gain_db": (-40.0, 40.0), "output_level_db": (-60.0, 12.0)}
+
+def _range(param: str) -> tuple[float, float]:
+    """(lowest, highest) of an engine parameter: the core's table is the only source."""
+    return PARAMS[param].min, PARAMS[param].max
+
+
+LEVEL_RANGES = {"input_gain_db": _range("input_gain_db"), "output_level_db": _range("output_level_db")}
 # Tone and gate settings (pedalctl eq/gate), kept in the state file under "eq" and "gate".
-EQ_RANGES = {"bass_db": (-15.0, 15.0), "mid_db": (-15.0, 15.0), "treble_db": (-15.0, 15.0)}
-GATE_RANGES = {"threshold_db": (-120.0, 0.0)}
+EQ_RANGES = {"bass_db": _range("eq_bass_db"), "mid_db": _range("eq_mid_db"), "treble_db": _range("eq_treble_db")}
+GATE_RANGES = {"threshold_db": _range("gate_threshold_db")}
 
 
 def handlers(pedal, press: bool = False) -> dict[str, Handler]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pedal.checks import is_number
+from pedal.core import PARAMS
 
 DEFAULT_PATH = Path("/etc/pedal/pedal.toml")
 
@@ -70,7 +71,7 @@ class Control:
 
 @dataclass(frozen=True)
 class Sound:
-    crossfade_ms: float = 30.0
+    crossfade_ms: float = PARAMS["crossfade_ms"].default
     interface_dbu: float = 12.0       # dBu at 0 dBFS of the audio interface, for input calibration
 
 
@@ -100,7 +101,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("footswitch", "debounce_ms"): (0.0, 200.0),
     ("library", "max_model_mb"): (0.1, 256.0),
     ("library", "max_cpu_percent"): (5.0, 100.0),
-    ("sound", "crossfade_ms"): (10.0, 50.0),
+    ("sound", "crossfade_ms"): (PARAMS["crossfade_ms"].min, PARAMS["crossfade_ms"].max),  # the engine's own
     ("sound", "interface_dbu"): (-10.0, 30.0),
 }
 

@@ -7,7 +7,8 @@ Each request is one JSON object on one line; each gets one JSON line back:
     -> {"cmd": "warp"}
     <- {"ok": false, "error": "unknown command 'warp'; known: status, list, ..."}
 
-Commands (pedal.commands checks them, pedal.daemon's Pedal acts):
+Commands (pedal.commands checks them, with the engine's ranges from pedal.core.PARAMS;
+pedal.daemon's Pedal acts):
 
     status                                what plays, bypass, levels, latency, CPU, xruns
     list                                  the models, in footswitch order
@@ -16,8 +17,8 @@ Commands (pedal.commands checks them, pedal.daemon's Pedal acts):
     bypass [{"on": true|false}]           set, or toggle without "on"
     set {"input_gain_db": x, "output_level_db": y}
     reload                                read the models directory again (after pedalctl upload, remove, ...)
-    eq {"bass_db", "mid_db", "treble_db", "on"}   tone controls (dB, -15..15)
-    gate {"threshold_db", "on"}           noise gate (dBFS, -120..0)
+    eq {"bass_db", "mid_db", "treble_db", "on"}   tone controls (dB)
+    gate {"threshold_db", "on"}           noise gate (dBFS)
     ir {"action": "select", "name": N} | {"action": "off"} | {"action": "list"}   cabinet impulse response
     info {"name": N}                      a model: format, architecture, parameters, rate, figures, submodels
     size {"name": N[, "size": S, "force": F]}   a model with submodels (NAM A2) plays the one size S (0..1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def _pick_build():
 _build = _pick_build()
 ffi, lib = _build.ffi, _build.lib
 
-__all__ = ["Engine", "Model", "ModelError", "core_isa", "core_version"]
+__all__ = ["BLOCKS", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "core_isa", "core_version"]
 
 _ERROR_CAPACITY = 1024
 
@@ -202,17 +202,35 @@ class Model:
                 f"{info['parameters']} parameters @ {info['sample_rate']:g} Hz>")
 
 
-# Engine parameters (csrc/capi/pedal.h enum pedal_param).
-_PARAMS = {"input_gain_db": lib.PEDAL_INPUT_GAIN_DB, "output_level_db": lib.PEDAL_OUTPUT_LEVEL_DB,
-           "crossfade_ms": lib.PEDAL_CROSSFADE_MS,
-           "gate_threshold_db": lib.PEDAL_GATE_THRESHOLD_DB, "gate_hysteresis_db": lib.PEDAL_GATE_HYSTERESIS_DB,
-           "gate_attack_ms": lib.PEDAL_GATE_ATTACK_MS, "gate_hold_ms": lib.PEDAL_GATE_HOLD_MS,
-           "gate_release_ms": lib.PEDAL_GATE_RELEASE_MS,
-           "eq_bass_db": lib.PEDAL_EQ_BASS_DB, "eq_mid_db": lib.PEDAL_EQ_MID_DB, "eq_treble_db": lib.PEDAL_EQ_TREBLE_DB,
-           "limiter_ceiling_db": lib.PEDAL_LIMITER_CEILING_DB}
-# Blocks of the chain that can be taken out (set_block).
-BLOCKS = {"gate": lib.PEDAL_GATE_ON, "eq": lib.PEDAL_EQ_ON, "cabinet": lib.PEDAL_CABINET_ON,
-          "dc_blocker": lib.PEDAL_DC_BLOCKER_ON, "limiter": lib.PEDAL_LIMITER_ON}
+class EngineParam(NamedTuple):
+    """One row of the core's parameter table: the engine clamps the value to min..max
+    and starts at default. unit is "dB", "dBFS", "ms", or "on/off" for a block's switch."""
+
+    unit: str
+    min: float
+    max: float
+    default: float
+
+
+def _read_param_table() -> dict[str, EngineParam]:
+    """The core's table of engine parameters (csrc/engine/params.h), the one place
+    their ranges and defaults are written, by name in the table's order."""
+    params = {}
+    row = ffi.new("pedal_param_info *")
+    for index in range(lib.pedal_param_count()):
+        lib.pedal_param_describe(index, row)
+        params[ffi.string(row.name).decode()] = EngineParam(ffi.string(row.unit).decode(), row.min, row.max,
+                                                            row.default_value)
+    return params
+
+
+# Every engine parameter by name, e.g. PARAMS["eq_bass_db"].max; read once, here.
+PARAMS = _read_param_table()
+_INDEX = {name: index for index, name in enumerate(PARAMS)}  # row i is enum pedal_param value i
+# The numbers set_* take, and the blocks of the chain that can be taken out (set_block),
+# each by its switch "<block>_on".
+_PARAMS = {name: _INDEX[name] for name, param in PARAMS.items() if param.unit != "on/off"}
+BLOCKS = {name.removesuffix("_on"): _INDEX[name] for name, param in PARAMS.items() if param.unit == "on/off"}
 
 
 class Engine:
@@ -276,15 +294,15 @@ class Engine:
             raise ValueError(f"{name} must be a finite number, got {value!r}")
 
     def set_input_gain(self, db: float) -> None:
-        """Gain before the model in dB (-40..+40; PedalNetRT captures expect a hot input)."""
+        """Gain before the model in dB, within PARAMS["input_gain_db"] (PedalNetRT captures expect a hot input)."""
         self._set("input_gain_db", db)
 
     def set_output_level(self, db: float) -> None:
-        """Master output level in dB (-60..+12)."""
+        """Master output level in dB, within PARAMS["output_level_db"]."""
         self._set("output_level_db", db)
 
     def set_crossfade_ms(self, ms: float) -> None:
-        """Length of model-change and bypass fades (10..50 ms)."""
+        """Length of model-change and bypass fades in ms, within PARAMS["crossfade_ms"]."""
         self._set("crossfade_ms", ms)
 
     def set_gate(self, threshold_db: float | None = None, hysteresis_db: float | None = None,
@@ -301,13 +319,13 @@ class Engine:
 
     def set_eq(self, bass_db: float | None = None, mid_db: float | None = None,
                treble_db: float | None = None) -> None:
-        """Tone controls in dB (-15..+15): bass shelf ~100 Hz, mid peak ~800 Hz, treble shelf ~3.2 kHz."""
+        """Tone controls in dB (PARAMS["eq_bass_db"] etc.): bass shelf ~100 Hz, mid peak ~800 Hz, treble shelf ~3.2 kHz."""
         for name, value in (("eq_bass_db", bass_db), ("eq_mid_db", mid_db), ("eq_treble_db", treble_db)):
             if value is not None:
                 self._set(name, value)
 
     def set_limiter_ceiling(self, db: float) -> None:
-        """The safety limiter's ceiling in dBFS (-20..0; -0.3 by default)."""
+        """The safety limiter's ceiling in dBFS, within PARAMS["limiter_ceiling_db"]."""
         self._set("limiter_ceiling_db", db)
 
     def set_block(self, name: str, on: bool) -> None:

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from pedal import levels
-from pedal.core import Engine, Model
+from pedal.core import PARAMS, Engine, Model
 
 __all__ = ["PREROLL_S", "chain", "play"]
 
@@ -29,7 +29,7 @@ CHAIN_BLOCKS = ("gate", "eq", "cabinet", "dc_blocker", "limiter")
 
 
 def chain(source: bytes | Model, rate: int, block: int, *, size: float | None = None, interface_dbu: float = levels.INTERFACE_DBU,
-          loudness: float | None = None, crossfade_ms: float = 30.0, bare: bool = False,
+          loudness: float | None = None, crossfade_ms: float = PARAMS["crossfade_ms"].default, bare: bool = False,
           settings: Callable[[Engine], None] | None = None) -> tuple[Engine, dict]:
     """An Engine at ``rate`` and ``block`` playing the model in ``source`` (a file's bytes, read at
     ``size`` when it has submodels; or a Model, which the engine then owns): with its input calibrated for ``interface_dbu`` and its loudness (``loudness``,

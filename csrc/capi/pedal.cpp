@@ -15,6 +15,31 @@
 #include "formats/registry.h"
 #include "json/writer.h"
 
+// The C enum and engine::Param are one list written twice (C cannot include
+// the C++ one): these keep them equal, value for value.
+namespace {
+using pedal::engine::Param;
+constexpr bool same(int c_value, Param param) { return c_value == static_cast<int>(param); }
+static_assert(same(PEDAL_INPUT_GAIN_DB, Param::InputGainDb));
+static_assert(same(PEDAL_OUTPUT_LEVEL_DB, Param::OutputLevelDb));
+static_assert(same(PEDAL_CROSSFADE_MS, Param::CrossfadeMs));
+static_assert(same(PEDAL_GATE_THRESHOLD_DB, Param::GateThresholdDb));
+static_assert(same(PEDAL_GATE_HYSTERESIS_DB, Param::GateHysteresisDb));
+static_assert(same(PEDAL_GATE_ATTACK_MS, Param::GateAttackMs));
+static_assert(same(PEDAL_GATE_HOLD_MS, Param::GateHoldMs));
+static_assert(same(PEDAL_GATE_RELEASE_MS, Param::GateReleaseMs));
+static_assert(same(PEDAL_EQ_BASS_DB, Param::EqBassDb));
+static_assert(same(PEDAL_EQ_MID_DB, Param::EqMidDb));
+static_assert(same(PEDAL_EQ_TREBLE_DB, Param::EqTrebleDb));
+static_assert(same(PEDAL_LIMITER_CEILING_DB, Param::LimiterCeilingDb));
+static_assert(same(PEDAL_GATE_ON, Param::GateOn));
+static_assert(same(PEDAL_EQ_ON, Param::EqOn));
+static_assert(same(PEDAL_CABINET_ON, Param::CabinetOn));
+static_assert(same(PEDAL_DC_BLOCKER_ON, Param::DcBlockerOn));
+static_assert(same(PEDAL_LIMITER_ON, Param::LimiterOn));
+static_assert(static_cast<size_t>(PEDAL_LIMITER_ON) + 1 == pedal::engine::kParamCount, "the C enum ends where the table does");
+}  // namespace
+
 struct pedal_model {
     pedal::formats::LoadedModel loaded;
     std::string info_json;
@@ -192,9 +217,17 @@ void pedal_engine_set_bypass(pedal_engine *engine, int on) {
 }
 
 int pedal_engine_set_param(pedal_engine *engine, int param, float value) {
-    using pedal::engine::Param;
-    if (!engine || param < PEDAL_INPUT_GAIN_DB || param > PEDAL_LIMITER_ON) return 0;
+    if (!engine || param < 0 || static_cast<size_t>(param) >= pedal::engine::kParamCount) return 0;
     return engine->engine.set_param(static_cast<Param>(param), value) ? 1 : 0;
+}
+
+size_t pedal_param_count(void) { return pedal::engine::kParamCount; }
+
+int pedal_param_describe(size_t index, pedal_param_info *out) {
+    if (!out || index >= pedal::engine::kParamCount) return 0;
+    const pedal::engine::ParamInfo &row = pedal::engine::kParams[index];
+    *out = pedal_param_info{row.name, row.unit, row.range.min, row.range.max, row.range.initial};
+    return 1;
 }
 
 double pedal_engine_latency(const pedal_engine *engine) { return engine ? engine->engine.latency() : 0.0; }

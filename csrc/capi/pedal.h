@@ -65,25 +65,42 @@ const char *pedal_model_info_json(const pedal_model *model);
  * are for one control thread at a time; setters and stats for any thread. */
 typedef struct pedal_engine pedal_engine;
 
+/* Kept equal to engine::Param (static_asserts in capi/pedal.cpp); the ranges
+ * and defaults are in the table pedal_param_describe reads. */
 enum pedal_param {
-    PEDAL_INPUT_GAIN_DB = 0,       /* -40..+40 dB before the gate and model */
-    PEDAL_OUTPUT_LEVEL_DB = 1,     /* -60..+12 dB master level */
-    PEDAL_CROSSFADE_MS = 2,        /* 10..50 ms for model changes and bypass */
-    PEDAL_GATE_THRESHOLD_DB = 3,   /* -120..0 dBFS */
-    PEDAL_GATE_HYSTERESIS_DB = 4,  /* 0..30 dB */
+    PEDAL_INPUT_GAIN_DB = 0,       /* before the gate and model */
+    PEDAL_OUTPUT_LEVEL_DB = 1,     /* master level */
+    PEDAL_CROSSFADE_MS = 2,        /* model changes and bypass */
+    PEDAL_GATE_THRESHOLD_DB = 3,   /* dBFS */
+    PEDAL_GATE_HYSTERESIS_DB = 4,
     PEDAL_GATE_ATTACK_MS = 5,
     PEDAL_GATE_HOLD_MS = 6,
     PEDAL_GATE_RELEASE_MS = 7,
-    PEDAL_EQ_BASS_DB = 8,          /* -15..+15 dB */
+    PEDAL_EQ_BASS_DB = 8,
     PEDAL_EQ_MID_DB = 9,
     PEDAL_EQ_TREBLE_DB = 10,
-    PEDAL_LIMITER_CEILING_DB = 11, /* -20..0 dBFS */
+    PEDAL_LIMITER_CEILING_DB = 11, /* dBFS */
     PEDAL_GATE_ON = 12,            /* 0/1: take a block out of the chain or put it back */
     PEDAL_EQ_ON = 13,
     PEDAL_CABINET_ON = 14,
     PEDAL_DC_BLOCKER_ON = 15,
     PEDAL_LIMITER_ON = 16
 };
+
+/* One row of the engine's parameter table (csrc/engine/params.h): the only
+ * place the ranges and defaults are written. The strings are static. */
+typedef struct {
+    const char *name;      /* e.g. "input_gain_db": the key Python uses */
+    const char *unit;      /* "dB", "dBFS", "ms", or "on/off" for a block's switch */
+    double min, max;       /* pedal_engine_set_param clamps to these */
+    double default_value;  /* what a new engine starts with */
+} pedal_param_info;
+
+/* Rows in the table; row i describes enum pedal_param value i. */
+size_t pedal_param_count(void);
+/* Fills *out with row `index`; 0 (out untouched) when index >= pedal_param_count()
+ * or out is NULL. */
+int pedal_param_describe(size_t index, pedal_param_info *out);
 
 typedef struct {
     float input_peak, output_peak;                 /* linear, since the last read */

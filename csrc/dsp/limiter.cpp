@@ -34,7 +34,7 @@ void Limiter::update_settings() noexcept {
     if (ceiling_db == seen_ceiling_db_ && release_ms == seen_release_ms_) return;
     seen_ceiling_db_ = ceiling_db;
     seen_release_ms_ = release_ms;
-    const double db = std::isfinite(ceiling_db) ? std::min(0.0, std::max(-60.0, static_cast<double>(ceiling_db))) : 0.0;
+    const double db = std::isfinite(ceiling_db) ? static_cast<double>(kCeilingDb.clamp(ceiling_db)) : kCeilingDb.max;
     ceiling_ = std::pow(10.0, db / 20.0);
     const double ms = std::isfinite(release_ms) ? std::min(5000.0, std::max(1.0, static_cast<double>(release_ms))) : 60.0;
     release_ = 1.0 - std::exp(-1000.0 / (ms * rate_));

@@ -22,15 +22,20 @@
 #include <cstddef>
 #include <vector>
 
+#include "dsp/setting_range.h"
+
 namespace pedal::dsp {
 
 class Limiter {
 public:
+    // What the limiter itself accepts; the engine offers a narrower range (engine/params.h).
+    static constexpr SettingRange kCeilingDb{-60.0, 0.0, -0.3};  // dBFS
+
     // Off the audio thread: sizes the delay lines. Unity gain, no history.
     void prepare(double sample_rate, double lookahead_ms = 1.0);
 
     // Any thread; picked up at the next process(). Ceiling in dBFS (clamped to
-    // [-60, 0]), release in ms (clamped to [1, 5000]).
+    // kCeilingDb), release in ms (clamped to [1, 5000]).
     void set_ceiling_db(float db) noexcept { ceiling_db_.store(db, std::memory_order_relaxed); }
     void set_release_ms(float ms) noexcept { release_ms_.store(ms, std::memory_order_relaxed); }
 
@@ -50,7 +55,7 @@ private:
     void update_settings() noexcept;
     double sliding_minimum(double need) noexcept;
 
-    std::atomic<float> ceiling_db_{-0.3f}, release_ms_{60.0f};
+    std::atomic<float> ceiling_db_{static_cast<float>(kCeilingDb.initial)}, release_ms_{60.0f};
     float seen_ceiling_db_ = 1.0f, seen_release_ms_ = -1.0f;
     double rate_ = 48000.0, ceiling_ = 1.0, release_ = 1.0;
 

@@ -7,7 +7,9 @@ namespace pedal::dsp {
 
 namespace {
 
-float clamped(float v, float low, float high) { return std::isfinite(v) ? std::min(std::max(v, low), high) : low; }
+float clamped(float v, const SettingRange &range) {
+    return std::isfinite(v) ? range.clamp(v) : static_cast<float>(range.min);
+}
 
 float level_of_db(double db) { return static_cast<float>(std::pow(10.0, db / 20.0)); }
 
@@ -38,13 +40,13 @@ void NoiseGate::update_settings() noexcept {
                           release_ms_.load(std::memory_order_relaxed)};
     if (std::equal(now, now + 5, seen_)) return;
     std::copy(now, now + 5, seen_);
-    const float threshold = clamped(now[0], -120.0f, 0.0f), hysteresis = clamped(now[1], 0.0f, 30.0f);
+    const float threshold = clamped(now[0], kThresholdDb), hysteresis = clamped(now[1], kHysteresisDb);
     open_level_ = level_of_db(threshold);
     close_level_ = level_of_db(threshold - hysteresis);
     const double per_ms = rate_ / 1000.0;
-    attack_step_ = static_cast<float>(1.0 / std::max(1.0, clamped(now[2], 0.1f, 5000.0f) * per_ms));
-    hold_samples_ = std::lround(clamped(now[3], 0.0f, 5000.0f) * per_ms);
-    release_step_ = static_cast<float>(1.0 / std::max(1.0, clamped(now[4], 0.1f, 5000.0f) * per_ms));
+    attack_step_ = static_cast<float>(1.0 / std::max(1.0, clamped(now[2], kAttackMs) * per_ms));
+    hold_samples_ = std::lround(clamped(now[3], kHoldMs) * per_ms);
+    release_step_ = static_cast<float>(1.0 / std::max(1.0, clamped(now[4], kReleaseMs) * per_ms));
 }
 
 void NoiseGate::process(const float *in, float *out, std::size_t frames) noexcept {

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <cstddef>
 
+#include "dsp/setting_range.h"
+
 namespace pedal::dsp {
 
 class NoiseGate {
@@ -24,11 +26,18 @@ public:
     // envelope within 3 dB of its peaks, fast enough to follow a muted string.
     static constexpr double kDetectorMs = 20.0;
 
+    // The settings' ranges and starting values (the engine's table lists them).
+    static constexpr SettingRange kThresholdDb{-120.0, 0.0, -70.0};  // dBFS
+    static constexpr SettingRange kHysteresisDb{0.0, 30.0, 6.0};
+    static constexpr SettingRange kAttackMs{0.1, 5000.0, 1.0};
+    static constexpr SettingRange kHoldMs{0.0, 5000.0, 50.0};
+    static constexpr SettingRange kReleaseMs{0.1, 5000.0, 80.0};
+
     // Off the audio thread. Starts closed.
     void prepare(double sample_rate);
 
-    // Any thread. Threshold in dBFS (clamped to [-120, 0]); hysteresis in dB
-    // (clamped to [0, 30]); times in milliseconds (clamped to [0.1, 5000]).
+    // Any thread. Threshold in dBFS, hysteresis in dB, times in milliseconds;
+    // each clamped to its range above (a non-finite value reads as its minimum).
     void set_threshold_db(float db) noexcept { threshold_db_.store(db, std::memory_order_relaxed); }
     void set_hysteresis_db(float db) noexcept { hysteresis_db_.store(db, std::memory_order_relaxed); }
     void set_attack_ms(float ms) noexcept { attack_ms_.store(ms, std::memory_order_relaxed); }
@@ -48,8 +57,9 @@ public:
 private:
     void update_settings() noexcept;
 
-    std::atomic<float> threshold_db_{-70.0f}, hysteresis_db_{6.0f}, attack_ms_{1.0f}, hold_ms_{50.0f},
-        release_ms_{80.0f};
+    std::atomic<float> threshold_db_{static_cast<float>(kThresholdDb.initial)},
+        hysteresis_db_{static_cast<float>(kHysteresisDb.initial)}, attack_ms_{static_cast<float>(kAttackMs.initial)},
+        hold_ms_{static_cast<float>(kHoldMs.initial)}, release_ms_{static_cast<float>(kReleaseMs.initial)};
 
     // Derived on the audio thread from the settings last seen (`seen_`).
     float seen_[5] = {};

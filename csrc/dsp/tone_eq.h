@@ -13,6 +13,7 @@
 #include <cstddef>
 
 #include "dsp/biquad.h"
+#include "dsp/setting_range.h"
 #include "dsp/smoothed.h"
 
 namespace pedal::dsp {
@@ -27,17 +28,18 @@ struct ToneVoicing {
 
 class ToneEq {
 public:
-    static constexpr float kRangeDb = 15.0f;
+    // Each knob's range in dB; flat to start with (the engine's table lists it).
+    static constexpr SettingRange kGainDb{-15.0, 15.0, 0.0};
     // Samples between coefficient updates while a knob moves: 0.7 ms at 48 kHz.
     static constexpr std::size_t kUpdateInterval = 32;
 
     // Off the audio thread. Keeps the knob settings, clears the filters.
     void prepare(double sample_rate, const ToneVoicing &voicing = {});
 
-    // Any thread; clamped to ±kRangeDb, non-finite values ignored.
-    void set_bass_db(float db) noexcept { bass_db_.set_target(clamp_db(db)); }
-    void set_mid_db(float db) noexcept { mid_db_.set_target(clamp_db(db)); }
-    void set_treble_db(float db) noexcept { treble_db_.set_target(clamp_db(db)); }
+    // Any thread; clamped to kGainDb, non-finite values ignored.
+    void set_bass_db(float db) noexcept { bass_db_.set_target(kGainDb.clamp(db)); }
+    void set_mid_db(float db) noexcept { mid_db_.set_target(kGainDb.clamp(db)); }
+    void set_treble_db(float db) noexcept { treble_db_.set_target(kGainDb.clamp(db)); }
 
     // Audio thread: clears the filters and jumps to the current knob settings.
     void reset() noexcept;
@@ -49,7 +51,6 @@ public:
     double response_db(double freq) const;
 
 private:
-    static float clamp_db(float db) noexcept { return db < -kRangeDb ? -kRangeDb : db > kRangeDb ? kRangeDb : db; }
     void design() noexcept;
     BiquadCoefficients bass_design() const noexcept;
     BiquadCoefficients mid_design() const noexcept;
@@ -57,7 +58,8 @@ private:
 
     double rate_ = 48000.0;
     ToneVoicing voicing_;
-    Smoothed bass_db_, mid_db_, treble_db_;
+    Smoothed bass_db_{static_cast<float>(kGainDb.initial)}, mid_db_{static_cast<float>(kGainDb.initial)},
+        treble_db_{static_cast<float>(kGainDb.initial)};
     Biquad bass_, mid_, treble_;
 };
 

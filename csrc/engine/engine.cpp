@@ -24,6 +24,8 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "stats must be lo
 
 float db_to_gain(float db) { return std::pow(10.0f, db / 20.0f); }
 
+float initial_gain(Param param) { return db_to_gain(static_cast<float>(range_of(param).initial)); }
+
 float peak_of(const float *x, std::size_t n) {
     float peak = 0.0f;
     for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(x[i]));
@@ -56,7 +58,8 @@ unsigned whole_rate(double rate) { return static_cast<unsigned>(std::lround(rate
 
 Engine::Engine(double sample_rate, std::size_t max_block)
     : sample_rate_(sample_rate), max_block_(max_block), partition_(partition_for(max_block)),
-      models_(sample_rate, max_block), bypass_correlation_(sample_rate),
+      models_(sample_rate, max_block), input_gain_(initial_gain(Param::InputGainDb)),
+      output_level_(initial_gain(Param::OutputLevelDb)), bypass_correlation_(sample_rate),
       dry_delay_(static_cast<std::size_t>(0.050 * sample_rate)), dry_(max_block), wet_(max_block) {
     ir_ = new IrSlot();  // no cabinet until one is set
     input_gain_.prepare(sample_rate, kSmoothingMs);
@@ -118,9 +121,9 @@ bool Engine::set_param(Param param, float value) noexcept {
     if (!std::isfinite(value)) return false;
     const bool on = value != 0.0f;
     switch (param) {
-        case Param::InputGainDb: input_gain_.set_target(db_to_gain(std::clamp(value, -40.0f, 40.0f))); return true;
-        case Param::OutputLevelDb: output_level_.set_target(db_to_gain(std::clamp(value, -60.0f, 12.0f))); return true;
-        case Param::CrossfadeMs: crossfade_ms_.store(std::clamp(value, 10.0f, 50.0f)); return true;
+        case Param::InputGainDb: input_gain_.set_target(db_to_gain(range_of(param).clamp(value))); return true;
+        case Param::OutputLevelDb: output_level_.set_target(db_to_gain(range_of(param).clamp(value))); return true;
+        case Param::CrossfadeMs: crossfade_ms_.store(range_of(param).clamp(value)); return true;
         case Param::GateThresholdDb: gate_.set_threshold_db(value); return true;
         case Param::GateHysteresisDb: gate_.set_hysteresis_db(value); return true;
         case Param::GateAttackMs: gate_.set_attack_ms(value); return true;
@@ -129,7 +132,7 @@ bool Engine::set_param(Param param, float value) noexcept {
         case Param::EqBassDb: eq_.set_bass_db(value); return true;
         case Param::EqMidDb: eq_.set_mid_db(value); return true;
         case Param::EqTrebleDb: eq_.set_treble_db(value); return true;
-        case Param::LimiterCeilingDb: limiter_.set_ceiling_db(std::clamp(value, -20.0f, 0.0f)); return true;
+        case Param::LimiterCeilingDb: limiter_.set_ceiling_db(range_of(param).clamp(value)); return true;
         case Param::GateOn: gate_on_.store(on); return true;
         case Param::EqOn: eq_on_.store(on); return true;
         case Param::CabinetOn: cabinet_on_.store(on); return true;

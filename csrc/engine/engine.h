@@ -30,30 +30,10 @@
 #include "engine/ir_slot.h"
 #include "engine/model_handoff.h"
 #include "engine/model_slot.h"
+#include "engine/params.h"
 #include "engine/stats.h"
 
 namespace pedal::engine {
-
-// Kept equal to enum pedal_param in capi/pedal.h.
-enum class Param {
-    InputGainDb,        // before the gate and model, -40..+40 dB
-    OutputLevelDb,      // master level, -60..+12 dB
-    CrossfadeMs,        // model change and bypass fades, 10..50 ms
-    GateThresholdDb,    // -120..0 dBFS
-    GateHysteresisDb,   // 0..30 dB
-    GateAttackMs,       // 0.1..5000 ms
-    GateHoldMs,
-    GateReleaseMs,
-    EqBassDb,           // -15..+15 dB
-    EqMidDb,
-    EqTrebleDb,
-    LimiterCeilingDb,   // -20..0 dBFS
-    GateOn,             // 0/1: each block can be taken out of the chain
-    EqOn,
-    CabinetOn,
-    DcBlockerOn,
-    LimiterOn,
-};
 
 class Engine {
 public:
@@ -80,7 +60,7 @@ public:
 
     // Any thread.
     void set_bypass(bool on) noexcept { bypass_target_.store(on, std::memory_order_relaxed); }
-    // Values are clamped to the ranges above. False for an unknown parameter or a non-finite value.
+    // Values are clamped to their ranges (params.h). False for an unknown parameter or a non-finite value.
     bool set_param(Param param, float value) noexcept;
     StatsSnapshot stats() noexcept { return stats_.read(); }
     double latency() const noexcept { return stats_.latency(); }
@@ -111,14 +91,18 @@ private:
     IrSlot *ir_ = nullptr, *previous_ir_ = nullptr;  // audio thread's
     std::size_t frames_since_ir_swap_ = 0;
 
-    dsp::Smoothed input_gain_{1.0f}, output_level_{1.0f};
+    dsp::Smoothed input_gain_, output_level_;  // linear gains, starting at the table's dB
     dsp::NoiseGate gate_;
     dsp::ToneEq eq_;
     dsp::Convolver cabinet_;
     dsp::DcBlocker dc_blocker_;
     dsp::Limiter limiter_;
-    std::atomic<bool> gate_on_{false}, eq_on_{true}, cabinet_on_{true}, dc_blocker_on_{true}, limiter_on_{true};
-    std::atomic<float> crossfade_ms_{30.0f};
+    // Each starts at its parameter's default (params.h).
+    std::atomic<bool> gate_on_{range_of(Param::GateOn).initial != 0.0}, eq_on_{range_of(Param::EqOn).initial != 0.0},
+        cabinet_on_{range_of(Param::CabinetOn).initial != 0.0},
+        dc_blocker_on_{range_of(Param::DcBlockerOn).initial != 0.0},
+        limiter_on_{range_of(Param::LimiterOn).initial != 0.0};
+    std::atomic<float> crossfade_ms_{static_cast<float>(range_of(Param::CrossfadeMs).initial)};
 
     std::atomic<bool> bypass_target_{false};
     float bypass_mix_ = 0.0f;  // 0 = effect, 1 = dry

@@ -1,7 +1,7 @@
 """pedalctl level, eq, gate, ir: the knobs around the model.
 
     pedalctl level --input 6 --output -3      # dB
-    pedalctl eq --bass 2 --treble -1.5        # dB, -15..15
+    pedalctl eq --bass 2 --treble -1.5        # dB
     pedalctl gate --threshold -60 --on        # dBFS
     pedalctl ir upload 4x12.wav --select      # a cabinet impulse response
     pedalctl ir off
@@ -18,6 +18,7 @@ from pathlib import Path
 from pedal import cabinets
 from pedal.cli.common import Cli, CliError, parent_options
 from pedal.cli.library import read_input
+from pedal.core import PARAMS
 from pedal.store import StoreError
 from pedal.wavfile import WavError, parse_wav
 
@@ -32,14 +33,20 @@ def register(commands, parent=None) -> None:
     register_ir(commands, parent)
 
 
+def _span(param: str) -> str:
+    """An engine parameter's range for the help, from the core's table: "-15..15 dB"."""
+    row = PARAMS[param]
+    return f"{row.min:g}..{row.max:g} {row.unit}"
+
+
 def _db(value) -> str:
     return "-" if value is None else f"{value:+.1f} dB"
 
 
 def register_level(commands, parent) -> None:
     command = commands.add_parser("level", parents=[parent], help="input gain and output level (dB)")
-    command.add_argument("--input", type=float, metavar="DB", help="gain before the model, -40..40 dB")
-    command.add_argument("--output", type=float, metavar="DB", help="master output level, -60..12 dB")
+    command.add_argument("--input", type=float, metavar="DB", help=f"gain before the model, {_span('input_gain_db')}")
+    command.add_argument("--output", type=float, metavar="DB", help=f"master output level, {_span('output_level_db')}")
     command.set_defaults(run=run_level)
 
 
@@ -61,9 +68,9 @@ def _on_off(command) -> None:
 
 def register_eq(commands, parent) -> None:
     command = commands.add_parser("eq", parents=[parent], help="tone: bass, mid, treble (dB)")
-    command.add_argument("--bass", type=float, metavar="DB", help="shelf at 100 Hz, -15..15 dB")
-    command.add_argument("--mid", type=float, metavar="DB", help="peak at 800 Hz, -15..15 dB")
-    command.add_argument("--treble", type=float, metavar="DB", help="shelf at 3.2 kHz, -15..15 dB")
+    command.add_argument("--bass", type=float, metavar="DB", help=f"shelf at 100 Hz, {_span('eq_bass_db')}")
+    command.add_argument("--mid", type=float, metavar="DB", help=f"peak at 800 Hz, {_span('eq_mid_db')}")
+    command.add_argument("--treble", type=float, metavar="DB", help=f"shelf at 3.2 kHz, {_span('eq_treble_db')}")
     _on_off(command)
     command.set_defaults(run=run_eq)
 
@@ -80,7 +87,7 @@ def run_eq(cli: Cli) -> int:
 
 def register_gate(commands, parent) -> None:
     command = commands.add_parser("gate", parents=[parent], help="noise gate threshold (dBFS), on or off")
-    command.add_argument("--threshold", type=float, metavar="DBFS", help="-120..0 dBFS")
+    command.add_argument("--threshold", type=float, metavar="DBFS", help=_span("gate_threshold_db"))
     _on_off(command)
     command.set_defaults(run=run_gate)
 
