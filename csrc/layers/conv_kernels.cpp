@@ -31,8 +31,10 @@ const Entry kFixedShapes[] = {
     PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32), PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(6, 12),
     // NAM A2 Lite (3 channels; A2 Full's 8 channels are above)
     PEDAL_CONV_SHAPE(1, 3), PEDAL_CONV_SHAPE(3, 3), PEDAL_CONV_SHAPE(3, 1),
-    // RTNeural dense heads
-    PEDAL_CONV_SHAPE(16, 1),
+    // RTNeural dense heads after a recurrent layer (AIDA-X, NeuralPi/Proteus hidden sizes): one
+    // output, so the generic kernel's single sum per frame was a chain of dependent multiply-adds
+    PEDAL_CONV_SHAPE(12, 1), PEDAL_CONV_SHAPE(16, 1), PEDAL_CONV_SHAPE(20, 1), PEDAL_CONV_SHAPE(24, 1),
+    PEDAL_CONV_SHAPE(32, 1), PEDAL_CONV_SHAPE(40, 1), PEDAL_CONV_SHAPE(64, 1),
 };
 #undef PEDAL_CONV_SHAPE
 

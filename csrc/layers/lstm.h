@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "layers/aligned.h"
 #include "layers/lstm_kernels.h"
 
 namespace pedal::layers {
@@ -31,8 +32,8 @@ public:
         if (initial_cell_.empty()) initial_cell_.assign(hidden, 0.0f);
         LstmKernelChoice choice = select_lstm_kernel(inputs, hidden, weights_, bias_);
         run_ = choice.kernel;
-        kernel_weights_ = std::move(choice.weights);
-        kernel_bias_ = std::move(choice.bias);
+        kernel_weights_.assign(choice.weights.begin(), choice.weights.end());
+        kernel_bias_.assign(choice.bias.begin(), choice.bias.end());
         reset();
     }
 
@@ -66,7 +67,7 @@ private:
 
     std::size_t inputs_ = 0, hidden_ = 0;
     std::vector<float> weights_, bias_;  // the loaders' layout
-    std::vector<float> kernel_weights_, kernel_bias_;  // run_'s layout
+    AlignedFloats kernel_weights_, kernel_bias_;  // run_'s layout, on cache lines (aligned.h)
     std::vector<float> initial_hidden_, initial_cell_;
     std::vector<float> hidden_state_, cell_, scratch_;
     LstmKernel run_ = &lstm_generic;
