@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "layers/aligned.h"
 #include "layers/fast_math.h"
 #include "layers/matvec.h"
 
@@ -26,8 +27,8 @@ public:
 
     Gru(std::size_t inputs, std::size_t hidden, std::vector<float> input_weights,
         std::vector<float> recurrent_weights, std::vector<float> input_bias, std::vector<float> recurrent_bias)
-        : inputs_(inputs), hidden_(hidden), input_weights_(std::move(input_weights)),
-          recurrent_weights_(std::move(recurrent_weights)), input_bias_(std::move(input_bias)),
+        : inputs_(inputs), hidden_(hidden), input_weights_(input_weights.begin(), input_weights.end()),
+          recurrent_weights_(recurrent_weights.begin(), recurrent_weights.end()), input_bias_(std::move(input_bias)),
           recurrent_bias_(std::move(recurrent_bias)), h_(hidden, 0.0f), a_(3 * hidden, 0.0f),
           q_(3 * hidden, 0.0f) {}
 
@@ -43,18 +44,33 @@ public:
         float *a = a_.data(), *q = q_.data(), *h = h_.data();
         matvec(x, inputs_, input_weights_.data(), width, input_bias_.data(), a);
         matvec(h, hidden_, recurrent_weights_.data(), width, recurrent_bias_.data(), q);
-        for (std::size_t u = 0; u < hidden_; ++u) {
-            const float update = sigmoid_approx(a[u] + q[u]);
-            const float reset_gate = sigmoid_approx(a[hidden_ + u] + q[hidden_ + u]);
-            const float candidate = tanh_approx(a[2 * hidden_ + u] + reset_gate * q[2 * hidden_ + u]);
-            h[u] = (1.0f - update) * candidate + update * h[u];
+        std::size_t u = 0;
+#if PEDAL_VECTOR_MATH
+        // A vector of units at a time: fast_math's activations give each lane the float version's bits.
+        for (; u + simd::kWidth <= hidden_; u += simd::kWidth) {
+            const simd::Vec update = sigmoid_approx(simd::load_vec(a + u) + simd::load_vec(q + u));
+            const simd::Vec reset_gate =
+                sigmoid_approx(simd::load_vec(a + hidden_ + u) + simd::load_vec(q + hidden_ + u));
+            const simd::Vec candidate = tanh_approx(simd::load_vec(a + 2 * hidden_ + u) +
+                                                    reset_gate * simd::load_vec(q + 2 * hidden_ + u));
+            simd::store(h + u, (1.0f - update) * candidate + update * simd::load_vec(h + u));
         }
+#endif
+        for (; u < hidden_; ++u) gate(a, q, h, u);
         return h;
     }
 
 private:
+    // One unit of the gates, in floats (the units a vector does not cover).
+    void gate(const float *a, const float *q, float *h, std::size_t u) const {
+        const float update = sigmoid_approx(a[u] + q[u]);
+        const float reset_gate = sigmoid_approx(a[hidden_ + u] + q[hidden_ + u]);
+        const float candidate = tanh_approx(a[2 * hidden_ + u] + reset_gate * q[2 * hidden_ + u]);
+        h[u] = (1.0f - update) * candidate + update * h[u];
+    }
+
     std::size_t inputs_ = 0, hidden_ = 0;
-    std::vector<float> input_weights_, recurrent_weights_;  // [inputs][3H], [hidden][3H]
+    AlignedFloats input_weights_, recurrent_weights_;  // [inputs][3H], [hidden][3H], on cache lines
     std::vector<float> input_bias_, recurrent_bias_;        // [3H] each
     std::vector<float> h_;
     std::vector<float> a_, q_;  // input-side and recurrent-side pre-activations
