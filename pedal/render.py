@@ -28,12 +28,14 @@ PREROLL_S = 0.2   # longer than any warm-up (>= 10 ms) plus crossfade (<= 50 ms)
 CHAIN_BLOCKS = ("gate", "eq", "cabinet", "dc_blocker", "limiter")
 
 
-def chain(source: bytes | Model, rate: int, block: int, *, size: float | None = None, interface_dbu: float = levels.INTERFACE_DBU,
-          loudness: float | None = None, crossfade_ms: float = PARAMS["crossfade_ms"].default, bare: bool = False,
+def chain(source: bytes | Model, rate: int, block: int, *, size: float | None = None,
+          interface_dbu: float = levels.INTERFACE_DBU, loudness: float | None = None,
+          crossfade_ms: float = PARAMS["crossfade_ms"].default, bare: bool = False,
           settings: Callable[[Engine], None] | None = None) -> tuple[Engine, dict]:
     """An Engine at ``rate`` and ``block`` playing the model in ``source`` (a file's bytes, read at
-    ``size`` when it has submodels; or a Model, which the engine then owns): with its input calibrated for ``interface_dbu`` and its loudness (``loudness``,
-    else its metadata's or measured) normalised, as pedald plays it; or, ``bare``, the model alone
+    ``size`` when it has submodels; or a Model, which the engine then owns): with its input
+    calibrated for ``interface_dbu`` and its loudness (``loudness``, else its metadata's or
+    measured) normalised, as pedald plays it; or, ``bare``, the model alone
     at unity gain with nothing else in the chain (what compare holds against a recording).
     ``settings(engine)`` may set EQ, gate, cabinet, levels before the model goes in. Returns the
     engine and the model's info (the Model itself is the engine's)."""
