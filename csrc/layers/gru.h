@@ -47,27 +47,32 @@ public:
         std::size_t u = 0;
 #if PEDAL_VECTOR_MATH
         // A vector of units at a time: fast_math's activations give each lane the float version's bits.
-        for (; u + simd::kWidth <= hidden_; u += simd::kWidth) {
-            const simd::Vec update = sigmoid_approx(simd::load_vec(a + u) + simd::load_vec(q + u));
-            const simd::Vec reset_gate =
-                sigmoid_approx(simd::load_vec(a + hidden_ + u) + simd::load_vec(q + hidden_ + u));
-            const simd::Vec candidate = tanh_approx(simd::load_vec(a + 2 * hidden_ + u) +
-                                                    reset_gate * simd::load_vec(q + 2 * hidden_ + u));
-            simd::store(h + u, (1.0f - update) * candidate + update * simd::load_vec(h + u));
-        }
+        for (; u + simd::kWidth <= hidden_; u += simd::kWidth) gates<simd::Vec>(a, q, h, u);
 #endif
-        for (; u < hidden_; ++u) gate(a, q, h, u);
+        for (; u < hidden_; ++u) gates<float>(a, q, h, u);
         return h;
     }
 
 private:
-    // One unit of the gates, in floats (the units a vector does not cover).
-    void gate(const float *a, const float *q, float *h, std::size_t u) const {
-        const float update = sigmoid_approx(a[u] + q[u]);
-        const float reset_gate = sigmoid_approx(a[hidden_ + u] + q[hidden_ + u]);
-        const float candidate = tanh_approx(a[2 * hidden_ + u] + reset_gate * q[2 * hidden_ + u]);
-        h[u] = (1.0f - update) * candidate + update * h[u];
+    // The gates of the units from u on, as many as V holds (a float, or a vector of them).
+    template <typename V>
+    PEDAL_INLINE void gates(const float *a, const float *q, float *h, std::size_t u) const {
+        V az, qz, ar, qr, an, qn, previous;
+        load(az, a + u), load(qz, q + u);
+        load(ar, a + hidden_ + u), load(qr, q + hidden_ + u);
+        load(an, a + 2 * hidden_ + u), load(qn, q + 2 * hidden_ + u);
+        load(previous, h + u);
+        const V update = sigmoid_approx(az + qz);
+        const V reset_gate = sigmoid_approx(ar + qr);
+        const V candidate = tanh_approx(an + reset_gate * qn);
+        store(h + u, (1.0f - update) * candidate + update * previous);
     }
+    PEDAL_INLINE static void load(float &v, const float *p) { v = *p; }
+    PEDAL_INLINE static void store(float *p, float v) { *p = v; }
+#if PEDAL_VECTOR_MATH
+    PEDAL_INLINE static void load(simd::Vec &v, const float *p) { simd::load(v, p); }
+    PEDAL_INLINE static void store(float *p, const simd::Vec &v) { simd::store(p, v); }
+#endif
 
     std::size_t inputs_ = 0, hidden_ = 0;
     AlignedFloats input_weights_, recurrent_weights_;  // [inputs][3H], [hidden][3H], on cache lines

@@ -64,14 +64,13 @@ struct Pointwise {
     // The same over a planar block: `channels` rows of `frames` values,
     // `row_stride` apart (a per-channel slope is the row's).
     void apply_rows(float *x, std::size_t frames, std::size_t channels, std::size_t row_stride) const {
-        const bool per_channel = slopes.size() == channels && channels > 1;
         for (std::size_t c = 0; c < channels; ++c) {
             float *row = x + c * row_stride;
             if (kind != Kind::LeakyReLU) {
                 apply_row(row, frames);
                 continue;
             }
-            const float slope = per_channel ? slopes[c] : slopes[0];
+            const float slope = slope_of(c, channels);
             for (std::size_t t = 0; t < frames; ++t) row[t] = row[t] > 0.0f ? row[t] : slope * row[t];
         }
     }
@@ -116,12 +115,16 @@ private:
         }
     }
 
+    // Channel c's slope: its own with one per channel (PReLU), else the one slope.
+    float slope_of(std::size_t c, std::size_t channels) const {
+        return slopes.size() == channels && channels > 1 ? slopes[c] : slopes[0];
+    }
+
     void apply_slopes(float *x, std::size_t frames, std::size_t channels, std::size_t stride) const {
-        const bool per_channel = slopes.size() == channels && channels > 1;
         for (std::size_t t = 0; t < frames; ++t) {
             float *row = x + t * stride;
             for (std::size_t c = 0; c < channels; ++c) {
-                const float slope = per_channel ? slopes[c] : slopes[0];
+                const float slope = slope_of(c, channels);
                 row[c] = row[c] > 0.0f ? row[c] : slope * row[c];
             }
         }
