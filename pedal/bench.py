@@ -1,12 +1,14 @@
 """How fast does a model run here? ns/sample and real-time factor per block size.
 
-    python -m pedal.bench MODEL [MODEL...] [--blocks 32,64,128,256] [--json]
+    python -m pedal.bench MODEL [MODEL...] [--blocks 32,64,128,256] [--json] [--overhead]
 
 Each (model, block size) is timed over ``--runs`` runs of ``--seconds`` of a
 reference guitar signal, after a warm-up, all in one process; the median is the
 figure to compare and the spread (min..max) says how noisy the machine was.
 Real-time factor is audio time / compute time at ``--rate`` (a factor of 20
-means the model uses 5 % of one core).
+means the model uses 5 % of one core). ``--overhead`` adds what Python costs
+around the core: a process() call with 0 frames (the binding), and the audio
+loop's decode, process and encode per period in each sample format.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pedal.core import Model, ModelError, core_isa, core_version
+from pedal.core import Engine, Model, ModelError, core_isa, core_version
+from pedal.sample_formats import FORMATS, Decoder, Encoder
 from pedal.signals import guitar_like
 
 DEFAULT_BLOCKS = (32, 64, 128, 256)
@@ -78,6 +81,53 @@ def _clock_cost() -> int:
     return int(statistics.median(tries))
 
 
+def time_calls(model: Model, frames: int, calls: int = 20000, rounds: int = 7) -> float:
+    """ns per ``model.process(x, out=y)`` call on the same two arrays of ``frames``
+    samples, as an audio loop makes it: the median of ``rounds``. With 0 frames
+    the core returns at once, so this is what the binding costs a call."""
+    x, y = np.zeros(frames, np.float32), np.zeros(frames, np.float32)
+    process, clock = model.process, time.perf_counter_ns
+    process(x, out=y)
+    per_round = []
+    for _ in range(rounds):
+        begin = clock()
+        for _ in range(calls):
+            process(x, out=y)
+        per_round.append((clock() - begin) / calls)
+    return statistics.median(per_round)
+
+
+def time_audio_loop(period: int = 64, rate: int = 48000, format_name: str = "S32_LE", channels: int = 2,
+                    seconds: float = 2.0, rounds: int = 5) -> dict:
+    """The Python share of pedald's audio loop per period (pedal.audio's _stream):
+    decode the captured bytes, Engine.process, encode, on the same objects every
+    period. ALSA's read and write are left out: they are the waits for the card.
+    What the engine reports spending in the core is taken off; the rest is
+    Python's, in us and as % of the period. The median of ``rounds``."""
+    fmt = FORMATS[format_name]
+    decoder, encoder = Decoder(fmt, channels, 0, period), Encoder(fmt, channels, period)
+    engine = Engine(rate, max_block=period)
+    x, y = np.zeros(period, np.float32), np.zeros(period, np.float32)
+    captured = encoder.encode(guitar_like(period / rate, rate=rate, seed=3)[:period]).tobytes()
+    periods, clock = max(1, int(seconds * rate / period)), time.perf_counter_ns
+    totals, python = [], []
+    for _ in range(rounds):
+        engine.stats()  # starts the engine's own block timing afresh
+        begin = clock()
+        for _ in range(periods):
+            decoder.decode(captured, x)
+            engine.process(x, y)
+            encoder.encode(y)
+        total_us = (clock() - begin) / periods / 1000
+        totals.append(total_us)
+        python.append(total_us - engine.stats()["block_us"]["avg"])
+    period_us = 1e6 * period / rate
+    overhead = statistics.median(python)
+    return {"period": period, "format": format_name, "channels": channels, "period_us": round(period_us, 1),
+            "loop_us": round(statistics.median(totals), 2), "python_us": round(overhead, 2),
+            "python_percent_of_period": round(100 * overhead / period_us, 2)}
+
+
 def bench_model(path: str, blocks, runs: int, seconds: float, rate: int, progress) -> list[Timing]:
     """Times the model at each block size; a file of several sizes (NAM A2) at each of its
     submodels, named ``FILE @MAX_VALUE``."""
@@ -106,6 +156,38 @@ def _bench_one(model: Model, name: str, blocks, runs: int, seconds: float, rate:
     return timings
 
 
+def measure_overhead(paths, rate: int, progress, period: int = 64) -> dict:
+    """The binding's cost per call (the first model that loads, at 0 frames and a
+    period) and the audio loop's Python share per period, in each sample format."""
+    calls = {}
+    for path in paths:
+        try:
+            model = Model.load(path)
+        except (OSError, ModelError):
+            continue
+        progress(f"overhead: process() calls on {os.path.basename(path)}")
+        calls = {"model": os.path.basename(path), "period": period,
+                 "ns_per_call_0_frames": round(time_calls(model, 0), 1),
+                 "ns_per_call_period": round(time_calls(model, period), 1)}
+        break
+    progress("overhead: the audio loop's decode, process and encode")
+    loops = [time_audio_loop(period, rate, name, seconds=0.5) for name in ("S16_LE", "S32_LE", "S24_3LE", "FLOAT_LE")]
+    return {"process_call": calls, "audio_loop": loops}
+
+
+def render_overhead(overhead: dict) -> str:
+    lines = []
+    calls = overhead["process_call"]
+    if calls:
+        lines.append(f"process() call on {calls['model']}: {calls['ns_per_call_0_frames']:.0f} ns with 0 frames "
+                     f"(the binding), {calls['ns_per_call_period']:.0f} ns with {calls['period']}")
+    for loop in overhead["audio_loop"]:
+        lines.append(f"audio loop, {loop['format']} x{loop['channels']}, {loop['period']} frames: "
+                     f"Python {loop['python_us']:.1f} us a period ({loop['python_percent_of_period']:.2f} % of "
+                     f"{loop['period_us']:.0f} us), with the core {loop['loop_us']:.1f} us")
+    return "\n".join(lines)
+
+
 def machine_description() -> dict:
     return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(), "core": core_version(), "core_isa": core_isa()}
@@ -130,6 +212,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="audio per run (default %(default)s)")
     parser.add_argument("--rate", type=int, default=48000, help="sample rate for real-time figures (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    parser.add_argument("--overhead", action="store_true",
+                        help="also time the binding's per-call cost and the audio loop's Python share")
     args = parser.parse_args(argv)
     try:
         blocks = [int(b) for b in args.blocks.split(",")]
@@ -151,13 +235,19 @@ def main(argv=None) -> int:
         except (OSError, ModelError) as error:  # say why, and time the others
             refused.append({"model": os.path.basename(path), "error": str(error)})
             print(f"bench: skipped {error}", file=sys.stderr)
+    overhead = measure_overhead(args.models, args.rate, progress, min(blocks)) if args.overhead else None
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     if args.json:
-        print(json.dumps({"rate": args.rate, "host": machine_description(),
-                          "results": [asdict(t) for t in timings], "refused": refused}, indent=2))
+        report = {"rate": args.rate, "host": machine_description(), "results": [asdict(t) for t in timings],
+                  "refused": refused}
+        if overhead:
+            report["overhead"] = overhead
+        print(json.dumps(report, indent=2))
     else:
         print(render_table(timings, args.rate))
+        if overhead:
+            print(render_overhead(overhead))
     return 1 if refused else 0
 
 

@@ -72,34 +72,44 @@ def _as_float32_buffer(array: Any, name: str, writable: bool):
 
 
 _FLOAT32 = np.dtype(np.float32)
+_process_model_call = lib.pedal_model_process_call  # looked up once: process() runs every period
+_process_engine_call = lib.pedal_engine_process_call
+
+
+_UNBOUND = object()  # no array is this one
 
 
 class _BlockBuffers:
-    """The core's views of the last (x, out) pair of arrays a process() call got.
+    """The core's arguments for the last (x, out) pair of arrays a process() call got.
 
     An audio loop passes the same two arrays every period; checking them and
     making cffi views costs microseconds, as much as a small model's work at
-    64 frames. So the views of the last pair are kept, and reused while the
-    same two array objects (still float32) come back: process() checks that
-    itself, inline, before anything else. Keeping a view pins its array's
-    memory (numpy refuses to resize it meanwhile), so the pointers and the
-    frame count stay valid; an in-place change of shape keeps the same bytes.
+    64 frames, and even passing four arguments costs cffi a conversion each. So
+    the last pair's views go into a kept C call struct (pedal_model_call or
+    pedal_engine_call), and while the same two array objects (still float32)
+    come back, process() passes that one pointer: it checks them itself,
+    inline, before anything else. Keeping a view pins its array's memory (numpy
+    refuses to resize it meanwhile), so the pointers and the frame count stay
+    valid; an in-place change of shape keeps the same bytes.
     """
 
-    __slots__ = ("x", "out", "source", "target", "frames")
+    __slots__ = ("x", "out", "call", "_views")
 
-    def __init__(self) -> None:
-        self.x = self.out = self.source = self.target = None
-        self.frames = 0
+    def __init__(self, call_type: str, handle) -> None:
+        self.x = self.out = _UNBOUND
+        self.call = ffi.new(call_type, (handle, ffi.NULL, ffi.NULL, 0))  # the handle, then no samples
+        self._views = ()
 
-    def views(self, x: np.ndarray, out: np.ndarray):
-        """Checks a new pair, makes and keeps its views; returns (source, target)."""
+    def bind(self, x: np.ndarray, out: np.ndarray):
+        """Checks a new pair and binds the call to it; returns the call."""
         source = _as_float32_buffer(x, "x", writable=False)
         target = _as_float32_buffer(out, "out", writable=True)
         if out.shape != x.shape:
             raise ValueError(f"out has shape {out.shape} but x has shape {x.shape}")
-        self.x, self.out, self.source, self.target, self.frames = x, out, source, target, len(x)
-        return source, target
+        call = self.call
+        call.input, call.output, call.frames = source, target, len(x)
+        self.x, self.out, self._views = x, out, (source, target)
+        return call
 
 
 class Model:
@@ -108,7 +118,7 @@ class Model:
     def __init__(self, handle) -> None:
         # Private: use Model.load or Model.from_json.
         self._handle = ffi.gc(handle, lib.pedal_model_free)
-        self._buffers = _BlockBuffers()
+        self._buffers = _BlockBuffers("pedal_model_call *", self._handle)
         self._info = json.loads(ffi.string(lib.pedal_model_info_json(handle)).decode())
 
     @classmethod
@@ -155,15 +165,14 @@ class Model:
         """
         buffers = self._buffers
         if x is buffers.x and out is buffers.out and x.dtype is _FLOAT32 and out.dtype is _FLOAT32:
-            # The previous call's arrays (an audio loop's): its views, no checks.
-            lib.pedal_model_process(self._handle, buffers.source, buffers.target, buffers.frames)
+            # The previous call's arrays (an audio loop's): its bound call, no checks.
+            _process_model_call(buffers.call)
             return out
-        handle = self._live_handle()
+        self._live_handle()
         if out is None:
             _as_float32_buffer(x, "x", writable=False)
             out = np.empty_like(x)
-        source, target = buffers.views(x, out)
-        lib.pedal_model_process(handle, source, target, len(x))
+        _process_model_call(buffers.bind(x, out))
         return out
 
     def reset(self) -> None:
@@ -192,7 +201,7 @@ class Model:
         """The raw handle for an Engine to own; this Model is unusable afterwards."""
         handle = self._live_handle()
         self._handle = None
-        self._buffers = _BlockBuffers()  # so process() cannot take its fast path
+        self._buffers = _BlockBuffers("pedal_model_call *", ffi.NULL)  # drops the bound call's handle
         ffi.gc(handle, None)  # detach our destructor: the engine frees it from now on
         return handle
 
@@ -255,20 +264,19 @@ class Engine:
         self.max_block = int(max_block)
         self._control = threading.Lock()  # set_model and garbage collection: one control thread at a time
         self._stats = ffi.new("pedal_engine_stats *")
-        self._buffers = _BlockBuffers()
+        self._buffers = _BlockBuffers("pedal_engine_call *", self._handle)
 
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Runs a block through the chain; ``out`` may be ``x`` itself."""
         buffers = self._buffers
         if x is buffers.x and out is buffers.out and x.dtype is _FLOAT32 and out.dtype is _FLOAT32:
-            # The previous call's arrays (the audio loop's): its views, no checks.
-            lib.pedal_engine_process(self._handle, buffers.source, buffers.target, buffers.frames)
+            # The previous call's arrays (the audio loop's): its bound call, no checks.
+            _process_engine_call(buffers.call)
             return out
         if out is None:
             _as_float32_buffer(x, "x", writable=False)
             out = np.empty_like(x)
-        source, target = buffers.views(x, out)
-        lib.pedal_engine_process(self._handle, source, target, len(x))
+        _process_engine_call(buffers.bind(x, out))
         return out
 
     def set_model(self, model: Model | None, input_gain_db: float = 0.0, output_gain_db: float = 0.0) -> int:

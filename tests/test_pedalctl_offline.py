@@ -108,3 +108,16 @@ def test_bench_times_a_model_at_the_pedals_period(tmp_path):
     assert answer["rate"] == 48000 and answer["refused"] == []
     table = pedalctl("bench", MODEL, "--runs", "1", "--seconds", "0.2", "--blocks", "64")
     assert table.status == 0 and "ns/sample" in table.out and "% core" in table.out
+
+
+def test_bench_overhead_reports_the_bindings_call_and_the_audio_loops_python_share():
+    answer = pedalctl("--json", "bench", MODEL, "--runs", "1", "--seconds", "0.1", "--overhead").json
+    overhead = answer["overhead"]
+    call = overhead["process_call"]
+    assert call["model"] == MODEL.name and call["period"] == 128
+    assert 0 < call["ns_per_call_0_frames"] < call["ns_per_call_period"]
+    loops = {loop["format"]: loop for loop in overhead["audio_loop"]}
+    assert set(loops) == {"S16_LE", "S32_LE", "S24_3LE", "FLOAT_LE"}
+    for loop in loops.values():
+        assert loop["period"] == 128 and 0 < loop["python_us"] <= loop["loop_us"]
+        assert loop["python_percent_of_period"] == pytest.approx(100 * loop["python_us"] / loop["period_us"], abs=0.01)

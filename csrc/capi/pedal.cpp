@@ -143,6 +143,10 @@ void pedal_model_process(pedal_model *model, const float *in, float *out, size_t
     model->loaded.model->process(in, out, n);
 }
 
+void pedal_model_process_call(const pedal_model_call *call) {
+    if (call) pedal_model_process(call->model, call->input, call->output, call->frames);
+}
+
 void pedal_model_reset(pedal_model *model) {
     if (model) model->loaded.model->reset();
 }
@@ -179,6 +183,10 @@ void pedal_engine_free(pedal_engine *engine) { delete engine; }
 
 void pedal_engine_process(pedal_engine *engine, const float *in, float *out, size_t n) {
     if (engine && n > 0) engine->engine.process(in, out, n);
+}
+
+void pedal_engine_process_call(const pedal_engine_call *call) {
+    if (call) pedal_engine_process(call->engine, call->input, call->output, call->frames);
 }
 
 uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db) {

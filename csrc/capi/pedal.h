@@ -48,6 +48,20 @@ void pedal_model_free(pedal_model *model);
 /* Runs n mono samples through the model; any n, in == out allowed. */
 void pedal_model_process(pedal_model *model, const float *in, float *out, size_t n);
 
+/* One process call's arguments, kept from one call to the next. An audio loop
+ * passes the same two buffers every period; bound once, each period's call
+ * passes one pointer, since converting arguments is most of what a call from
+ * Python costs (cffi converts each one on every call). */
+typedef struct pedal_model_call {
+    pedal_model *model;
+    const float *input;
+    float *output;
+    size_t frames;
+} pedal_model_call;
+
+/* pedal_model_process(call->model, call->input, call->output, call->frames). */
+void pedal_model_process_call(const pedal_model_call *call);
+
 /* Restores the state the model had right after loading. */
 void pedal_model_reset(pedal_model *model);
 
@@ -116,6 +130,14 @@ typedef struct {
 pedal_engine *pedal_engine_new(double sample_rate, size_t max_block, char *error, size_t error_capacity);
 void pedal_engine_free(pedal_engine *engine);
 void pedal_engine_process(pedal_engine *engine, const float *in, float *out, size_t n);
+/* The same with its arguments kept (see pedal_model_call). */
+typedef struct pedal_engine_call {
+    pedal_engine *engine;
+    const float *input;
+    float *output;
+    size_t frames;
+} pedal_engine_call;
+void pedal_engine_process_call(const pedal_engine_call *call);
 /* The engine takes the model (never use or free it afterwards; NULL means no
  * model: input passes through), warms it up on the live input, then
  * crossfades to it. input_gain_db calibrates its input (e.g. from the file's

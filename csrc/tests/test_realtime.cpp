@@ -2,6 +2,7 @@
 // global allocation functions. Counting replaces operator new/delete for this
 // whole binary; the count only matters inside the measured window.
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -127,6 +128,40 @@ PEDAL_TEST(nam_process_and_reset_never_allocate_after_warm_up) {
         CHECK_EQ(g_allocations.load() - before, 0L);
         pedal_model_free(model);
     }
+}
+
+PEDAL_TEST(a_kept_call_plays_what_the_plain_call_plays_and_never_allocates) {
+    // The binding's one-pointer call (pedal_model_call, pedal_engine_call) must
+    // be the four-argument call and nothing more.
+    const std::string text = pedal::test::small_nam_lstm();
+    char error[256];
+    pedal_model *plain = pedal_model_load(text.data(), text.size(), error, sizeof error);
+    pedal_model *kept = pedal_model_load(text.data(), text.size(), error, sizeof error);
+    pedal_model *given = pedal_model_load(text.data(), text.size(), error, sizeof error);
+    pedal_engine *engine = pedal_engine_new(48000.0, 64, error, sizeof error);
+    CHECK(plain && kept && given && engine);
+    if (!plain || !kept || !given || !engine) return;
+    pedal_engine_set_model(engine, given, 0.0f, 0.0f);
+    std::vector<float> in(64), expected(64), out(64), engine_out(64);
+    const pedal_model_call model_call{kept, in.data(), out.data(), in.size()};
+    const pedal_engine_call engine_call{engine, in.data(), engine_out.data(), in.size()};
+    pedal_model_process_call(&model_call);  // warm-up
+    pedal_engine_process_call(&engine_call);
+    pedal_model_process(plain, in.data(), expected.data(), in.size());
+    const long before = g_allocations.load();
+    for (int period = 0; period < 50; ++period) {
+        for (std::size_t i = 0; i < in.size(); ++i) in[i] = 0.4f * std::sin(0.05f * float(period * 64 + int(i)));
+        pedal_model_process(plain, in.data(), expected.data(), in.size());
+        pedal_model_process_call(&model_call);
+        pedal_engine_process_call(&engine_call);
+        CHECK(out == expected);
+    }
+    pedal_model_process_call(nullptr);  // nothing to do, and no crash
+    pedal_engine_process_call(nullptr);
+    CHECK_EQ(g_allocations.load() - before, 0L);
+    pedal_engine_free(engine);
+    pedal_model_free(kept);
+    pedal_model_free(plain);
 }
 
 PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {

@@ -4,6 +4,7 @@
     pedalctl compare plexi di.wav amp.wav --plot plexi.png   # a capture against the real amp
     pedalctl bench                                  # every model in the library, at the pedal's period
     pedalctl bench amp.nam --blocks 64,128 --json
+    pedalctl bench amp.nam --overhead               # and what Python costs around the core
 
 render runs the clip through the same Engine pedald plays with (pedal.render: the
 same normalisation from pedal.levels, the model's own rate bridged to the clip's),
@@ -21,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from pedal import render, submodels, wavfile
-from pedal.bench import DEFAULT_BLOCKS, bench_model, machine_description, render_table
+from pedal.bench import (DEFAULT_BLOCKS, bench_model, machine_description, measure_overhead, render_overhead,
+                         render_table)
 from pedal.cli.common import Cli, CliError, parent_options
 from pedal.core import Engine, Model, ModelError
 from pedal.library import ModelLibrary
@@ -158,6 +160,8 @@ def register_bench(commands, parent) -> None:
     command.add_argument("--blocks", help="block sizes in frames, e.g. 64,128 (default: the pedal's period)")
     command.add_argument("--runs", type=int, default=5)
     command.add_argument("--seconds", type=float, default=2.0, help="audio per run")
+    command.add_argument("--overhead", action="store_true",
+                         help="also time the binding's per-call cost and the audio loop's Python share")
     command.set_defaults(run=run_bench)
 
 
@@ -184,9 +188,15 @@ def run_bench(cli: Cli) -> int:
         except (OSError, ModelError) as error:
             refused.append({"model": path.name, "error": str(error)})
             cli.note(f"bench: skipped {error}")
+    overhead = measure_overhead([str(p) for p in paths], rate, cli.progress, period) if args.overhead else None
     cli.progress_done()
-    cli.emit({"rate": rate, "host": machine_description(), "results": [asdict(t) for t in timings],
-              "refused": refused}, render_table(timings, rate))
+    report = {"rate": rate, "host": machine_description(), "results": [asdict(t) for t in timings],
+              "refused": refused}
+    table = render_table(timings, rate)
+    if overhead:
+        report["overhead"] = overhead
+        table += "\n" + render_overhead(overhead)
+    cli.emit(report, table)
     return 1 if refused else 0
 
 
