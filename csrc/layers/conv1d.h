@@ -9,7 +9,8 @@
 //
 // The common channel counts get kernels with sizes fixed at compile time
 // (conv_kernels.h), picked once at construction; every other shape runs the
-// generic kernel. Both sum in the same order, so they give the same samples.
+// generic kernel. Both sum in the same order, so they give the same samples,
+// but for dense heads to one output, which sum across vector lanes (dot.h).
 #pragma once
 
 #include <cstddef>

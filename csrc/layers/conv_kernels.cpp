@@ -1,8 +1,22 @@
 #include "layers/conv_kernels.h"
 
+#include "layers/dot.h"
+
 namespace pedal::layers {
 
 namespace {
+
+// A dense layer to one output (kernel 1, nothing folded in): the head of a
+// recurrent network. One output per frame leaves the fixed kernel nothing to
+// put in vector lanes but frames, each a chain of In scalar multiply-adds
+// with every operand loaded on its own; dot() sums across lanes instead (in
+// its own order, within float rounding of conv_generic). Other calls of the
+// shape take the fixed kernel.
+template <std::size_t In>
+void conv_to_one(const ConvCall &call) {
+    if (call.kernel != 1 || call.addend != nullptr || call.mix_signal != nullptr) return conv_fixed<In, 1>(call);
+    dot_frames(call.in, call.frames, In, call.weights, call.bias[0], call.out);
+}
 
 struct Entry {
     std::size_t in, out;
@@ -18,6 +32,7 @@ struct Entry {
 // layers run as two C -> C halves, and residuals (C -> C); RTNeural conv
 // stacks and dense heads. Other shapes use conv_generic.
 #define PEDAL_CONV_SHAPE(in, out) {in, out, &conv_fixed<in, out>}
+#define PEDAL_DENSE_HEAD(in) {in, 1, &conv_to_one<in>}
 const Entry kFixedShapes[] = {
     // NAM standard, lite, feather, nano
     PEDAL_CONV_SHAPE(1, 16), PEDAL_CONV_SHAPE(16, 16), PEDAL_CONV_SHAPE(16, 8), PEDAL_CONV_SHAPE(8, 8),
@@ -31,12 +46,12 @@ const Entry kFixedShapes[] = {
     PEDAL_CONV_SHAPE(32, 64), PEDAL_CONV_SHAPE(32, 32), PEDAL_CONV_SHAPE(10, 20), PEDAL_CONV_SHAPE(6, 12),
     // NAM A2 Lite (3 channels; A2 Full's 8 channels are above)
     PEDAL_CONV_SHAPE(1, 3), PEDAL_CONV_SHAPE(3, 3), PEDAL_CONV_SHAPE(3, 1),
-    // RTNeural dense heads after a recurrent layer (AIDA-X, NeuralPi/Proteus hidden sizes): one
-    // output, so the generic kernel's single sum per frame was a chain of dependent multiply-adds
-    PEDAL_CONV_SHAPE(12, 1), PEDAL_CONV_SHAPE(16, 1), PEDAL_CONV_SHAPE(20, 1), PEDAL_CONV_SHAPE(24, 1),
-    PEDAL_CONV_SHAPE(32, 1), PEDAL_CONV_SHAPE(40, 1), PEDAL_CONV_SHAPE(64, 1),
+    // RTNeural dense heads after a recurrent layer (AIDA-X, NeuralPi/Proteus hidden sizes)
+    PEDAL_DENSE_HEAD(12), PEDAL_DENSE_HEAD(16), PEDAL_DENSE_HEAD(20), PEDAL_DENSE_HEAD(24), PEDAL_DENSE_HEAD(32),
+    PEDAL_DENSE_HEAD(40), PEDAL_DENSE_HEAD(64),
 };
 #undef PEDAL_CONV_SHAPE
+#undef PEDAL_DENSE_HEAD
 
 }  // namespace
 

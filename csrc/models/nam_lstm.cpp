@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "layers/dot.h"
+
 namespace pedal::models {
 
 NamLstm::NamLstm(NamLstmSpec spec) : head_weights_(std::move(spec.head_weights)), head_bias_(spec.head_bias) {
@@ -34,13 +36,7 @@ void NamLstm::process_chunk(const float *in, float *out, std::size_t frames) noe
         x = h;
         std::swap(h, spare);
     }
-    const std::size_t hidden = head_weights_.size();
-    for (std::size_t t = 0; t < frames; ++t) {
-        const float *state = x + t * hidden;
-        float y = head_bias_;
-        for (std::size_t u = 0; u < hidden; ++u) y += head_weights_[u] * state[u];
-        out[t] = y;
-    }
+    layers::dot_frames(x, frames, head_weights_.size(), head_weights_.data(), head_bias_, out);
 }
 
 }  // namespace pedal::models
