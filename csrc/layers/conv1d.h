@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "layers/aligned.h"
 #include "layers/conv_kernels.h"
 
 namespace pedal::layers {
@@ -26,7 +27,7 @@ public:
     Conv1d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel, std::size_t dilation,
            std::vector<float> weights_tap_in_out, std::vector<float> bias)
         : in_(in_channels), out_(out_channels), kernel_(kernel), dilation_(dilation),
-          weights_(std::move(weights_tap_in_out)), bias_(std::move(bias)),
+          weights_(weights_tap_in_out.begin(), weights_tap_in_out.end()), bias_(bias.begin(), bias.end()),
           run_(select_conv_kernel(in_channels, out_channels)) {
         if (bias_.empty()) bias_.assign(out_, 0.0f);
     }
@@ -69,8 +70,10 @@ public:
 
 private:
     std::size_t in_ = 0, out_ = 0, kernel_ = 1, dilation_ = 1;
-    std::vector<float> weights_;  // [kernel][in][out]
-    std::vector<float> bias_;     // [out]
+    // On cache lines (aligned.h): rows of 8 and 16 outputs are then whole
+    // lines or halves, and no vector load of them straddles two.
+    AlignedFloats weights_;  // [kernel][in][out]
+    AlignedFloats bias_;     // [out]
     ConvKernel run_ = &conv_generic;
 };
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "layers/aligned.h"
+
 namespace pedal::layers {
 
 class History {
@@ -58,7 +60,7 @@ private:
         position_ = lookback_;
     }
 
-    std::vector<float> data_;
+    AlignedFloats data_;  // on cache lines (aligned.h), like the weights the kernels read beside it
     std::size_t channels_ = 0, lookback_ = 0, max_chunk_ = 0, capacity_ = 0, position_ = 0;
 };
 

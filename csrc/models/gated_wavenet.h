@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "layers/activations.h"
+#include "layers/aligned.h"
 #include "layers/conv1d.h"
 #include "layers/history.h"
 #include "models/model.h"
@@ -71,10 +72,10 @@ private:
     std::vector<Layer> layers_;
     std::size_t receptive_field_ = 1;
     // Scratch for one chunk, sized at construction.
-    std::vector<float> pre_activation_;  // [chunk][channels]: conv's output
-    std::vector<float> gate_input_;      // [chunk][channels]: gate_conv's output
-    std::vector<float> activated_;       // [chunk][channels]
-    std::vector<float> skips_;           // [chunk][channels]: the mix's terms summed over the layers
+    layers::AlignedFloats pre_activation_;  // [chunk][channels]: conv's output
+    layers::AlignedFloats gate_input_;      // [chunk][channels]: gate_conv's output
+    layers::AlignedFloats activated_;       // [chunk][channels]
+    layers::AlignedFloats skips_;           // [chunk][channels]: the mix's terms summed over the layers
 };
 
 }  // namespace pedal::models
