@@ -70,8 +70,13 @@ struct FixedConv {
     static constexpr std::size_t kLanes = Out % simd::kNarrowWidth;             // single floats
     static constexpr std::size_t kRegisters = kWide + kNarrow + kLanes;
     // About eight accumulators: enough independent sums to hide the FMA
-    // latency, few enough to leave registers for the weights.
-    static constexpr std::size_t kFrames = kRegisters >= 8 ? 1 : 8 / kRegisters;
+    // latency, few enough to leave registers for the weights. A frame of two
+    // whole vectors (16 outputs on AVX2) takes 6 frames, 12 sums: with only 8
+    // in flight, its multiply-adds left the FMA units idle now and then
+    // (PedalNetRT, whose convs are all 16 -> 16, 2 % faster; NAM standard the
+    // same); giving every width 12 sums made NAM standard 1 % slower.
+    static constexpr std::size_t kFrames =
+        kRegisters >= 8 ? 1 : (kRegisters == 2 && kNarrow == 0 && kLanes == 0 ? 12 : 8) / kRegisters;
 
     template <std::size_t Frames>
     struct Sums {
