@@ -38,7 +38,7 @@ def _pick_build():
 _build = _pick_build()
 ffi, lib = _build.ffi, _build.lib
 
-__all__ = ["BLOCKS", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "core_isa", "core_version"]
+__all__ = ["BLOCKS", "MAX_CHAIN", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "core_isa", "core_version"]
 
 _ERROR_CAPACITY = 1024
 
@@ -77,6 +77,8 @@ _process_engine_call = lib.pedal_engine_process_call
 
 
 _UNBOUND = object()  # no array is this one
+
+MAX_CHAIN = int(lib.PEDAL_MAX_CHAIN)  # captures an Engine chain holds
 
 
 class _BlockBuffers:
@@ -288,6 +290,29 @@ class Engine:
         with self._control:
             handle = ffi.NULL if model is None else model._give_away()
             return int(lib.pedal_engine_set_model(self._handle, handle, float(input_gain_db), float(output_gain_db)))
+
+    def set_chain(self, models: list[Model], input_gains_db: list[float] | None = None,
+                  output_gains_db: list[float] | None = None) -> int:
+        """Hands the engine a chain of captures played in series (a rig: a drive into
+        an amp), up to MAX_CHAIN of them, warmed up and crossfaded in as one; each
+        Model becomes unusable, as with set_model. The gains are per capture (default
+        0 dB). An empty chain means no model. Returns the id ``stats()`` reports."""
+        count = len(models)
+        if count > MAX_CHAIN:
+            raise ValueError(f"a chain holds at most {MAX_CHAIN} captures, got {count}")
+        gains = []
+        for name, values in (("input_gains_db", input_gains_db), ("output_gains_db", output_gains_db)):
+            values = [0.0] * count if values is None else [float(v) for v in values]
+            if len(values) != count:
+                raise ValueError(f"{name} has {len(values)} values for {count} captures")
+            gains.append(ffi.new("float[]", values) if count else ffi.NULL)
+        with self._control:
+            for model in models:
+                model._live_handle()  # each must still be the caller's to give
+            if len(set(map(id, models))) != count:
+                raise ValueError("the same Model object appears twice in the chain: load one per capture")
+            handles = ffi.new("pedal_model *[]", [model._give_away() for model in models]) if count else ffi.NULL
+            return int(lib.pedal_engine_set_chain(self._handle, handles, gains[0], gains[1], count))
 
     def collect_garbage(self) -> None:
         """Frees the models the audio thread has finished with."""

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <vector>
 #include <string>
 
 #include "engine/denormals.h"
@@ -189,17 +190,46 @@ void pedal_engine_process_call(const pedal_engine_call *call) {
     if (call) pedal_engine_process(call->engine, call->input, call->output, call->frames);
 }
 
+namespace {
+
+// dB to a linear gain, within the clamp every entry point applies (a
+// non-finite value means 0 dB).
+float linear_gain(float db) {
+    return std::isfinite(db) ? std::pow(10.0f, std::clamp(db, -60.0f, 40.0f) / 20.0f) : 1.0f;
+}
+
+}  // namespace
+
 uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db) {
-    std::unique_ptr<pedal_model> owned(model);
-    if (!engine) return 0;
+    return pedal_engine_set_chain(engine, &model, &input_gain_db, &output_gain_db, model ? 1 : 0);
+}
+
+uint64_t pedal_engine_set_chain(pedal_engine *engine, pedal_model *const *models, const float *input_gains_db,
+                                const float *output_gains_db, size_t count) {
+    // Ownership of every model first, so each is freed whatever happens next.
+    std::vector<std::unique_ptr<pedal_model>> owned;
+    bool usable = engine != nullptr && count <= PEDAL_MAX_CHAIN && (count == 0 || models != nullptr);
+    try {
+        owned.reserve(count);
+    } catch (...) {
+        usable = false;
+    }
+    for (size_t i = 0; models != nullptr && i < count; ++i) {
+        if (models[i] == nullptr) usable = false;
+        if (owned.size() < owned.capacity()) owned.emplace_back(models[i]);
+        else delete models[i];  // the reserve failed: nothing to hold it in
+    }
+    if (!usable) return 0;
     try {
         auto slot = std::make_unique<pedal::engine::ModelSlot>();
-        if (owned) {
-            slot->model = std::move(owned->loaded.model);
-            slot->model_rate = owned->loaded.sample_rate;
-            auto gain = [](float db) { return std::isfinite(db) ? std::pow(10.0f, std::clamp(db, -60.0f, 40.0f) / 20.0f) : 1.0f; };
-            slot->input_gain = gain(input_gain_db);
-            slot->gain = gain(output_gain_db);
+        slot->stages.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            pedal::engine::Stage stage;
+            stage.model = std::move(owned[i]->loaded.model);
+            stage.model_rate = owned[i]->loaded.sample_rate;
+            stage.input_gain = linear_gain(input_gains_db ? input_gains_db[i] : 0.0f);
+            stage.gain = linear_gain(output_gains_db ? output_gains_db[i] : 0.0f);
+            slot->stages.push_back(std::move(stage));
         }
         return engine->engine.set_model(std::move(slot));
     } catch (...) {

@@ -144,6 +144,18 @@ void pedal_engine_process_call(const pedal_engine_call *call);
  * dBu level), output_gain_db normalises its loudness. Returns the id that
  * stats report while it plays (0 for no model). */
 uint64_t pedal_engine_set_model(pedal_engine *engine, pedal_model *model, float input_gain_db, float output_gain_db);
+/* A chain of captures in series (a rig: a drive into an amp), handed over
+ * whole: warmed up on the live input and crossfaded in like one model. The
+ * engine takes every model in models[0..count) (NULL entries are not allowed;
+ * never use or free them afterwards, whatever this returns). count 0: no model,
+ * the input passes through. Each stage has its own input and output gain in dB
+ * (NULL arrays: 0 dB) and, when trained at another rate, its own resampling.
+ * Returns the chain's id as set_model does; 0, the models freed and the engine
+ * playing what it had, when count > PEDAL_MAX_CHAIN, an entry is NULL or
+ * memory runs out. */
+enum { PEDAL_MAX_CHAIN = 4 };
+uint64_t pedal_engine_set_chain(pedal_engine *engine, pedal_model *const *models, const float *input_gains_db,
+                                const float *output_gains_db, size_t count);
 /* A mono cabinet impulse response at `rate` (resampled to the engine's rate,
  * cut to 1 s); frames 0 removes the cabinet. Returns 0, changing nothing,
  * when the samples are unusable (non-finite, absurd rate). */

@@ -80,14 +80,19 @@ Engine::~Engine() {
 
 std::uint64_t Engine::set_model(std::unique_ptr<ModelSlot> slot) {
     if (!slot) slot = std::make_unique<ModelSlot>();
-    if (slot->model) {
+    if (!slot->stages.empty()) {
         slot->id = next_id_.fetch_add(1);
-        const double rate = slot->model_rate > 0.0 ? slot->model_rate : sample_rate_;
-        slot->resampled = whole_rate(rate) != whole_rate(sample_rate_);
-        if (slot->resampled && !slot->bridge.prepare(whole_rate(sample_rate_), whole_rate(rate), max_block_))
-            slot->resampled = false;  // a ratio the resampler refuses: play it unresampled
-        // The receptive field, in engine samples, plus what the resampling delays.
-        const double field = static_cast<double>(slot->model->receptive_field()) * sample_rate_ / rate;
+        // A chain is warm once its last stage has heard the warmed output of
+        // the ones before it: the receptive fields add up, in engine samples,
+        // with what each stage's resampling delays.
+        double field = 0.0;
+        for (Stage &stage : slot->stages) {
+            const double rate = stage.model_rate > 0.0 ? stage.model_rate : sample_rate_;
+            stage.resampled = whole_rate(rate) != whole_rate(sample_rate_);
+            if (stage.resampled && !stage.bridge.prepare(whole_rate(sample_rate_), whole_rate(rate), max_block_))
+                stage.resampled = false;  // a ratio the resampler refuses: play it unresampled
+            field += static_cast<double>(stage.model->receptive_field()) * sample_rate_ / rate;
+        }
         slot->warmup = std::max(slot->warmup, static_cast<std::size_t>(std::ceil(field)) + slot->latency());
     }
     const std::uint64_t id = slot->id;

@@ -48,8 +48,9 @@ public:
     // Audio thread. Any n (worked through in max_block pieces); in == out allowed.
     void process(const float *in, float *out, std::size_t n) noexcept;
 
-    // Control side (one thread at a time). Takes ownership of the slot and
-    // prepares its resampling; it starts playing after its warm-up and a
+    // Control side (one thread at a time). Takes ownership of the slot (a
+    // chain of captures; none: the input passes through) and prepares each
+    // stage's resampling; it starts playing after its warm-up and a
     // crossfade. Returns the id the stats report while it plays.
     std::uint64_t set_model(std::unique_ptr<ModelSlot> slot);
     // Control side. A mono IR at `rate`; false (and nothing changes) when the

@@ -22,10 +22,18 @@ std::vector<float> sustained_note(std::size_t samples, float frequency = 196.0f,
     return out;
 }
 
+// A stage played at the engine's rate, whatever its file says (model_rate 0).
+engine::Stage stage_for(const std::string &model_json, float gain = 1.0f) {
+    engine::Stage stage;
+    stage.model = test::load_or_fail(model_json).model;
+    stage.gain = gain;
+    return stage;
+}
+
+// A chain of one capture: what a single model plays as.
 std::unique_ptr<ModelSlot> slot_for(const std::string &model_json, float gain = 1.0f) {
     auto slot = std::make_unique<ModelSlot>();
-    slot->model = test::load_or_fail(model_json).model;
-    slot->gain = gain;
+    slot->stages.push_back(stage_for(model_json, gain));
     return slot;
 }
 
@@ -115,6 +123,72 @@ PEDAL_TEST(engine_switches_models_without_a_click) {
     if (!(step <= steady_step)) test::fail(__FILE__, __LINE__, "switch step " + std::to_string(step) + " > steady " + std::to_string(steady_step));
 }
 
+PEDAL_TEST(engine_plays_a_chain_of_captures_in_series) {
+    // Two captures in a row, each with its own gains: once warmed up and faded
+    // in, the engine plays the second model on the first model's output.
+    Engine engine(kRate, kBlock);
+    engine.set_param(engine::Param::DcBlockerOn, 0.0f);
+    engine.set_param(engine::Param::LimiterOn, 0.0f);
+    const std::string second = test::golden_cases()[2].model_json;
+    auto slot = std::make_unique<ModelSlot>();
+    slot->stages.push_back(stage_for(kTwoTapFilter, 2.0f));
+    slot->stages.push_back(stage_for(second, 0.5f));
+    slot->stages.back().input_gain = 0.8f;
+    engine.set_model(std::move(slot));
+    const auto note = sustained_note(12000);
+    const auto out = run(engine, note, 0, note.size());
+
+    auto first_model = test::load_or_fail(kTwoTapFilter).model;
+    auto second_model = test::load_or_fail(second).model;
+    std::vector<float> expected(note.size());
+    first_model->process(note.data(), expected.data(), note.size());
+    for (float &v : expected) v *= 2.0f * 0.8f;
+    second_model->process(expected.data(), expected.data(), expected.size());
+    float worst = 0.0f;
+    for (std::size_t t = 8000; t < note.size(); ++t) worst = std::max(worst, std::fabs(out[t] - 0.5f * expected[t]));
+    CHECK(worst <= 1e-5f);
+}
+
+PEDAL_TEST(engine_switches_between_chains_of_four_captures_without_a_click) {
+    const auto cases = test::golden_cases();
+    const auto note = sustained_note(static_cast<std::size_t>(kRate));
+    auto chain = [&](std::initializer_list<int> which) {
+        auto slot = std::make_unique<ModelSlot>();
+        for (int w : which) slot->stages.push_back(stage_for(cases[w].model_json));
+        return slot;
+    };
+    const std::initializer_list<int> first = {2, 3, 2, 3}, second = {3, 2, 3, 2};
+    float steady_step = 0.0f;
+    for (auto which : {first, second}) {
+        Engine alone(kRate, kBlock);
+        alone.set_model(chain(which));
+        const auto out = run(alone, note, 0, note.size());
+        steady_step = std::max(steady_step, largest_step(std::vector<float>(out.begin() + 8000, out.end())));
+    }
+    Engine engine(kRate, kBlock);
+    engine.set_model(chain(first));
+    auto before = run(engine, note, 0, 16000);
+    engine.set_model(chain(second));
+    auto after = run(engine, note, 16000, note.size());
+    CHECK(engine.stats().model_id == 2);
+    std::vector<float> around(before.end() - 64, before.end());
+    around.insert(around.end(), after.begin(), after.begin() + 8000);
+    const float step = largest_step(around);
+    if (!(step <= steady_step)) test::fail(__FILE__, __LINE__, "switch step " + std::to_string(step) + " > steady " + std::to_string(steady_step));
+}
+
+PEDAL_TEST(a_chain_warms_up_for_all_its_stages_receptive_fields) {
+    Engine engine(kRate, kBlock);
+    const std::string wide = test::golden_cases()[2].model_json;
+    const std::size_t field = test::load_or_fail(wide).model->receptive_field();
+    auto slot = std::make_unique<ModelSlot>();
+    slot->stages.push_back(stage_for(wide));
+    slot->stages.push_back(stage_for(wide));
+    ModelSlot *watch = slot.get();
+    engine.set_model(std::move(slot));
+    CHECK(watch->warmup >= 2 * field);
+}
+
 PEDAL_TEST(engine_bypass_fades_both_ways_without_a_click) {
     const auto note = sustained_note(static_cast<std::size_t>(kRate));
     Engine engine(kRate, kBlock);
@@ -156,7 +230,9 @@ PEDAL_TEST(engine_mutes_and_resets_a_model_that_blows_up_within_one_block) {
     auto slot = std::make_unique<ModelSlot>();
     auto model = std::make_unique<BlowsUp>();
     BlowsUp *watch = model.get();
-    slot->model = std::move(model);
+    engine::Stage stage;
+    stage.model = std::move(model);
+    slot->stages.push_back(std::move(stage));
     slot->warmup = 1;
     engine.set_model(std::move(slot));
     const auto note = sustained_note(4000);

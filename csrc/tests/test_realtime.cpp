@@ -193,17 +193,25 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     }
 }
 
-PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_and_cabinets) {
+PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_chains_and_cabinets) {
     const auto cases = pedal::test::golden_cases();
     pedal::engine::Engine engine(48000.0, 128);
     std::vector<float> in(128, 0.25f), out(128);
     engine.process(in.data(), out.data(), in.size());
-    auto prepare = [&](std::size_t which) {  // control side: allocation allowed here
+    // Control side: allocation allowed here. Each stage at its file's rate, so
+    // the 44.1 kHz ones play through their own rate bridges.
+    auto prepare = [&](std::initializer_list<std::size_t> which) {
         auto slot = std::make_unique<pedal::engine::ModelSlot>();
-        slot->model = pedal::test::load_or_fail(cases[which].model_json).model;
+        for (std::size_t w : which) {
+            pedal::formats::LoadedModel loaded = pedal::test::load_or_fail(cases[w].model_json);
+            pedal::engine::Stage stage;
+            stage.model = std::move(loaded.model);
+            stage.model_rate = loaded.sample_rate;
+            slot->stages.push_back(std::move(stage));
+        }
         return slot;
     };
-    auto first = prepare(0), second = prepare(1);
+    auto first = prepare({0}), second = prepare({1, 0, 1, 0});  // one capture, then a rig of four
     engine.set_model(std::move(first));
     const long before = g_allocations.load();
     for (int block = 0; block < 200; ++block) {
