@@ -6,6 +6,7 @@ no two of them can disagree on what a capture sounds like.
     >>> engine, info = chain(data, rate=48000, block=128)  # as pedald plays it: levels, DC blocker, limiter
     >>> wet = play(engine, dry, block=128)                 # aligned with dry
     >>> bare, info = chain(data, 48000, 128, bare=True)    # the model alone, through the rate bridge
+    >>> rig = chain_of([drive, amp], [6.0, 0.0], 48000, 128)  # captures in series, at a capture's loudness
 
 The engine owns the one Model it is given: its levels are worked out from that Model first (which
 is then reset), so a file is parsed once.
@@ -21,7 +22,7 @@ import numpy as np
 from pedal import levels
 from pedal.core import PARAMS, Engine, Model
 
-__all__ = ["PREROLL_S", "chain", "play"]
+__all__ = ["PREROLL_S", "chain", "chain_of", "play"]
 
 PREROLL_S = 0.2   # longer than any warm-up (>= 10 ms) plus crossfade (<= 50 ms)
 # What `bare` takes out of the chain, leaving the model and its rate bridge.
@@ -55,6 +56,22 @@ def chain(source: bytes | Model, rate: int, block: int, *, size: float | None = 
         settings(engine)
     engine.set_model(model, *gains)
     return engine, info
+
+
+def chain_of(models: list[Model], drives_db: list[float], rate: int, block: int, *,
+             interface_dbu: float = levels.INTERFACE_DBU, loudness: float | None = None,
+             crossfade_ms: float = PARAMS["crossfade_ms"].default,
+             settings: Callable[[Engine], None] | None = None) -> Engine:
+    """An Engine playing ``models`` in series (a rig's captures, each driven by its entry of
+    ``drives_db``) with the gains levels.chain_gains_db gives, so the chain lands at the loudness
+    one capture does; the engine owns the models. As ``chain`` otherwise."""
+    inputs, outputs = levels.chain_gains_db(models, drives_db, interface_dbu, loudness)
+    engine = Engine(rate, block)
+    engine.set_crossfade_ms(crossfade_ms)
+    if settings is not None:
+        settings(engine)
+    engine.set_chain(models, inputs, outputs)
+    return engine
 
 
 def play(engine: Engine, dry: np.ndarray, block: int, progress: Callable[[str], None] | None = None, *,

@@ -41,12 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pedal.core import MAX_CHAIN, PARAMS
+import numpy as np
+
+from pedal.core import MAX_CHAIN, PARAMS, Engine
 from pedal.state import EqSettings, GateSettings, SoundSettings, State
 from pedal.store import ModelStore, StoreError
 
-__all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "check_references", "format_rig", "parse_rig",
-           "rig_of_one", "store"]
+__all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "apply_sound", "check_references", "format_rig",
+           "parse_rig", "rig_of_one", "store"]
 
 MAX_CAPTURES = MAX_CHAIN   # what one engine chain holds
 MAX_RIG_BYTES = 64 << 10   # a rig is a few lines; anything bigger is not one
@@ -208,6 +210,20 @@ def _find(library: ModelStore, name: str) -> Path | None:
         return library.find(name)
     except StoreError:
         return None
+
+
+def apply_sound(engine: Engine, rig: Rig, ir: tuple[np.ndarray, int] | None = None) -> None:
+    """Puts the rig's levels, EQ and gate into ``engine``, and its cabinet as ``ir``: the
+    impulse response's (mono samples, rate), which the caller read (pedal.cabinets.load)."""
+    engine.set_input_gain(rig.input_level_db)
+    engine.set_output_level(rig.output_level_db)
+    eq, gate = rig.sound.eq, rig.sound.gate
+    engine.set_eq(eq.bass_db, eq.mid_db, eq.treble_db)
+    if eq.on is not None:
+        engine.set_block("eq", eq.on)
+    engine.set_gate(threshold_db=gate.threshold_db, on=gate.on)
+    if ir is not None:
+        engine.set_ir(*ir)
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -2,12 +2,19 @@
 
 import math
 
+import numpy as np
 import pytest
 
-from pedal.rigs import MAX_CAPTURES, Rig, RigCapture, RigError, check_references, format_rig, parse_rig, rig_of_one
+from pedal.core import Model
+from pedal.rigs import (MAX_CAPTURES, Rig, RigCapture, RigError, apply_sound, check_references, format_rig, parse_rig,
+                        rig_of_one)
 from pedal.rigs import store as rig_store
 from pedal.state import EqSettings, GateSettings, SoundSettings, State
+from pedal.signals import guitar_like
 from pedal.store import ModelStore
+from tests.support.paths import ROOT, shared_model
+
+GOLDEN = ROOT / "csrc" / "tests" / "golden"
 
 CRUNCH = """\
 # crunch: a drive into an amp into a 4x12
@@ -124,3 +131,47 @@ def test_rigs_are_stored_crash_safely_as_models_are(tmp_path):
     with pytest.raises(ValueError, match="the rig is 0.1 MiB; the limit is"):
         rigs.install("huge", b"#" * (100 << 10), ".toml")
     assert MAX_CAPTURES == 4 and math.isfinite(parse_rig(text, "crunch.toml").output_level_db)
+
+
+# --- playing a rig offline (pedal.render.chain_of, pedal.levels.chain_gains_db) ------------------
+
+def _reference_loudness(engine):
+    """RMS dBFS the engine plays the reference guitar signal at (the chain's DSP blocks out)."""
+    from pedal import levels, render
+    from pedal.signals import guitar_like
+    for block in ("dc_blocker", "limiter"):
+        engine.set_block(block, False)
+    wet = render.play(engine, guitar_like(levels.REFERENCE_SECONDS, rate=48000, seed=4), 64)
+    return 20 * np.log10(np.sqrt(np.mean(np.square(wet[len(wet) // 10:], dtype=np.float64))))
+
+
+def test_a_rig_of_one_plays_exactly_as_its_capture_alone_does():
+    from pedal import render
+    data = (GOLDEN / "pedalnet_c4_d4_k3.model.json").read_bytes()
+    alone, _ = render.chain(data, 48000, 64)
+    rig = render.chain_of([Model.from_json(data)], [0.0], 48000, 64)
+    dry = guitar_like(0.5, rate=48000, seed=9)
+    assert np.array_equal(render.play(rig, dry, 64), render.play(alone, dry, 64))
+
+
+def test_a_rig_of_captures_in_series_lands_at_the_loudness_one_capture_does():
+    from pedal import levels, render
+    drive, amp = (shared_model(name) for name in ("NeuralPi/TS9.json", "NeuralPi/BluesJR_FullD.json"))
+    single = _reference_loudness(render.chain(amp.read_bytes(), 48000, 64)[0])
+    rig = _reference_loudness(render.chain_of([Model.load(drive), Model.load(amp)], [6.0, 0.0], 48000, 64))
+    assert single == pytest.approx(levels.TARGET_LOUDNESS_DB, abs=1.0)
+    assert rig == pytest.approx(single, abs=1.0)  # within the rate bridges' and the chain's small effects
+
+
+def test_a_rigs_levels_eq_gate_and_cabinet_go_into_the_engine():
+    from pedal.core import Engine
+    engine = Engine(48000, 64)
+    rig = parse_rig(CRUNCH, "crunch.toml")
+    apply_sound(engine, rig, (np.array([0.5, 0.25], np.float32), 48000))
+    dry = guitar_like(0.3, rate=48000, seed=3)
+    plain = Engine(48000, 64)
+    plain.set_output_level(-2.0)
+    plain.set_eq(bass_db=2.0)
+    plain.set_gate(threshold_db=-60.0, on=True)
+    plain.set_ir(np.array([0.5, 0.25], np.float32), 48000)
+    assert np.array_equal(engine.process(dry), plain.process(dry))
