@@ -71,14 +71,12 @@ def _as_float32_buffer(array: Any, name: str, writable: bool):
     return ffi.from_buffer("float[]", array, require_writable=writable)
 
 
+MAX_CHAIN = int(lib.PEDAL_MAX_CHAIN)  # captures an Engine chain holds
+
 _FLOAT32 = np.dtype(np.float32)
+_UNBOUND = object()  # no array is this one
 _process_model_call = lib.pedal_model_process_call  # looked up once: process() runs every period
 _process_engine_call = lib.pedal_engine_process_call
-
-
-_UNBOUND = object()  # no array is this one
-
-MAX_CHAIN = int(lib.PEDAL_MAX_CHAIN)  # captures an Engine chain holds
 
 
 class _BlockBuffers:

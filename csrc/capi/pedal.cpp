@@ -8,8 +8,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "engine/denormals.h"
 #include "engine/engine.h"

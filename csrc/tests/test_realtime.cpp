@@ -164,6 +164,26 @@ PEDAL_TEST(a_kept_call_plays_what_the_plain_call_plays_and_never_allocates) {
     pedal_model_free(plain);
 }
 
+PEDAL_TEST(a_chain_the_engine_cannot_play_is_refused_and_its_models_freed) {
+    // Five captures, or a NULL among them: refused, every model freed (the
+    // ASan build's leak check sees to that), the engine playing what it had.
+    const std::string text = pedal::test::small_nam_lstm();
+    char error[256];
+    pedal_engine *engine = pedal_engine_new(48000.0, 64, error, sizeof error);
+    CHECK(engine != nullptr);
+    if (!engine) return;
+    auto load = [&] { return pedal_model_load(text.data(), text.size(), error, sizeof error); };
+    pedal_model *five[] = {load(), load(), load(), load(), load()};
+    CHECK_EQ(pedal_engine_set_chain(engine, five, nullptr, nullptr, 5), uint64_t{0});
+    pedal_model *holed[] = {load(), nullptr, load()};
+    CHECK_EQ(pedal_engine_set_chain(engine, holed, nullptr, nullptr, 3), uint64_t{0});
+    pedal_model *four[] = {load(), load(), load(), load()};
+    const float gains[] = {0.0f, -3.0f, 6.0f, 0.0f};
+    CHECK_EQ(pedal_engine_set_chain(engine, four, gains, gains, 4), uint64_t{1});
+    CHECK_EQ(pedal_engine_set_chain(engine, nullptr, nullptr, nullptr, 0), uint64_t{0});  // no model
+    pedal_engine_free(engine);
+}
+
 PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     // A billion channels, or a history of 64 MiB and more: the loader must check
     // the numbers before it sizes a buffer from them. The budget covers the
