@@ -185,8 +185,8 @@ namespace detail {
 // two polynomials side by side in Estrin's order, one division). It costs more
 // multiply-adds, though, so it pays only where that chain is what limits the
 // speed (small LSTMs: 1x16 and 2x8 6 % faster on an Intel Xeon; 1x24 6 % and
-// 1x40 3 % slower, WaveNets no faster). Keeping N and D
-// apart lets a caller fold more factors into that one division.
+// 1x40 3 % slower, WaveNets no faster). Keeping N and D apart lets a caller
+// fold more factors into that one division.
 template <typename T>
 struct Ratio {
     T x, p, den;  // N = x * p, left unmultiplied for callers that add it to something
