@@ -59,6 +59,7 @@ class Library:
     models_dir: str = "/var/lib/pedal/models"
     state_file: str = "/var/lib/pedal/state.json"
     irs_dir: str = "/var/lib/pedal/irs"        # cabinet impulse responses (pedalctl ir upload)
+    rigs_dir: str = "/var/lib/pedal/rigs"      # rigs: captures in series with their sound (pedalctl rig)
     max_model_mb: float = 16.0
     max_cpu_percent: float = 70.0     # uploads costing more of the period budget are refused
 

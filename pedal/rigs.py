@@ -48,7 +48,7 @@ from pedal.state import EqSettings, GateSettings, SoundSettings, State
 from pedal.store import ModelStore, StoreError
 
 __all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "apply_sound", "check_references", "format_rig",
-           "parse_rig", "rig_of_one", "store"]
+           "parse_rig", "rig_from_document", "rig_of_one", "store", "with_value"]
 
 MAX_CAPTURES = MAX_CHAIN   # what one engine chain holds
 MAX_RIG_BYTES = 64 << 10   # a rig is a few lines; anything bigger is not one
@@ -150,11 +150,16 @@ def _kind(value: Any) -> str:
 
 def parse_rig(text: str, source: str = "<rig>", name: str | None = None) -> Rig:
     """The rig in ``text`` (TOML); ``source`` names it in errors, ``name`` defaults to its stem."""
-    reader = _Reader(source)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RigError(f"{source}: not valid TOML: {error}") from None
+    return rig_from_document(document, source, name)
+
+
+def rig_from_document(document: dict, source: str = "<rig>", name: str | None = None) -> Rig:
+    """The rig a parsed TOML document describes, checked key by key (see parse_rig)."""
+    reader = _Reader(source)
     reader.table(document, "", _TOP)
     captures = document.get("capture")
     if captures is None:
@@ -192,6 +197,36 @@ def _capture(reader: _Reader, entry: Any, key: str) -> RigCapture:
     values = {str(k): reader.number(v, f"{key}.knobs.{k}", -KNOB_LIMIT, KNOB_LIMIT) for k, v in knobs.items()}
     size = reader.number(entry["size"], f"{key}.size", 0.0, 1.0) if "size" in entry else None
     return RigCapture(model=model, input_gain_db=gain, knobs=values, size=size)
+
+
+def with_value(rig: Rig, key: str, value: str, source: str | None = None) -> Rig:
+    """The rig with one setting changed, as ``pedalctl rig set NAME key=value`` gives it: ``key``
+    as the file spells it (``output_level_db``, ``eq.bass_db``, ``capture[2].input_gain_db``,
+    ``capture[1].knobs.drive``, ``cabinet``), ``value`` as TOML (unquoted text is taken as a
+    name). The result is checked as a whole file is; RigError names the key."""
+    source = source or f"{rig.name}.toml"
+    document = tomllib.loads(format_rig(rig))
+    try:
+        parsed = tomllib.loads(f"value = {value}")["value"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()  # `cabinet=v30 4x12`: a name without its quotes
+    parts = key.strip().split(".")
+    target: dict = document
+    for depth, part in enumerate(parts[:-1]):
+        if part.startswith("capture[") and part.endswith("]") and depth == 0:
+            index = part[len("capture["):-1]
+            count = len(document["capture"])
+            if not index.isdigit() or not 1 <= int(index) <= count:
+                raise RigError(f"{source}: {key}: the rig has captures 1 to {count}")
+            target = document["capture"][int(index) - 1]
+        else:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise RigError(f"{source}: {key}: {'.'.join(parts[:depth + 1])} is not a table")
+    if not parts[-1] or parts[-1] == "capture":
+        raise RigError(f"{source}: {key}: name one setting, e.g. output_level_db or capture[1].input_gain_db")
+    target[parts[-1]] = parsed
+    return rig_from_document(document, source, rig.name)
 
 
 def check_references(rig: Rig, models: ModelStore, irs: ModelStore | None, source: str | None = None) -> None:

@@ -2,12 +2,13 @@
 
     pedalctl upload amp.nam --select        # validate, store crash-safely, play
     pedalctl list | select NAME | next | prev | bypass on|off|toggle
+    pedalctl rig new crunch --capture TS9 --capture "Blues Junior" --ir "v30 4x12"
     pedalctl status --watch
     pedalctl --host pi@pedal.local upload amp.nam
     pedalctl --library /media/sd/var/lib/pedal/models list
 
 Every command takes --json. One module per group of commands (library,
-playing, sound, status, offline, system), each registering one function per command;
+playing, sound, rigs, status, offline, system), each registering one function per command;
 a new command is a ``register_x(commands, parent)`` beside the others.
 """
 
@@ -17,12 +18,12 @@ import argparse
 import json
 import sys
 
-from pedal.cli import library, offline, playing, sound, status, system
+from pedal.cli import library, offline, playing, rigs, sound, status, system
 from pedal.cli.common import Cli, CliError, common_options, parent_options
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (library, playing, status, sound, offline, system)
+GROUPS = (library, playing, status, sound, rigs, offline, system)
 
 
 def build_parser() -> argparse.ArgumentParser:

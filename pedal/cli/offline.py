@@ -1,6 +1,7 @@
 """pedalctl render, bench, compare: the pedal's sound and speed without playing live.
 
     pedalctl render plexi di.wav plexi.wav          # a library name or a model file
+    pedalctl render crunch di.wav crunch.wav        # a rig (by name, or its .toml file)
     pedalctl compare plexi di.wav amp.wav --plot plexi.png   # a capture against the real amp
     pedalctl bench                                  # every model in the library, at the pedal's period
     pedalctl bench amp.nam --blocks 64,128 --json
@@ -25,6 +26,7 @@ from pedal import render, submodels, wavfile
 from pedal.bench import (DEFAULT_BLOCKS, bench_model, machine_description, measure_overhead, render_overhead,
                          render_table)
 from pedal.cli.common import Cli, CliError, parent_options
+from pedal.cli.rigs import find_rig, rig_engine
 from pedal.core import Engine, Model, ModelError
 from pedal.library import ModelLibrary
 from pedal.store import ModelStore, StoreError, stored_metadata
@@ -98,25 +100,75 @@ def playing_size(cli: Cli, path: Path, data: bytes, meta: dict | None) -> tuple[
     return size, (submodels.playing_index(listed, size) if listed else None), listed
 
 
-def run_render(cli: Cli) -> int:
-    args = cli.args
-    path = resolve_model(cli, args.model)
-    data = path.read_bytes()
+def read_clip(cli: Cli) -> tuple[np.ndarray, int]:
+    """IN.wav's samples ([frames][channels]) and rate, its --channel checked."""
     try:
-        samples, rate = read_wav(args.input)
+        samples, rate = read_wav(cli.args.input)
     except WavError as error:
         raise CliError(str(error)) from None
-    if not 0 <= args.channel < samples.shape[1]:
-        raise CliError(f"{args.input} has {samples.shape[1]} channel(s); --channel counts from 0")
+    if not 0 <= cli.args.channel < samples.shape[1]:
+        raise CliError(f"{cli.args.input} has {samples.shape[1]} channel(s); --channel counts from 0")
+    return samples, rate
+
+
+def render_block(cli: Cli) -> int:
+    block = cli.args.block or cli.config.audio.period
+    if not 1 <= block <= 8192:
+        raise CliError(f"--block must be 1..8192 frames, got {block}")
+    return block
+
+
+def write_clip(cli: Cli, wet: np.ndarray, rate: int) -> float | None:
+    """Writes OUT.wav (32-bit float); returns its peak in dBFS (None when silent)."""
+    try:
+        wavfile.write(cli.args.output, wet, rate, float32=True)
+    except OSError as error:
+        raise CliError(f"cannot write {cli.args.output}: {error.strerror or error}") from None
+    peak = float(np.max(np.abs(wet))) if len(wet) else 0.0
+    return 20 * math.log10(peak) if peak > 0 else None
+
+
+# The options that shape one model's sound; a rig carries its own (pedalctl rig set).
+MODEL_ONLY_OPTIONS = ("input_gain", "output_level", "bass", "mid", "treble", "gate", "ir", "size")
+
+
+def run_render_rig(cli: Cli, path: Path, rig) -> int:
+    args = cli.args
+    given = [f"--{name.replace('_', '-')}" for name in MODEL_ONLY_OPTIONS if getattr(args, name) not in (None, 0.0)]
+    if given:
+        raise CliError(f"{path.name} is a rig: it carries its own levels, EQ, gate, cabinet and sizes; "
+                       f"change them with `pedalctl rig set` instead of {', '.join(given)}")
+    samples, rate = read_clip(cli)
+    block = render_block(cli)
+    try:
+        engine = rig_engine(cli, rig, rate, block)
+        wet = render.play(engine, np.ascontiguousarray(samples[:, args.channel]), block, cli.progress)
+    except (ModelError, ValueError) as error:
+        raise CliError(f"{path}: {error}") from None
+    finally:
+        cli.progress_done()
+    peak_db = write_clip(cli, wet, rate)
+    return cli.emit({"rig": str(path), "captures": [c.model for c in rig.captures], "input": args.input,
+                     "output": args.output, "rate": rate, "frames": len(wet), "block": block, "peak_dbfs": peak_db},
+                    f"wrote {args.output}: {len(wet)} frames at {rate} Hz through rig {rig.name!r} "
+                    f"(peak {'-inf' if peak_db is None else f'{peak_db:.1f}'} dBFS)")
+
+
+def run_render(cli: Cli) -> int:
+    args = cli.args
+    rig = find_rig(cli, args.model)
+    if rig is not None:
+        return run_render_rig(cli, *rig)
+    path = resolve_model(cli, args.model)
+    data = path.read_bytes()
+    samples, rate = read_clip(cli)
     ir = None
     if args.ir:
         try:
             ir = read_wav(args.ir)
         except WavError as error:
             raise CliError(str(error)) from None
-    block = args.block or cli.config.audio.period
-    if not 1 <= block <= 8192:
-        raise CliError(f"--block must be 1..8192 frames, got {block}")
+    block = render_block(cli)
     meta = stored_metadata(path, data)
     size, playing, listed = playing_size(cli, path, data, meta)
 
@@ -138,12 +190,7 @@ def run_render(cli: Cli) -> int:
         raise CliError(f"{path}: {error}") from None
     finally:
         cli.progress_done()
-    try:
-        wavfile.write(args.output, wet, rate, float32=True)
-    except OSError as error:
-        raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
-    peak = float(np.max(np.abs(wet))) if len(wet) else 0.0
-    peak_db = 20 * math.log10(peak) if peak > 0 else None
+    peak_db = write_clip(cli, wet, rate)
     played = f" ({submodels.label(listed[playing])})" if listed else ""
     return cli.emit({"model": str(path), "input": args.input, "output": args.output, "rate": rate,
                      "frames": len(wet), "block": block, "peak_dbfs": peak_db,

@@ -1,0 +1,267 @@
+"""pedalctl rig: rigs, a whole sound each (captures in series, cabinet, EQ, gate, levels).
+
+    pedalctl rig new crunch --capture TS9 --drive 6 --capture "Blues Junior" --ir "v30 4x12"
+    pedalctl rig show crunch                  # the rig's file, as stored
+    pedalctl rig set crunch eq.bass_db=2 capture[1].input_gain_db=8
+    pedalctl rig list | rename OLD NEW | remove NAME | order NAME...
+
+A rig is a TOML file in [library] rigs_dir (pedal.rigs). pedalctl checks it whole (every key,
+every capture and the cabinet present in the library) and writes it crash-safely, as it does
+models. With --library DIR, the models are DIR's and the rigs DIR/../rigs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pedal import cabinets, rigs
+from pedal.cli.common import Cli, CliError
+from pedal.store import ModelStore, StoreError, stored_metadata
+
+__all__ = ["find_rig", "register", "rig_engine", "rig_store"]
+
+
+def register(commands, parent) -> None:
+    rig = commands.add_parser("rig", parents=[parent], help="rigs: captures in series with their sound")
+    actions = rig.add_subparsers(dest="rig_command", metavar="ACTION", required=True)
+
+    new = actions.add_parser("new", parents=[parent], help="make a rig of 1 to 4 captures")
+    new.add_argument("name", metavar="NAME")
+    new.add_argument("--capture", action="append", required=True, metavar="MODEL",
+                     help="a model in the library, in playing order (repeat, up to 4)")
+    new.add_argument("--drive", action="append", type=float, metavar="DB",
+                     help="input gain into each capture, in the order given (default 0)")
+    new.add_argument("--ir", metavar="CABINET", help="an impulse response in the library")
+    new.add_argument("--output-level", type=float, default=0.0, metavar="DB")
+    new.add_argument("--replace", action="store_true", help="replace a rig of that name")
+    new.set_defaults(run=run_new)
+
+    show = actions.add_parser("show", parents=[parent], help="a rig's settings")
+    show.add_argument("name", metavar="NAME")
+    show.set_defaults(run=run_show)
+
+    listing = actions.add_parser("list", parents=[parent], help="the rigs stored")
+    listing.set_defaults(run=run_list)
+
+    change = actions.add_parser("set", parents=[parent], help="change settings of a rig: key=value ...")
+    change.add_argument("name", metavar="NAME")
+    change.add_argument("settings", nargs="+", metavar="KEY=VALUE",
+                        help="as the file spells them: output_level_db=-3 eq.bass_db=2 capture[1].input_gain_db=6")
+    change.set_defaults(run=run_set)
+
+    rename = actions.add_parser("rename", parents=[parent], help="give a rig another name")
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+    rename.set_defaults(run=run_rename)
+
+    remove = actions.add_parser("remove", parents=[parent], help="delete a rig (its captures stay)")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(run=run_remove)
+
+    order = actions.add_parser("order", parents=[parent], help="the order the rigs are listed and stepped in")
+    order.add_argument("names", nargs="+", metavar="NAME", help="rigs first, in this order; the rest after, by name")
+    order.set_defaults(run=run_order)
+
+
+# --- where things are ---------------------------------------------------------------------------
+
+def rig_store(cli: Cli) -> ModelStore:
+    """The rigs' directory: --library's sibling "rigs", else pedald's, else the settings'."""
+    if cli.library_given:
+        directory = Path(cli.args.library).parent / "rigs"
+    else:
+        directory = (cli.daemon_status() or {}).get("rigs_dir") or cli.config.library.rigs_dir
+    return rigs.store(directory)
+
+
+def _irs(cli: Cli) -> ModelStore:
+    if cli.library_given:
+        directory = Path(cli.args.library).parent / "irs"
+    else:
+        directory = (cli.daemon_status() or {}).get("irs_dir") or cli.config.library.irs_dir
+    return cabinets.store(directory, int(cli.config.library.max_model_mb * 2**20))
+
+
+def find_rig(cli: Cli, name: str) -> tuple[Path, rigs.Rig] | None:
+    """(file, rig) for a rig file path or a stored rig's name; None when it is neither."""
+    path = Path(name)
+    if not (path.suffix.lower() == ".toml" and path.is_file()):
+        try:
+            path = rig_store(cli).find(name)
+        except StoreError:
+            path = None
+    if path is None:
+        return None
+    try:
+        return path, rigs.parse_rig(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {path}: {error}") from None
+    except rigs.RigError as error:
+        raise CliError(str(error)) from None
+
+
+def _existing(cli: Cli, name: str) -> tuple[Path, rigs.Rig]:
+    found = find_rig(cli, name)
+    if found is None:
+        raise CliError(f"no rig called {name!r} in {rig_store(cli).directory} (`pedalctl rig list`)")
+    return found
+
+
+def _store(cli: Cli, rig: rigs.Rig, replace: bool) -> Path:
+    """Checks the rig against the library and writes it crash-safely."""
+    store = rig_store(cli)
+    try:
+        rigs.check_references(rig, ModelStore(cli.models_dir()), _irs(cli))
+        return store.install(rig.name, rigs.format_rig(rig).encode(), ".toml", replace=replace)
+    except (rigs.RigError, StoreError, OSError) as error:
+        raise CliError(str(error)) from None
+
+
+def _summary(rig: rigs.Rig) -> dict:
+    return {"name": rig.name,
+            "captures": [{"model": c.model, "input_gain_db": c.input_gain_db, "knobs": c.knobs, "size": c.size}
+                         for c in rig.captures],
+            "cabinet": rig.sound.ir, "input_level_db": rig.input_level_db, "output_level_db": rig.output_level_db,
+            "eq": {k: v for k, v in vars(rig.sound.eq).items() if v is not None},
+            "gate": {k: v for k, v in vars(rig.sound.gate).items() if v is not None}}
+
+
+def _chain_text(rig: rigs.Rig) -> str:
+    stages = [c.model + (f" ({c.input_gain_db:+g} dB)" if c.input_gain_db else "") for c in rig.captures]
+    return " -> ".join(stages + ([f"cabinet {rig.sound.ir}"] if rig.sound.ir else []))
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+def run_new(cli: Cli) -> int:
+    args = cli.args
+    drives = args.drive or []
+    if len(drives) > len(args.capture):
+        raise CliError(f"{len(drives)} --drive values for {len(args.capture)} --capture models")
+    try:
+        name = rig_store(cli).check_name(args.name, args.replace)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    document = {"output_level_db": args.output_level, "cabinet": args.ir or "",
+                "capture": [{"model": m, "input_gain_db": drives[n] if n < len(drives) else 0.0}
+                            for n, m in enumerate(args.capture)]}
+    try:
+        rig = rigs.rig_from_document(document, f"{name}.toml", name)
+    except rigs.RigError as error:
+        raise CliError(str(error)) from None
+    path = _store(cli, rig, args.replace)
+    return cli.emit(dict(_summary(rig), file=str(path)), f"stored rig {name!r}: {_chain_text(rig)}")
+
+
+def run_show(cli: Cli) -> int:
+    path, rig = _existing(cli, cli.args.name)
+    return cli.emit(dict(_summary(rig), file=str(path)), path.read_text(encoding="utf-8").rstrip("\n"))
+
+
+def run_list(cli: Cli) -> int:
+    store = rig_store(cli)
+    listed, skipped = [], []
+    for path in _in_order(store):
+        try:
+            listed.append(rigs.parse_rig(path.read_text(encoding="utf-8"), path.name))
+        except (OSError, UnicodeDecodeError) as error:
+            skipped.append(f"{path.name}: {error}")
+        except rigs.RigError as error:
+            skipped.append(str(error))
+    for problem in skipped:
+        cli.note(f"skipped {problem}")
+    text = "\n".join(f"{rig.name}: {_chain_text(rig)}" for rig in listed)
+    return cli.emit({"rigs": [_summary(rig) for rig in listed], "directory": str(store.directory),
+                     "skipped": skipped}, text or f"no rigs in {store.directory} (`pedalctl rig new`)")
+
+
+def _in_order(store: ModelStore) -> list[Path]:
+    """The rig files, those named in the order file first, in its order; the rest by name."""
+    files = store.files()
+    by_key = {name.casefold(): path for name, path in files.items()}
+    ordered = [by_key.pop(name.casefold()) for name in store.order() if name.casefold() in by_key]
+    return ordered + [by_key[key] for key in sorted(by_key)]
+
+
+def run_set(cli: Cli) -> int:
+    path, rig = _existing(cli, cli.args.name)
+    for setting in cli.args.settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"{setting!r}: give settings as key=value, e.g. output_level_db=-3")
+        try:
+            rig = rigs.with_value(rig, key, value, path.name)
+        except rigs.RigError as error:
+            raise CliError(str(error)) from None
+    stored = _store(cli, rig, replace=True)
+    return cli.emit(dict(_summary(rig), file=str(stored)), f"rig {rig.name!r}: {', '.join(cli.args.settings)}")
+
+
+def run_rename(cli: Cli) -> int:
+    path, rig = _existing(cli, cli.args.old)
+    store = rig_store(cli)
+    try:
+        target = store.rename(path.stem, cli.args.new)
+        renamed = rigs.Rig(target.stem, rig.captures, rig.sound, rig.input_level_db, rig.output_level_db)
+        store.install(target.stem, rigs.format_rig(renamed).encode(), ".toml", replace=True)  # its header too
+    except (StoreError, OSError) as error:
+        raise CliError(str(error)) from None
+    return cli.emit({"old": rig.name, "new": target.stem, "file": str(target)},
+                    f"renamed rig {rig.name!r} to {target.stem!r}")
+
+
+def run_remove(cli: Cli) -> int:
+    store = rig_store(cli)
+    try:
+        path = store.remove(cli.args.name)
+    except (StoreError, OSError) as error:
+        raise CliError(str(error)) from None
+    return cli.emit({"removed": path.stem, "file": str(path)}, f"removed rig {path.stem!r} (its captures stay)")
+
+
+def run_order(cli: Cli) -> int:
+    store = rig_store(cli)
+    try:
+        names = store.set_order(cli.args.names)
+    except (StoreError, OSError) as error:
+        raise CliError(str(error)) from None
+    return cli.emit({"order": names}, "\n".join(names))
+
+
+# --- pedalctl render RIG ------------------------------------------------------------------------
+
+def rig_engine(cli: Cli, rig: rigs.Rig, rate: int, block: int):
+    """An Engine playing ``rig`` as pedald will: its captures from the library (each at the size
+    it names, else the one the library keeps), in series at levels.chain_gains_db, with the rig's
+    levels, EQ, gate and cabinet. Knobs are not played yet (parametric captures come later)."""
+    from pedal import render, submodels
+    from pedal.core import Model, ModelError
+
+    models_store = ModelStore(cli.models_dir())
+    models = []
+    for n, capture in enumerate(rig.captures, 1):
+        try:
+            path = models_store.find(capture.model)
+        except StoreError:
+            path = None
+        if path is None:
+            raise CliError(f"{rig.name}.toml: capture[{n}].model: no model called {capture.model!r} in "
+                           f"{models_store.directory}")
+        data = path.read_bytes()
+        try:
+            listed = Model.from_json(data).info.get("submodels") or []
+            size = capture.size if capture.size is not None else submodels.stored_size(
+                stored_metadata(path, data), listed)
+            models.append(Model.from_json(data, size=size))
+        except ModelError as error:
+            raise CliError(f"{path}: {error}") from None
+    ir = None
+    if rig.sound.ir:
+        try:
+            _, samples, ir_rate = cabinets.load(_irs(cli), rig.sound.ir)
+        except cabinets.CabinetError as error:
+            raise CliError(f"{rig.name}.toml: cabinet: {error}") from None
+        ir = (samples[:, 0], ir_rate)
+    return render.chain_of(models, [c.input_gain_db for c in rig.captures], rate, block,
+                           interface_dbu=cli.config.sound.interface_dbu, crossfade_ms=cli.config.sound.crossfade_ms,
+                           settings=lambda engine: rigs.apply_sound(engine, rig, ir))
