@@ -6,26 +6,10 @@ import numpy as np
 import pytest
 
 from pedal.core import Engine, Model
+from tests.support.engine_audio import RATE, largest_step, run, sustained_note
 from tests.support.paths import ROOT, shared_model
 
-RATE = 48000
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
-
-
-def sustained_note(seconds, frequency=196.0, level=0.3):
-    t = np.arange(int(seconds * RATE)) / RATE
-    return (level * np.sin(2 * np.pi * frequency * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
-
-
-def run(engine, x, block=64):
-    out = np.empty_like(x)
-    for start in range(0, len(x), block):
-        engine.process(x[start:start + block], out=out[start:start + block])
-    return out
-
-
-def largest_step(x):
-    return float(np.max(np.abs(np.diff(x))))
 
 
 def test_an_engine_without_a_model_and_its_filters_out_passes_audio_through():

@@ -4,17 +4,12 @@ import numpy as np
 import pytest
 
 from pedal.core import MAX_CHAIN, Engine, Model
+from tests.support.engine_audio import RATE, largest_step, run, sustained_note
 from tests.support.paths import ROOT, shared_model
 
-RATE = 48000
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 DRIVE, AMP = "NeuralPi/TS9.json", "NeuralPi/BluesJR_FullD.json"  # both trained at 44.1 kHz
 RIG_OF_FOUR = (DRIVE, AMP, "NeuralAudio/BossLSTM-1x16.nam", "NeuralAudio/BossWN-nano.nam")
-
-
-def sustained_note(seconds, frequency=196.0, level=0.3):
-    t = np.arange(int(seconds * RATE)) / RATE
-    return (level * np.sin(2 * np.pi * frequency * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
 
 
 def bare_engine():
@@ -23,17 +18,6 @@ def bare_engine():
     engine.set_block("dc_blocker", False)
     engine.set_block("limiter", False)
     return engine
-
-
-def run(engine, x, block=64):
-    out = np.empty_like(x)
-    for start in range(0, len(x), block):
-        engine.process(x[start:start + block], out=out[start:start + block])
-    return out
-
-
-def largest_step(x):
-    return float(np.max(np.abs(np.diff(x))))
 
 
 def test_a_chain_plays_each_capture_on_the_one_before_at_its_own_rate_and_gains():
