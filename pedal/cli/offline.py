@@ -118,6 +118,17 @@ def render_block(cli: Cli) -> int:
     return block
 
 
+def play_clip(cli: Cli, path: Path, make_engine, samples: np.ndarray, block: int) -> np.ndarray:
+    """IN.wav's --channel through the engine ``make_engine()`` builds (pedal.render.play); a model
+    or rig that cannot play is a CliError naming ``path``."""
+    try:
+        return render.play(make_engine(), np.ascontiguousarray(samples[:, cli.args.channel]), block, cli.progress)
+    except (ModelError, ValueError) as error:
+        raise CliError(f"{path}: {error}") from None
+    finally:
+        cli.progress_done()
+
+
 def write_clip(cli: Cli, wet: np.ndarray, rate: int) -> float | None:
     """Writes OUT.wav (32-bit float); returns its peak in dBFS (None when silent)."""
     try:
@@ -140,13 +151,7 @@ def run_render_rig(cli: Cli, path: Path, rig) -> int:
                        f"change them with `pedalctl rig set` instead of {', '.join(given)}")
     samples, rate = read_clip(cli)
     block = render_block(cli)
-    try:
-        engine = rig_engine(cli, rig, rate, block)
-        wet = render.play(engine, np.ascontiguousarray(samples[:, args.channel]), block, cli.progress)
-    except (ModelError, ValueError) as error:
-        raise CliError(f"{path}: {error}") from None
-    finally:
-        cli.progress_done()
+    wet = play_clip(cli, path, lambda: rig_engine(cli, rig, rate, block), samples, block)
     peak_db = write_clip(cli, wet, rate)
     return cli.emit({"rig": str(path), "captures": [c.model for c in rig.captures], "input": args.input,
                      "output": args.output, "rate": rate, "frames": len(wet), "block": block, "peak_dbfs": peak_db},
@@ -181,15 +186,10 @@ def run_render(cli: Cli) -> int:
         if ir is not None:
             engine.set_ir(ir[0][:, 0], ir[1])
 
-    try:
-        engine, _ = render.chain(data, rate, block, size=size, interface_dbu=cli.config.sound.interface_dbu,
-                              loudness=submodels.stored_loudness(meta, listed, playing),
-                              crossfade_ms=cli.config.sound.crossfade_ms, settings=settings)
-        wet = render.play(engine, np.ascontiguousarray(samples[:, args.channel]), block, cli.progress)
-    except (ModelError, ValueError) as error:
-        raise CliError(f"{path}: {error}") from None
-    finally:
-        cli.progress_done()
+    wet = play_clip(cli, path, lambda: render.chain(
+        data, rate, block, size=size, interface_dbu=cli.config.sound.interface_dbu,
+        loudness=submodels.stored_loudness(meta, listed, playing), crossfade_ms=cli.config.sound.crossfade_ms,
+        settings=settings)[0], samples, block)
     peak_db = write_clip(cli, wet, rate)
     played = f" ({submodels.label(listed[playing])})" if listed else ""
     return cli.emit({"model": str(path), "input": args.input, "output": args.output, "rate": rate,
