@@ -40,7 +40,7 @@ def handlers(pedal, press: bool = False) -> dict[str, Handler]:
              "set": lambda m: pedal.set_levels(**_levels(m)), "reload": lambda m: pedal.reload(),
              "eq": lambda m: pedal.set_eq(_settings(m, EQ_RANGES), m.get("on")),
              "gate": lambda m: pedal.set_gate(_settings(m, GATE_RANGES), m.get("on")),
-             "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m),
+             "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m), "rig": lambda m: _rig(pedal, m),
              "info": lambda m: pedal.info(pedal.model_named(_name(m)))}
     if press:
         table["press"] = lambda m: _press(pedal, m)
@@ -112,6 +112,17 @@ def _ir(pedal, message: dict) -> dict:
             raise ControlError("ir select needs a \"name\"")
         return pedal.select_ir(message["name"])
     raise ControlError(f"ir needs \"action\": select, off or list; got {action!r}")
+
+
+def _rig(pedal, message: dict) -> dict:
+    action = message.get("action")
+    if action == "list":
+        return pedal.rig_list()
+    if action == "select":
+        return pedal.select_rig(_name(message))
+    if action == "save":
+        return pedal.save_rig()
+    raise ControlError(f"rig needs \"action\": select, save or list; got {action!r}")
 
 
 def _name(message: dict) -> str:

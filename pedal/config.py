@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pedal.actions import parse_action
 from pedal.checks import is_number
 from pedal.core import PARAMS
 
@@ -46,12 +47,30 @@ class Realtime:
 
 
 @dataclass(frozen=True)
+class Switch:
+    """One more footswitch ([[footswitch.switch]]) and what its presses do (pedal.actions)."""
+    pin: int = 0
+    short: str = "none"
+    long: str = "none"
+    double: str = "none"
+
+
+@dataclass(frozen=True)
 class Footswitch:
     pin: int | None = 17              # BCM pin of the main switch (to ground); none: no switch
     previous_pin: int | None = None   # optional second switch: previous model
     led_pin: int | None = 27
-    long_press_s: float = 0.6         # held this long: bypass instead of next model
+    long_press_s: float = 0.6         # held this long: the long action instead of the short one
+    double_press_s: float = 0.3       # a second press starting this soon after a release: the double action
     debounce_ms: float = 20.0
+    # What the main switch's presses do, and the previous switch's (pedal.actions).
+    short: str = "next"
+    long: str = "bypass"
+    double: str = "none"
+    previous_short: str = "prev"
+    previous_long: str = "none"
+    previous_double: str = "none"
+    switch: tuple[Switch, ...] = ()   # more switches
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,8 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("footswitch", "previous_pin"): (0, 53),
     ("footswitch", "led_pin"): (0, 53),
     ("footswitch", "long_press_s"): (0.2, 5.0),
+    ("footswitch", "double_press_s"): (0.1, 1.0),
+    ("footswitch.switch", "pin"): (0, 53),
     ("footswitch", "debounce_ms"): (0.0, 200.0),
     ("library", "max_model_mb"): (0.1, 256.0),
     ("library", "max_cpu_percent"): (5.0, 100.0),
@@ -126,7 +147,7 @@ def _check_value(path: Path, section: str, key: str, value: Any, kind: Any) -> A
         raise ConfigError(f"{where}: expected {expected}, got {value!r}")
     if base is int and not float(value).is_integer():
         raise ConfigError(f"{where}: expected an integer, got {value!r}")
-    low, high = RANGES.get((section, key), (-float("inf"), float("inf")))
+    low, high = RANGES.get((section.partition("[")[0], key), (-float("inf"), float("inf")))
     if not low <= value <= high:
         raise ConfigError(f"{where}: must be {low:g}..{high:g}, got {value!r}")
     return base(value)
@@ -140,8 +161,31 @@ def _build_section(path: Path, name: str, cls, table: Any):
     for key, value in table.items():
         if key not in kinds:
             raise ConfigError(f"{path}: [{name}] unknown key {key!r}; known: {', '.join(kinds)}")
-        values[key] = _check_value(path, name, key, value, kinds[key])
+        if kinds[key] == tuple[Switch, ...]:
+            values[key] = _switches(path, f"{name}.{key}", value)
+        else:
+            values[key] = _check_value(path, name, key, value, kinds[key])
+        if key in ACTION_KEYS:
+            try:
+                parse_action(values[key])
+            except ValueError as error:
+                raise ConfigError(f"{path}: [{name}] {key}: {error}") from None
     return cls(**values)
+
+
+# The keys that hold a footswitch action (pedal.actions).
+ACTION_KEYS = {"short", "long", "double", "previous_short", "previous_long", "previous_double"}
+
+
+def _switches(path: Path, name: str, value: Any) -> tuple[Switch, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: [{name}] must be [[{name}]] tables, got {value!r}")
+    switches = []
+    for n, table in enumerate(value, 1):
+        if isinstance(table, dict) and "pin" not in table:
+            raise ConfigError(f"{path}: [{name}[{n}]] pin: missing (the BCM pin of this switch)")
+        switches.append(_build_section(path, f"{name}[{n}]", Switch, table))
+    return tuple(switches)
 
 
 def parse_config(text: str, path: Path | str = "<config>") -> Config:
@@ -157,6 +201,11 @@ def parse_config(text: str, path: Path | str = "<config>") -> Config:
             raise ConfigError(f"{path}: unknown section [{name}]; known: {', '.join(sections)}")
         built[name] = _build_section(path, name, sections[name], table)
     config = Config(**built)
+    switch = config.footswitch
+    pins = [p for p in (switch.pin, switch.previous_pin, switch.led_pin) if p is not None]
+    pins += [s.pin for s in switch.switch]
+    if len(set(pins)) != len(pins):
+        raise ConfigError(f"{path}: [footswitch] pins {sorted(pins)}: each switch and the LED need their own pin")
     if config.audio.input_channel >= config.audio.capture_channels:
         raise ConfigError(f"{path}: [audio] input_channel {config.audio.input_channel} is not one of the "
                           f"{config.audio.capture_channels} capture channels (they count from 0)")

@@ -11,9 +11,15 @@ logging, answering the socket, freeing old models -- happens here, on the
 control side: the main thread (pedal.housekeeping, every TICK_S; systemd's
 READY and WATCHDOG), the control socket's threads (pedal.commands checks each
 request, then calls one of Pedal's actions) and the footswitch's timers,
-serialised by one lock. A model change builds a fresh Model from the library's
-bytes, computes its levels and hands it to the engine (lock-free; the engine
-warms it up and crossfades).
+serialised by one lock. A change of sound builds fresh Models from the library's
+bytes, computes their levels and hands them to the engine as one chain
+(lock-free; the engine warms it up and crossfades).
+
+What the footswitch steps through: the rigs ([library] rigs_dir, in `pedalctl rig
+order`), then every model of the library as a rig of one, playing with the levels,
+EQ, gate and cabinet the pedal keeps for bare models (as before rigs). A rig
+brings its own; changes made while it plays are kept in the state file as its
+live changes until `pedalctl rig save` writes them into it.
 
 PEDAL_GPIO_MOCK=1 puts the footswitch on gpiozero's MockFactory and adds the
 mock footswitch's command, {"cmd": "press", "pin": 17, "seconds": 0.05}, that
@@ -40,18 +46,24 @@ import threading
 import time
 from pathlib import Path
 
-from pedal import cabinets, commands, housekeeping, levels, submodels
+from pedal import cabinets, commands, housekeeping, levels, rigs, submodels
+from pedal.actions import Action
 from pedal.audio import AudioError, AudioInterface, lock_memory, make_realtime
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
-from pedal.core import Engine, ModelError
+from pedal.core import Engine, Model, ModelError
 from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
+from pedal.rig_library import RigEntry, RigLibrary
 from pedal.state import load_state, save_state, settings_set
+from pedal.rigs import Rig, RigError
 from pedal.validate import ValidationError, validate
 
 log = logging.getLogger("pedald")
+
+# The protocol's level settings (pedalctl level) by the rig file's keys.
+_LEVEL_KEYS = {"input_gain_db": "input_level_db", "output_level_db": "output_level_db"}
 
 MAX_BLOCK = 1024          # the largest period pedal.audio accepts
 # The GIL is handed between threads at this interval (CPython's default is 5 ms,
@@ -88,11 +100,16 @@ class Pedal:
         self.engine = Engine(config.audio.rate, MAX_BLOCK)
         self.engine.set_crossfade_ms(config.sound.crossfade_ms)
         self.audio = AudioInterface(config.audio, self.engine.process, pcm_factory=pcm_factory)
+        self.rigs = RigLibrary(config.library.rigs_dir)
         self.controls: PedalControls | None = None
         self.server: ControlServer | None = None
-        self.current: int | None = None
+        self.position: int | None = None   # what plays: a rig's index, or len(rigs) + a model's
         # (model file bytes, submodel playing or None) -> (input, output) gain dB
         self._levels: dict[tuple[bytes, int | None], tuple[float, float]] = {}
+        # A rig's chain, ((bytes, submodel, drive dB) per capture) -> (input gains, output gains) dB
+        self._chain_levels: dict[tuple, tuple[list[float], list[float]]] = {}
+        self._chain_playing: tuple | None = None   # what the engine's chain is: captures and gains
+        self._ir_playing: str | None = None        # the cabinet in the engine
         # Sizes chosen in this run that the sidecar could not keep (or None: measuring failed), by file bytes.
         self._sizes: dict[bytes, float | None] = {}
         self._lock = threading.RLock()
@@ -107,13 +124,8 @@ class Pedal:
     def start(self) -> None:
         self._load_library()
         with self._lock:
-            self._apply_levels()
-            self._apply_sound()
             self.engine.set_bypass(self.state.bypass)
-            wanted = self.library.index(self.state.model)
-            if self.state.model is not None and wanted is None:
-                log.warning("model %r from the state file is gone; playing the first", self.state.model)
-            self._play(wanted if wanted is not None else 0)
+            self._play_saved()
         self._start_controls()
         self._start_server()
         # Start-up made most of the objects this process will ever have: collect
@@ -125,8 +137,7 @@ class Pedal:
         self.started_at = time.monotonic()
 
     def _start_controls(self) -> None:
-        self.controls = PedalControls(self.config.footswitch, on_next=self.next, on_previous=self.previous,
-                                      on_bypass=self.toggle_bypass, pin_factory=self.pin_factory)
+        self.controls = PedalControls(self.config.footswitch, perform=self.perform, pin_factory=self.pin_factory)
         self._show()
 
     def _start_server(self) -> None:
@@ -172,6 +183,25 @@ class Pedal:
         self._levels = known
         log.info("models: %d playable in %s%s", len(entries), self.library.directory,
                  " (the bundled default)" if entries and entries[0].default else "")
+        irs = self._irs()
+        self.rigs.scan(has_model=lambda name: self.library.lookup(name) is not None,
+                       has_ir=lambda name: self._find_ir(irs, name))
+        for entry in list(self.rigs.entries):
+            try:
+                self._chain(entry.rig, entry.path.name, load=False)
+            except ControlError as error:
+                self.rigs.entries.remove(entry)
+                self.rigs.skipped[entry.path.name] = str(error)
+                log.warning("rigs: skipping %s", error)
+        if self.rigs.entries or self.rigs.skipped:
+            log.info("rigs: %d playable in %s", len(self.rigs.entries), self.rigs.directory)
+
+    @staticmethod
+    def _find_ir(irs: ModelStore, name: str) -> bool:
+        try:
+            return irs.find(name) is not None
+        except StoreError:
+            return False
 
     def _size_of(self, entry) -> float | None:
         """The size a model with submodels plays at: chosen in this run when its sidecar could not keep
@@ -233,26 +263,145 @@ class Pedal:
             self._levels[key] = self._measure(entry)
         return self._levels[key]
 
-    # --- actions (control side: socket threads, footswitch timers) -------------------------
+    # --- what plays: rigs, then the models as rigs of one (control side: socket threads,
+    # footswitch timers) ------------------------------------------------------------------------
+
+    @property
+    def current(self) -> int | None:
+        """The library index of the model playing bare (None while a rig plays)."""
+        if self.position is None or self.position < len(self.rigs):
+            return None
+        return self.position - len(self.rigs)
+
+    def _rig_playing(self) -> RigEntry | None:
+        if self.position is None or self.position >= len(self.rigs):
+            return None
+        return self.rigs.entries[self.position]
+
+    def _live(self) -> Rig:
+        """What plays now as a rig: the rig with its live changes, or the bare model as a rig of
+        one with the pedal's own levels and sound."""
+        entry = self._rig_playing()
+        if entry is not None:
+            return rigs.with_values(entry.rig, self.state.rig_changes, entry.path.name)
+        model = self.library.entries[self.current].name if self.current is not None else "none"
+        return rigs.rig_of_one(model, self.state)
+
+    def _play_saved(self) -> None:
+        """At start: the rig or model the state file names, with its live changes; else the first."""
+        state = self.state
+        if state.rig is not None:
+            index = self.rigs.index(state.rig)
+            if index is None:
+                log.warning("rig %r from the state file is gone or unplayable; playing %s", state.rig,
+                            "its model" if self.library.index(state.model) is not None else "the first")
+            else:
+                try:
+                    self._play_rig(index, state.rig_changes)
+                    return
+                except (ControlError, RigError) as error:
+                    log.warning("rig %r from the state file: %s; playing it as stored", state.rig, error)
+                    try:
+                        self._play_rig(index, {})
+                        return
+                    except ControlError as second:
+                        log.warning("rig %r: %s; playing the first", state.rig, second)
+        wanted = self.library.index(state.model)
+        if state.model is not None and wanted is None:
+            log.warning("model %r from the state file is gone; playing the first", state.model)
+        if wanted is not None or state.rig is not None or not self.rigs.entries:
+            self._play(wanted if wanted is not None else 0)
+        else:
+            self._play_position(0)
+
+    def _play_position(self, position: int) -> None:
+        if position < len(self.rigs):
+            self._play_rig(position, {})
+        else:
+            self._play(position - len(self.rigs))
 
     def _play(self, index: int) -> None:
+        """Plays the library's model at ``index`` bare: at its levels, with the pedal's own sound."""
         entry = self.library.entries[index]
         self._show(LedState.BUSY)
-        try:
-            model = entry.load()  # a fresh Model: the engine owns the one it is given
-        except ModelError as error:
-            self._show()
-            raise ControlError(f"{entry.name}: {error}") from None
         input_db, output_db = self._gains(entry)
-        self.engine.set_model(model, input_db, output_db)
-        self.current = index
+        key = (((entry.data, entry.playing),), (input_db,), (output_db,))
+        if key != self._chain_playing:
+            try:
+                model = entry.load()  # a fresh Model: the engine owns the one it is given
+            except ModelError as error:
+                self._show()
+                raise ControlError(f"{entry.name}: {error}") from None
+            self.engine.set_model(model, input_db, output_db)
+            self._chain_playing = key
+        self.position = len(self.rigs) + index
         log.info("playing %s%s (input %+.1f dB, output %+.1f dB)", entry.name,
                  f" at size {entry.size if entry.size is not None else 1.0:g}" if entry.submodels else "",
                  input_db, output_db)
-        self._remember(model=None if entry.default else entry.name)
+        self._remember(model=None if entry.default else entry.name, rig=None, rig_changes={})
+        self._put_sound(self._live(), strict=False)
         self._show()
 
+    def _play_rig(self, index: int, changes: dict) -> None:
+        """Plays the rig at ``index`` with ``changes`` (its live changes) over its file."""
+        entry = self.rigs.entries[index]
+        rig = rigs.with_values(entry.rig, changes, entry.path.name) if changes else entry.rig
+        self._show(LedState.BUSY)
+        try:
+            self._put_chain(rig, entry.path.name)
+        except ControlError:
+            self._show()
+            raise
+        self.position = index
+        log.info("playing rig %s: %s%s", entry.name, " -> ".join(c.model for c in rig.captures),
+                 f" -> {rig.sound.ir}" if rig.sound.ir else "")
+        self._remember(model=None, rig=entry.name, rig_changes=dict(changes))
+        self._put_sound(rig, strict=False)
+        self._show()
+
+    def _chain(self, rig: Rig, source: str, load: bool = True) -> tuple[tuple, list[Model]]:
+        """(key, models) of ``rig``'s captures: the key (each capture's bytes and submodel, the
+        gains of pedal.levels.chain_gains_db, measured once per chain and kept) and, when
+        ``load``, fresh Models for the engine."""
+        captures = []
+        for n, capture in enumerate(rig.captures, 1):
+            index = self.library.lookup(capture.model)
+            if index is None:
+                raise ControlError(f"{source}: capture[{n}].model: no playable model called {capture.model!r}")
+            entry = self.library.entries[index]
+            if capture.size is not None and entry.submodels:
+                entry = dataclasses.replace(entry, size=capture.size)
+            captures.append((n, entry, capture.input_gain_db))
+        chain = tuple((entry.data, entry.playing, drive) for _, entry, drive in captures)
+        gains = self._chain_levels.get(chain)
+        models = []
+        if load or gains is None:
+            for n, entry, _ in captures:
+                try:
+                    models.append(entry.load())
+                except ModelError as error:
+                    raise ControlError(f"{source}: capture[{n}]: {entry.name}: {error}") from None
+        if gains is None:
+            _, first, drive = captures[0]
+            alone = None
+            if len(captures) == 1 and drive == 0.0:  # a rig of one: the capture's own loudness, as bare
+                meta = {} if first.default else stored_metadata(first.path, first.data)
+                alone = submodels.stored_loudness(meta, first.submodels, first.playing)
+            gains = levels.chain_gains_db(models, [d for _, _, d in captures], self.config.sound.interface_dbu, alone)
+            self._chain_levels[chain] = gains
+            models = models if load else []
+        return ((tuple((data, playing) for data, playing, _ in chain), tuple(gains[0]), tuple(gains[1])), models)
+
+    def _put_chain(self, rig: Rig, source: str) -> None:
+        """Hands the engine ``rig``'s captures unless they are the chain playing already."""
+        key, _ = self._chain(rig, source, load=False)
+        if key != self._chain_playing:
+            key, models = self._chain(rig, source)
+            self.engine.set_chain(models, list(key[1]), list(key[2]))
+            self._chain_playing = key
+
     def select(self, index: int) -> dict:
+        """Plays the library's model at ``index`` bare."""
         with self._lock:
             if not self.library.entries:
                 raise ControlError("no models")
@@ -262,13 +411,91 @@ class Pedal:
                 self._play(index)
             return self._now()
 
-    def next(self) -> dict:
+    def select_rig(self, name: str) -> dict:
+        """Plays the rig called ``name`` as its file has it (its live changes dropped)."""
         with self._lock:
-            return self.select(((self.current or 0) + 1) % max(1, len(self.library.entries)))
+            index = self.rigs.index(name)
+            if index is None:
+                known = ", ".join(e.name for e in self.rigs.entries) or "none"
+                raise ControlError(f"no playable rig called {name!r} (rigs: {known})")
+            self._play_rig(index, {})
+            return self._now()
+
+    def save_rig(self) -> dict:
+        """Writes the rig playing with its live changes into its file (crash-safely, as pedalctl
+        writes rigs); the live changes are then none."""
+        with self._lock:
+            entry = self._rig_playing()
+            if entry is None:
+                raise ControlError("no rig is playing (a bare model keeps its settings in the pedal's state)")
+            saved, rig = sorted(self.state.rig_changes), self._live()
+            text = rigs.format_rig(rig)
+            try:
+                path = rigs.store(self.rigs.directory).install(entry.name, text.encode(), ".toml", replace=True)
+            except (StoreError, OSError) as error:
+                raise ControlError(f"cannot save rig {entry.name}: {error}") from None
+            self.rigs.entries[self.position] = RigEntry(entry.name, path, rig)
+            self._remember(rig_changes={})
+            log.info("rig %s saved%s", entry.name, f" with {', '.join(saved)}" if saved else " (unchanged)")
+            return dict(self._now(), file=str(path), saved=saved)
+
+    def _step(self, by: int) -> dict:
+        with self._lock:
+            count = len(self.rigs) + len(self.library.entries)
+            if not count:
+                raise ControlError("no models")
+            self._play_position(((self.position or 0) + by) % count)
+            return self._now()
+
+    def next(self) -> dict:
+        return self._step(+1)
 
     def previous(self) -> dict:
+        return self._step(-1)
+
+    def perform(self, action: Action) -> None:
+        """A footswitch press's action (pedal.actions, as pedal.toml sets it; on a timer thread).
+        One that cannot be done now is logged in one line and the pedal plays on."""
+        try:
+            if action.verb == "next":
+                self.next()
+            elif action.verb == "prev":
+                self.previous()
+            elif action.verb == "bypass":
+                self.toggle_bypass()
+            elif action.verb == "rig":
+                self.select_rig(action.argument)
+            elif action.verb == "size":
+                self.step_size(+1 if action.argument == "up" else -1)
+        except ControlError as error:
+            log.warning("footswitch: %s%s: %s", action.verb, f" {action.argument}" if action.argument else "", error)
+
+    def step_size(self, by: int) -> dict:
+        """The next larger (``by`` = +1) or smaller submodel of what plays: a bare NAM A2 model (as
+        `pedalctl size`: kept, and refused above max_cpu_percent), or each A2 capture of a rig
+        (a live change of its capture[N].size)."""
         with self._lock:
-            return self.select(((self.current or 0) - 1) % max(1, len(self.library.entries)))
+            rig = self._rig_playing()
+            if rig is None:
+                index = self.current
+                entry = self.library.entries[index]
+                size = _stepped(entry, by)
+                if size is None:
+                    raise ControlError(f"{entry.name}: no {'larger' if by > 0 else 'smaller'} size"
+                                       if entry.submodels else f"{entry.name} plays at one size only")
+                return self.set_size(index, size)
+            changes = {}
+            for n, capture in enumerate(self._live().captures, 1):
+                entry = self.library.entries[self.library.lookup(capture.model)]
+                if capture.size is not None and entry.submodels:
+                    entry = dataclasses.replace(entry, size=capture.size)
+                size = _stepped(entry, by) if entry.submodels else None
+                if size is not None:
+                    changes[f"capture[{n}].size"] = size
+            if not changes:
+                raise ControlError(f"rig {rig.name}: no capture with a {'larger' if by > 0 else 'smaller'} size")
+            self._change(changes)
+            return dict(self._now(), sizes=changes)
 
     def set_bypass(self, on: bool) -> dict:
         with self._lock:
@@ -282,70 +509,92 @@ class Pedal:
         with self._lock:
             return self.set_bypass(not self.state.bypass)
 
+    def reload(self) -> dict:
+        """Reads the models and rigs again; what plays plays on when neither it nor its captures
+        changed (a rig whose file changed plays as the file now has it), else the first."""
+        with self._lock:
+            rig, model = self._rig_playing(), self.library.entries[self.current] if self.current is not None else None
+            self._load_library()
+            index = self.rigs.index(rig.name) if rig is not None else None
+            if rig is not None and index is None:  # renamed (`pedalctl rig rename`): the same rig by another name
+                index = next((i for i, e in enumerate(self.rigs.entries)
+                              if dataclasses.replace(e.rig, name=rig.rig.name) == rig.rig), None)
+                rig = self.rigs.entries[index] if index is not None else None
+            if index is not None:
+                same = self.rigs.entries[index].rig == rig.rig
+                if not same:
+                    log.info("rig %s changed on disk; playing it as it is now", rig.name)
+                self._play_rig(index, self.state.rig_changes if same else {})
+            elif model is not None and self.library.index(model.name) is not None:
+                self._play(self.library.index(model.name))
+            else:
+                self._play_position(0)  # removed: the first
+            return dict(self._now(), models=len(self.library.entries), rigs=len(self.rigs))
+
+    # --- levels, tone, gate and cabinet: what plays, changed live ---------------------------
+
+    def _change(self, changes: dict) -> Rig:
+        """Changes what plays (``changes`` by the rig file's keys: input_level_db, eq.bass_db,
+        gate.on, cabinet, and for a rig capture[N].size ...): a rig's live changes, or a bare
+        model's sound (the pedal's own, as before rigs); into the engine and the state file.
+        Returns the rig as it plays now."""
+        entry = self._rig_playing()
+        try:
+            if entry is not None:
+                merged = dict(self.state.rig_changes, **changes)
+                rig = rigs.with_values(entry.rig, merged, entry.path.name)
+            else:
+                rig = rigs.with_values(self._live(), changes, "the pedal's settings")
+        except RigError as error:
+            raise ControlError(str(error)) from None
+        if entry is not None:
+            self._put_chain(rig, entry.path.name)   # a capture's drive or size changed
+        self._put_sound(rig, strict=True)
+        if entry is not None:
+            self._remember(rig_changes=merged)
+        else:
+            self._remember(input_gain_db=rig.input_level_db, output_level_db=rig.output_level_db, sound=rig.sound)
+        return rig
+
+    def _put_sound(self, rig: Rig, strict: bool) -> None:
+        """The rig's levels, EQ, gate (pedal.rigs.apply_sound) and cabinet into the engine; the
+        cabinet read only when it changes. A cabinet that cannot be read: ControlError when
+        ``strict`` (nothing changed), else played without, with a warning."""
+        if rig.sound.ir != self._ir_playing:
+            if rig.sound.ir is None:
+                self.engine.clear_ir()
+            else:
+                try:
+                    self._load_ir(rig.sound.ir)
+                except ControlError as error:
+                    if strict:
+                        raise
+                    log.warning("cabinet IR: %s; playing without", error)
+                    self.engine.clear_ir()
+            self._ir_playing = rig.sound.ir
+        try:
+            rigs.apply_sound(self.engine, rig)
+        except (TypeError, ValueError) as error:  # out of the engine's range: an edited state file
+            log.warning("levels/EQ/gate settings unusable (%s); using the defaults", error)
+            rigs.apply_sound(self.engine, rigs.Rig(rig.name, rig.captures))
+
     def set_levels(self, **values: float) -> dict:
         """input_gain_db, output_level_db (checked by pedal.commands)."""
         with self._lock:
-            self._remember(**{k: float(v) for k, v in values.items()})
-            self._apply_levels()
+            self._change({_LEVEL_KEYS[k]: float(v) for k, v in values.items()})
             return self._now()
-
-    def reload(self) -> dict:
-        with self._lock:
-            playing = self.library.entries[self.current] if self.current is not None else None
-            self._load_library()
-            same = next((i for i, e in enumerate(self.library.entries)
-                         if playing is not None and e.name == playing.name and e.data == playing.data
-                         and e.playing == playing.playing), None)
-            renewed = None if playing is None else self.library.index(playing.name)
-            if same is not None:
-                self.current = same  # the same bytes: it plays on, untouched
-            else:
-                self.current = None
-                self._play(renewed if renewed is not None else 0)  # replaced: the new one; removed: the first
-            return dict(self._now(), models=len(self.library.entries))
-
-    def _apply_levels(self) -> None:
-        self.engine.set_input_gain(self.state.input_gain_db)
-        self.engine.set_output_level(self.state.output_level_db)
-
-    # --- tone, gate and cabinet (pedalctl eq, gate, ir) -----------------------------------------
-
-    def _apply_sound(self) -> None:
-        """Puts the saved EQ, gate and cabinet into the engine (at start)."""
-        sound = self.state.sound
-        eq = settings_set(sound.eq)
-        try:
-            self.engine.set_eq(**{k: v for k, v in eq.items() if k != "on"})
-            if sound.eq.on is not None:
-                self.engine.set_block("eq", sound.eq.on)
-            self.engine.set_gate(threshold_db=sound.gate.threshold_db, on=sound.gate.on)
-        except (TypeError, ValueError) as error:  # out of the engine's range: an edited file
-            log.warning("saved EQ/gate settings unusable (%s); using the defaults", error)
-        if sound.ir:
-            try:
-                self._load_ir(sound.ir)
-            except ControlError as error:
-                log.warning("cabinet IR from the state file: %s; playing without", error)
 
     def set_eq(self, values: dict, on: bool | None = None) -> dict:
         """Bass, mid, treble (dB; checked by pedal.commands) and on/off, applied and kept."""
         with self._lock:
-            if on is not None:
-                self.engine.set_block("eq", on)
-            self.engine.set_eq(**values)
-            return self._keep_sound("eq", values, on)
+            changes = {f"eq.{k}": v for k, v in values.items()} | ({} if on is None else {"eq.on": on})
+            return {"eq": settings_set(self._change(changes).sound.eq)}
 
     def set_gate(self, values: dict, on: bool | None = None) -> dict:
         """The gate's threshold (dBFS; checked by pedal.commands) and on/off, applied and kept."""
         with self._lock:
-            self.engine.set_gate(threshold_db=values.get("threshold_db"), on=on)
-            return self._keep_sound("gate", values, on)
-
-    def _keep_sound(self, key: str, values: dict, on: bool | None) -> dict:
-        changes = dict(values, **({} if on is None else {"on": on}))
-        settings = dataclasses.replace(getattr(self.state.sound, key), **changes)
-        self._remember(sound=dataclasses.replace(self.state.sound, **{key: settings}))
-        return {key: settings_set(settings)}
+            changes = {f"gate.{k}": v for k, v in values.items()} | ({} if on is None else {"gate.on": on})
+            return {"gate": settings_set(self._change(changes).sound.gate)}
 
     def _irs(self):
         return cabinets.store(self.config.library.irs_dir, int(self.config.library.max_model_mb * 2**20))
@@ -362,17 +611,18 @@ class Pedal:
     def irs(self) -> dict:
         """The cabinet IRs stored, and the one playing."""
         with self._lock:
-            return {"irs": sorted(self._irs().files()), "ir": self.state.sound.ir}
+            return {"irs": sorted(self._irs().files()), "ir": self._live().sound.ir}
 
     def select_ir(self, name: str | None) -> dict:
         """Plays through the cabinet IR called ``name`` (None: none), and keeps the choice."""
         with self._lock:
-            if name is None:
-                self.engine.clear_ir()
-            else:
-                name = self._load_ir(name)
-            self._remember(sound=dataclasses.replace(self.state.sound, ir=name))
-            return {"ir": name}
+            if name is not None:
+                try:
+                    path = self._irs().find(name)
+                except StoreError as error:
+                    raise ControlError(str(error)) from None
+                name = path.stem if path is not None else name  # as stored; a missing one is refused below
+            return {"ir": self._change({"cabinet": name or ""}).sound.ir}
 
     def _remember(self, **changes) -> None:
         """Updates the state and writes it (atomically) when it changed."""
@@ -400,8 +650,14 @@ class Pedal:
         self.controls.show(led)
 
     def _now(self) -> dict:
+        """What plays: a bare model (its name and library index) or a rig (its name), the
+        footswitch position (rigs first, then the models), and bypass."""
         entry = self.library.entries[self.current] if self.current is not None else None
-        return {"model": entry.name if entry else None, "index": self.current, "bypass": self.state.bypass}
+        rig = self._rig_playing()
+        return {"model": entry.name if entry else None, "index": self.current,
+                "rig": rig.name if rig else None, "captures": [c.model for c in self._live().captures],
+                "position": self.position, "positions": len(self.rigs) + len(self.library.entries),
+                "bypass": self.state.bypass}
 
     # --- sizes of models with submodels (pedalctl size, info) ---------------------------------
 
@@ -472,9 +728,10 @@ class Pedal:
         audio, rate = self.audio, self.config.audio.rate
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         stats = self._last_stats
-        return dict(self._now(), models=len(self.library.entries),
+        live = self._live()
+        return dict(self._now(), models=len(self.library.entries), rigs=len(self.rigs),
                     default=bool(self.library.entries and self.library.entries[0].default),
-                    input_gain_db=self.state.input_gain_db, output_level_db=self.state.output_level_db,
+                    input_gain_db=live.input_level_db, output_level_db=live.output_level_db,
                     audio=audio.state, problem=audio.problem, rate=rate, period=audio.period,
                     latency_ms=round(self.latency_ms(), 3), xruns=audio.xruns, frames=audio.frames,
                     cpu={"avg_percent": round(cpu_avg, 2), "max_percent": round(cpu_max, 2),
@@ -485,9 +742,9 @@ class Pedal:
                             "bad_input_blocks": stats.get("bad_input_blocks")},
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=self._memory, peaks=housekeeping.peaks_db(stats), models_dir=str(self.library.directory),
-                    irs_dir=self.config.library.irs_dir, **self._size_status(),
-                    ir=self.state.sound.ir, eq=settings_set(self.state.sound.eq),
-                    gate=settings_set(self.state.sound.gate))
+                    irs_dir=self.config.library.irs_dir, rigs_dir=str(self.rigs.directory), **self._size_status(),
+                    ir=live.sound.ir, eq=settings_set(live.sound.eq), gate=settings_set(live.sound.gate),
+                    rig_changes=dict(self.state.rig_changes))
 
     def _size_status(self) -> dict:
         """status's "size" and "submodel": what the model playing plays (None without submodels)."""
@@ -511,6 +768,13 @@ class Pedal:
             return {"models": [e.describe() for e in self.library.entries], "current": self._now()["model"],
                     "skipped": dict(self.library.skipped)}
 
+    def rig_list(self) -> dict:
+        """The rigs pedald plays, in footswitch order, the one playing, and the files skipped (why)."""
+        with self._lock:
+            rig = self._rig_playing()
+            return {"rigs": [e.name for e in self.rigs.entries], "current": rig.name if rig else None,
+                    "skipped": dict(self.rigs.skipped), "directory": str(self.rigs.directory)}
+
     # --- housekeeping (main thread) -------------------------------------------------------
 
     def run(self, seconds: float | None = None) -> None:
@@ -521,6 +785,13 @@ class Pedal:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+
+
+def _stepped(entry, by: int) -> float | None:
+    """The size of the submodel ``by`` steps from the one ``entry`` plays (None past either end)."""
+    values = sorted(submodel["max_value"] for submodel in entry.submodels)
+    playing = values.index(entry.submodels[entry.playing]["max_value"])
+    return values[playing + by] if 0 <= playing + by < len(values) else None
 
 
 def _is_mock(factory) -> bool:

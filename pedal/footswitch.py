@@ -1,13 +1,16 @@
 """The footswitch and the LED: what the guitarist's foot and eyes meet.
 
-    >>> controls = PedalControls(config.footswitch, on_next=..., on_previous=..., on_bypass=...)
+    >>> controls = PedalControls(config.footswitch, perform=pedal.perform)
     >>> controls.show(LedState.ACTIVE)
 
-A short press of the main switch moves to the next model; holding it for
-``long_press_s`` toggles bypass (the moment the time is reached, not on
-release, so the foot feels it). An optional second switch goes to the previous
-model. Contact bounce is filtered here, by time, because gpiozero's own
-bounce_time is not honoured by its mock pins and differs between pin libraries.
+What each press does is set per switch in pedal.toml (pedal.actions). By default a
+short press of the main switch moves to the next sound (a rig, or a model); holding it
+for ``long_press_s`` toggles bypass (the moment the time is reached, not on release, so
+the foot feels it); an optional second switch goes to the previous one. A double press
+(a second press within ``double_press_s``) has an action only where one is set, and only
+there is a short press held back that long to tell the two apart. Contact bounce is
+filtered here, by time, because gpiozero's own bounce_time is not honoured by its mock
+pins and differs between pin libraries.
 
 The LED is on while a model plays, off when bypassed and blinks while loading
 or after an error. Without a GPIO chip (not a Pi) the pedal runs without
@@ -21,6 +24,8 @@ import logging
 import threading
 from typing import Callable
 
+from pedal.actions import NONE, Action, parse_action
+
 log = logging.getLogger(__name__)
 
 
@@ -31,23 +36,30 @@ class LedState(enum.Enum):
 
 
 class Footswitch:
-    """One momentary switch from a GPIO pin to ground, debounced, with short and long presses.
+    """One momentary switch from a GPIO pin to ground, debounced, with short, long and double presses.
 
     ``on_short`` runs on release of a press shorter than ``long_press_s``;
     ``on_long`` runs once when a press reaches ``long_press_s`` (pass None to
-    make every press a short one). Callbacks run on a timer thread.
+    make every press a short one). With ``on_double``, a short press whose
+    release is followed within ``double_press_s`` by the start of another runs
+    ``on_double`` when that one is released, and a lone short press runs
+    ``on_short`` once ``double_press_s`` has passed without a second; without
+    it, a short press acts at once on release. Callbacks run on a timer thread.
 
     Debounce: after any edge the pin must keep its level for ``debounce_ms``
     before the change counts, so a bouncing contact gives one press and a
     press is never lost to a bounce that happened to come last.
     """
 
-    def __init__(self, pin: int, on_short: Callable[[], None], on_long: Callable[[], None] | None = None, *,
-                 long_press_s: float = 0.6, debounce_ms: float = 20.0, pin_factory=None) -> None:
+    def __init__(self, pin: int, on_short: Callable[[], None] | None, on_long: Callable[[], None] | None = None, *,
+                 on_double: Callable[[], None] | None = None, long_press_s: float = 0.6, double_press_s: float = 0.3,
+                 debounce_ms: float = 20.0, pin_factory=None) -> None:
         from gpiozero import Button
 
-        self._on_short, self._on_long = on_short, on_long
-        self._long_press_s = long_press_s
+        self._on_short, self._on_long, self._on_double = on_short, on_long, on_double
+        self._long_press_s, self._double_press_s = long_press_s, double_press_s
+        self._waiting: threading.Timer | None = None   # a short press, waiting to see if a second follows
+        self._second = False                           # this press began while one waited: maybe a double
         self._debounce_s = debounce_ms / 1000.0
         self._lock = threading.Lock()
         self._pressed = False        # the debounced state
@@ -80,18 +92,39 @@ class Footswitch:
             if pressed:
                 self._press_id += 1
                 self._long_fired = False
+                self._second = self._waiting is not None
+                if self._waiting is not None:
+                    self._waiting.cancel()
+                    self._waiting = None
                 if self._on_long is not None:
                     self._start(max(0.0, self._long_press_s - self._debounce_s), self._held, self._press_id)
                 return
-            short = not self._long_fired
-        if short:
-            self._run(self._on_short)
+            if self._long_fired:
+                return
+            if self._second:
+                self._second, action = False, self._on_double
+            elif self._on_double is None:
+                action = self._on_short
+            else:  # wait for a second press (the window counts from the release, as the foot feels it)
+                self._waiting = self._start(max(0.0, self._double_press_s - self._debounce_s), self._lone_short)
+                return
+        self._run(action)
+
+    def _lone_short(self) -> None:
+        with self._lock:
+            if self._waiting is None:
+                return  # a second press came
+            self._waiting = None
+        self._run(self._on_short)
 
     def _held(self, press: int) -> None:
         with self._lock:
             if not self._pressed or press != self._press_id:
                 return
             self._long_fired = True
+            first_short, self._second = self._second, False
+        if first_short:  # a short press, then a long one: each does its own
+            self._run(self._on_short)
         self._run(self._on_long)
 
     @staticmethod
@@ -105,8 +138,9 @@ class Footswitch:
 
     def close(self) -> None:
         with self._lock:
-            if self._settle is not None:
-                self._settle.cancel()
+            for timer in (self._settle, self._waiting):
+                if timer is not None:
+                    timer.cancel()
         self._button.close()
 
 
@@ -135,23 +169,33 @@ class Led:
 
 
 class PedalControls:
-    """The footswitch(es) and LED wired to the pedal's actions, as configured.
+    """The footswitches and LED wired to the pedal's actions, as configured: the main switch
+    (``pin``: ``short``, ``long``, ``double``), the previous switch (``previous_pin``:
+    ``previous_short`` ...) and any more (``switch``), each press's action (pedal.actions)
+    handed to ``perform``.
 
     With no GPIO available, ``available`` is False and everything is a no-op.
     """
 
-    def __init__(self, settings, on_next: Callable[[], None], on_previous: Callable[[], None],
-                 on_bypass: Callable[[], None], pin_factory=None) -> None:
+    def __init__(self, settings, perform: Callable[[Action], None], pin_factory=None) -> None:
         self.switches: list[Footswitch] = []
         self.led: Led | None = None
         self.available = True
+
+        def handler(text: str) -> Callable[[], None] | None:
+            action = parse_action(text)
+            return None if action.verb == NONE else (lambda: perform(action))
+
+        wired = [(settings.pin, settings.short, settings.long, settings.double),
+                 (settings.previous_pin, settings.previous_short, settings.previous_long, settings.previous_double)]
+        wired += [(switch.pin, switch.short, switch.long, switch.double) for switch in settings.switch]
         try:
-            if settings.pin is not None:
-                self.switches.append(Footswitch(settings.pin, on_next, on_bypass, long_press_s=settings.long_press_s,
-                                                debounce_ms=settings.debounce_ms, pin_factory=pin_factory))
-            if settings.previous_pin is not None:
-                self.switches.append(Footswitch(settings.previous_pin, on_previous, None,
-                                                debounce_ms=settings.debounce_ms, pin_factory=pin_factory))
+            for pin, short, long, double in wired:
+                if pin is not None:
+                    self.switches.append(Footswitch(pin, handler(short), handler(long), on_double=handler(double),
+                                                    long_press_s=settings.long_press_s,
+                                                    double_press_s=settings.double_press_s,
+                                                    debounce_ms=settings.debounce_ms, pin_factory=pin_factory))
             if settings.led_pin is not None:
                 self.led = Led(settings.led_pin, pin_factory=pin_factory)
         except Exception as error:  # no GPIO chip, no permission, no gpiozero backend

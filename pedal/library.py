@@ -200,6 +200,14 @@ class ModelLibrary:
                 return position
         return None
 
+    def lookup(self, name: str) -> int | None:
+        """Position of the model called ``name``, or named so but for case when none is exactly."""
+        index = self.index(name)
+        if index is None:
+            folded = name.casefold()
+            index = next((i for i, e in enumerate(self.entries) if e.name.casefold() == folded), None)
+        return index
+
     def with_size(self, index: int, size: float | None) -> ModelEntry:
         """Sets the size the entry at ``index`` plays at; returns the new entry."""
         entry = dataclasses.replace(self.entries[index], size=size)

@@ -39,16 +39,14 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Any, Callable
 
 from pedal.core import MAX_CHAIN, PARAMS, Engine
 from pedal.state import EqSettings, GateSettings, SoundSettings, State
 from pedal.store import ModelStore, StoreError
 
-__all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "apply_sound", "check_references", "format_rig",
-           "parse_rig", "rig_from_document", "rig_of_one", "store", "with_value"]
+__all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "apply_sound", "check_references", "first_missing",
+           "format_rig", "in_order", "parse_rig", "rig_from_document", "rig_of_one", "store", "with_value", "with_values"]
 
 MAX_CAPTURES = MAX_CHAIN   # what one engine chain holds
 MAX_RIG_BYTES = 64 << 10   # a rig is a few lines; anything bigger is not one
@@ -204,12 +202,24 @@ def with_value(rig: Rig, key: str, value: str, source: str | None = None) -> Rig
     as the file spells it (``output_level_db``, ``eq.bass_db``, ``capture[2].input_gain_db``,
     ``capture[1].knobs.drive``, ``cabinet``), ``value`` as TOML (unquoted text is taken as a
     name). The result is checked as a whole file is; RigError names the key."""
-    source = source or f"{rig.name}.toml"
-    document = tomllib.loads(format_rig(rig))
     try:
         parsed = tomllib.loads(f"value = {value}")["value"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()  # `cabinet=v30 4x12`: a name without its quotes
+    return with_values(rig, {key: parsed}, source)
+
+
+def with_values(rig: Rig, changes: dict[str, Any], source: str | None = None) -> Rig:
+    """The rig with each ``key`` of ``changes`` (spelt as for with_value) set to its value (a
+    number, true/false or a name, as TOML reads it), checked as a whole file is."""
+    source = source or f"{rig.name}.toml"
+    document = tomllib.loads(format_rig(rig))
+    for key, value in changes.items():
+        _set_key(document, key, value, source)
+    return rig_from_document(document, source, rig.name)
+
+
+def _set_key(document: dict, key: str, value: Any, source: str) -> None:
     parts = key.strip().split(".")
     target: dict = document
     for depth, part in enumerate(parts[:-1]):
@@ -225,19 +235,30 @@ def with_value(rig: Rig, key: str, value: str, source: str | None = None) -> Rig
                 raise RigError(f"{source}: {key}: {'.'.join(parts[:depth + 1])} is not a table")
     if not parts[-1] or parts[-1] == "capture":
         raise RigError(f"{source}: {key}: name one setting, e.g. output_level_db or capture[1].input_gain_db")
-    target[parts[-1]] = parsed
-    return rig_from_document(document, source, rig.name)
+    target[parts[-1]] = value
 
 
 def check_references(rig: Rig, models: ModelStore, irs: ModelStore | None, source: str | None = None) -> None:
     """RigError naming the first capture or cabinet the library does not hold."""
-    source = source or f"{rig.name}.toml"
-    for n, capture in enumerate(rig.captures, 1):
-        if _find(models, capture.model) is None:
-            raise RigError(f"{source}: capture[{n}].model: no model called {capture.model!r} in {models.directory}")
-    if rig.sound.ir is not None and (irs is None or _find(irs, rig.sound.ir) is None):
+    missing = first_missing(rig, lambda name: _find(models, name) is not None,
+                            lambda name: irs is not None and _find(irs, name) is not None)
+    if missing is None:
+        return
+    key, name = missing
+    if key == "cabinet":
         where = irs.directory if irs is not None else "the library (no IR directory)"
-        raise RigError(f"{source}: cabinet: no impulse response called {rig.sound.ir!r} in {where}")
+        raise RigError(f"{source or rig.name + '.toml'}: cabinet: no impulse response called {name!r} in {where}")
+    raise RigError(f"{source or rig.name + '.toml'}: {key}: no model called {name!r} in {models.directory}")
+
+
+def first_missing(rig: Rig, has_model: Callable[[str], bool], has_ir: Callable[[str], bool]) -> tuple[str, str] | None:
+    """(key, name) of the first capture or cabinet of ``rig`` that is not there; None when all are."""
+    for n, capture in enumerate(rig.captures, 1):
+        if not has_model(capture.model):
+            return f"capture[{n}].model", capture.model
+    if rig.sound.ir is not None and not has_ir(rig.sound.ir):
+        return "cabinet", rig.sound.ir
+    return None
 
 
 def _find(library: ModelStore, name: str) -> Path | None:
@@ -247,18 +268,30 @@ def _find(library: ModelStore, name: str) -> Path | None:
         return None
 
 
-def apply_sound(engine: Engine, rig: Rig, ir: tuple[np.ndarray, int] | None = None) -> None:
-    """Puts the rig's levels, EQ and gate into ``engine``, and its cabinet as ``ir``: the
-    impulse response's (mono samples, rate), which the caller read (pedal.cabinets.load)."""
+def in_order(rigs: ModelStore) -> list[Path]:
+    """The rig files, those named in the order file first, in its order; the rest by name: the
+    order `pedalctl rig list` shows and the footswitch steps in."""
+    files = rigs.files()
+    by_key = {name.casefold(): path for name, path in files.items()}
+    ordered = [by_key.pop(name.casefold()) for name in rigs.order() if name.casefold() in by_key]
+    return ordered + [by_key[key] for key in sorted(by_key)]
+
+
+def apply_sound(engine: Engine, rig: Rig) -> None:
+    """Puts the rig's levels, EQ and gate into ``engine``, every setting the rig leaves out at the
+    engine's default (so that changing rig leaves nothing of the one before). The cabinet is the
+    caller's: an impulse response read from the library (pedal.cabinets.load), set only when it
+    changes."""
     engine.set_input_gain(rig.input_level_db)
     engine.set_output_level(rig.output_level_db)
     eq, gate = rig.sound.eq, rig.sound.gate
-    engine.set_eq(eq.bass_db, eq.mid_db, eq.treble_db)
-    if eq.on is not None:
-        engine.set_block("eq", eq.on)
-    engine.set_gate(threshold_db=gate.threshold_db, on=gate.on)
-    if ir is not None:
-        engine.set_ir(*ir)
+    engine.set_eq(*(PARAMS[param].default if value is None else value
+                    for value, param in ((eq.bass_db, "eq_bass_db"), (eq.mid_db, "eq_mid_db"),
+                                         (eq.treble_db, "eq_treble_db"))))
+    engine.set_block("eq", bool(PARAMS["eq_on"].default) if eq.on is None else eq.on)
+    engine.set_gate(threshold_db=PARAMS["gate_threshold_db"].default if gate.threshold_db is None
+                    else gate.threshold_db,
+                    on=bool(PARAMS["gate_on"].default) if gate.on is None else gate.on)
 
 
 # --- writing ------------------------------------------------------------------------------------

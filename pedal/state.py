@@ -1,5 +1,5 @@
-"""What the pedal remembers across a reboot: the model playing, bypass, levels, and the
-sound around the model (EQ, gate, cabinet IR).
+"""What the pedal remembers across a reboot: the model or rig playing, bypass, levels, the
+sound around a model (EQ, gate, cabinet IR), and the changes made live to the rig playing.
 
     >>> state = load_state(path)          # defaults if missing or unreadable
     >>> save_state(path, dataclasses.replace(state, bypass=True))
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from pedal.checks import is_finite
@@ -53,11 +53,16 @@ def settings_set(settings: EqSettings | GateSettings) -> dict:
 
 @dataclass(frozen=True)
 class State:
-    model: str | None = None      # name of the model playing
+    """A bare model plays with the levels and sound kept here (as before rigs); a rig with its
+    own, and the changes made to it live (``pedalctl eq`` while it plays) until `rig save`
+    writes them into it, as settings by the rig file's keys (``eq.bass_db``: 3.0)."""
+    model: str | None = None      # name of the model playing (None while a rig plays)
     bypass: bool = False
     input_gain_db: float = 0.0
     output_level_db: float = 0.0
     sound: SoundSettings = SoundSettings()
+    rig: str | None = None        # name of the rig playing
+    rig_changes: dict[str, float | bool | str] = field(default_factory=dict)
 
 
 def _valid(state: dict) -> State:
@@ -75,7 +80,26 @@ def _valid(state: dict) -> State:
     extra = state.get("extra", {})
     if not isinstance(extra, dict):
         raise ValueError("extra must be an object")
-    return State(model=model, bypass=state.get("bypass", False), sound=_sound(extra), **numbers)
+    rig = state.get("rig")
+    if rig is not None and not isinstance(rig, str):
+        log.warning("state: the saved rig name is unusable (%r); playing the saved model", rig)
+        rig = None
+    return State(model=model, bypass=state.get("bypass", False), sound=_sound(extra), rig=rig or None,
+                 rig_changes=_rig_changes(state.get("rig_changes", {})), **numbers)
+
+
+def _rig_changes(changes) -> dict:
+    """The live changes to the rig playing; one of the wrong type is dropped, with a warning."""
+    if not isinstance(changes, dict):
+        log.warning("state: the saved rig changes are not an object (%r); dropped", changes)
+        return {}
+    kept = {}
+    for key, value in changes.items():
+        if isinstance(value, (bool, str)) or is_finite(value):
+            kept[key] = value if isinstance(value, (bool, str)) else float(value)
+        else:
+            log.warning("state: saved rig change %s unusable (%r); dropped", key, value)
+    return kept
 
 
 def _sound(extra: dict) -> SoundSettings:

@@ -21,6 +21,9 @@ def test_the_example_file_parses_to_the_defaults_and_documents_every_key():
     for section in dataclasses.fields(Config):
         assert f"[{section.name}]" in text
         for key in dataclasses.fields(getattr(config, section.name)):
+            if key.name == "switch":   # a table of its own, shown commented out
+                assert f"\n# [[{section.name}.switch]]\n" in text
+                continue
             assert f"\n{key.name} = " in text, f"[{section.name}] {key.name} is not in the example"
     assert dataclasses.replace(config, footswitch=Config().footswitch) == Config()
 
@@ -49,3 +52,21 @@ def test_a_wrong_value_names_the_file_and_the_key(text, message):
         parse_config(text, "/etc/pedal/pedal.toml")
     assert str(caught.value).startswith("/etc/pedal/pedal.toml: ")
     assert message in str(caught.value)
+
+
+def test_footswitch_actions_are_checked_at_start_naming_the_key():
+    config = parse_config('[footswitch]\ndouble = "rig Clean Boost"\n[[footswitch.switch]]\npin = 5\nlong = "size up"\n')
+    assert config.footswitch.double == "rig Clean Boost" and config.footswitch.switch[0].long == "size up"
+    for text, error in [
+        ('[footswitch]\nshort = "volume up"', "[footswitch] short: unknown action 'volume up'; one of: next, prev, "
+                                              "bypass, none, rig NAME, size up, size down"),
+        ('[footswitch]\nlong = "tuner"', "[footswitch] long: 'tuner': the tuner is not built yet"),
+        ('[footswitch]\ndouble = "rig"', "[footswitch] double: 'rig': name the rig"),
+        ('[footswitch]\nshort = "size sideways"', "[footswitch] short: 'size sideways': size up or size down"),
+        ('[[footswitch.switch]]\nshort = "next"', "[footswitch.switch[1]] pin: missing"),
+        ('[[footswitch.switch]]\npin = 27', "[footswitch] pins [17, 27, 27]: each switch and the LED need their own"),
+        ('[[footswitch.switch]]\npin = 5\nshort = "nxt"', "[footswitch.switch[1]] short: unknown action 'nxt'"),
+    ]:
+        with pytest.raises(ConfigError) as refused:
+            parse_config(text, "pedal.toml")
+        assert str(refused.value).startswith(f"pedal.toml: {error}")

@@ -66,12 +66,10 @@ def test_contact_bounce_counts_as_one_press(factory):
 def test_controls_wire_both_switches_and_the_led(factory):
     events = []
     settings = FootswitchSettings(pin=17, previous_pin=22, led_pin=27, long_press_s=0.2, debounce_ms=5)
-    controls = PedalControls(settings, on_next=lambda: events.append("next"),
-                             on_previous=lambda: events.append("previous"),
-                             on_bypass=lambda: events.append("bypass"), pin_factory=factory)
+    controls = PedalControls(settings, perform=lambda action: events.append(action.verb), pin_factory=factory)
     press(factory.pin(22), 0.02)
     press(factory.pin(17), 0.02)
-    assert wait_for(lambda: events == ["previous", "next"])
+    assert wait_for(lambda: events == ["prev", "next"])
     led = factory.pin(27)
     controls.show(LedState.ACTIVE)
     assert led.state
@@ -87,7 +85,7 @@ def test_without_gpio_the_pedal_runs_on_without_switches(caplog):
         def __getattr__(self, name):
             raise RuntimeError("Unable to load any default pin factory!")
 
-    controls = PedalControls(FootswitchSettings(), lambda: None, lambda: None, lambda: None, pin_factory=NoGpio())
+    controls = PedalControls(FootswitchSettings(), lambda action: None, pin_factory=NoGpio())
     assert not controls.available
     controls.show(LedState.ACTIVE)  # a no-op, not an error
     assert caplog.text.count("GPIO unavailable") == 1
@@ -107,3 +105,67 @@ def test_bounce_at_release_does_not_make_a_second_press(factory):
     pin.drive_high()
     time.sleep(0.08)
     assert events == ["next"]
+
+
+# --- what each press does, per switch (pedal.toml) ------------------------------------------------
+
+def test_a_double_press_within_the_window_does_the_double_action_and_a_lone_one_waits_it_out(factory):
+    events = []
+    Footswitch(17, lambda: events.append("short"), lambda: events.append("long"),
+               on_double=lambda: events.append("double"), double_press_s=0.3, long_press_s=0.5, debounce_ms=5,
+               pin_factory=factory)
+    pin = factory.pin(17)
+    press(pin, 0.03)
+    time.sleep(0.1)
+    press(pin, 0.03)
+    assert wait_for(lambda: events == ["double"])
+    time.sleep(0.4)
+    assert events == ["double"]                         # no short press left behind
+    released = time.monotonic()
+    press(pin, 0.03)
+    assert wait_for(lambda: events == ["double", "short"])
+    assert time.monotonic() - released >= 0.3           # held back for the double press's window
+    press(pin, 0.03)
+    time.sleep(0.1)
+    press(pin, 0.6)                                      # a short press, then a long one: each its own
+    assert wait_for(lambda: events == ["double", "short", "short", "long"])
+
+
+def test_without_a_double_action_a_short_press_acts_at_once(factory):
+    events = []
+    Footswitch(17, lambda: events.append(time.monotonic()), None, debounce_ms=5, pin_factory=factory)
+    pin = factory.pin(17)
+    press(pin, 0.03)
+    released = time.monotonic()
+    assert wait_for(lambda: events) and events[0] - released < 0.1
+
+
+def test_each_switch_does_what_pedal_toml_says(factory):
+    from pedal.config import parse_config
+    config = parse_config("""
+[footswitch]
+pin = 17
+led_pin = 27
+short = "rig Clean Boost"
+long = "size down"
+double = "bypass"
+long_press_s = 0.2
+debounce_ms = 5.0
+[[footswitch.switch]]
+pin = 5
+short = "next"
+""")
+    done = []
+    controls = PedalControls(config.footswitch, perform=done.append, pin_factory=factory)
+    press(factory.pin(5), 0.02)
+    assert wait_for(lambda: [a.verb for a in done] == ["next"])
+    press(factory.pin(17), 0.3)
+    assert wait_for(lambda: len(done) == 2) and (done[1].verb, done[1].argument) == ("size", "down")
+    time.sleep(0.05)
+    press(factory.pin(17), 0.02)
+    assert wait_for(lambda: len(done) == 3, timeout=1.0) and (done[2].verb, done[2].argument) == ("rig", "Clean Boost")
+    press(factory.pin(17), 0.02)
+    time.sleep(0.05)
+    press(factory.pin(17), 0.02)
+    assert wait_for(lambda: len(done) == 4) and done[3].verb == "bypass"
+    controls.close()

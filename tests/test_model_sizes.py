@@ -296,3 +296,26 @@ def test_pedald_measures_and_keeps_a_size_for_a_container_copied_in_without_one(
         assert again.library.entries[again.library.index("boss")].playing == LITE
     finally:
         again.close()
+
+
+def test_a_footswitch_set_to_size_down_and_up_steps_through_the_submodels(pedal, boss, caplog):
+    from pedal.actions import parse_action
+    ctl(pedal, "upload", "-", "--name", "boss", "--select", stdin=boss)
+    pedal.perform(parse_action("size down"))
+    assert pedal.status()["size"] == 0.5 and pedal.status()["submodel"]["index"] == LITE
+    pedal.perform(parse_action("size down"))                       # the smallest already: one line, plays on
+    assert "footswitch: size down: boss: no smaller size" in caplog.text
+    pedal.perform(parse_action("size up"))
+    assert pedal.status()["size"] == 1.0
+
+
+def test_size_down_in_a_rig_is_a_live_change_of_its_a2_captures(pedal, boss):
+    from pedal.actions import parse_action
+    ctl(pedal, "upload", "-", "--name", "boss", stdin=boss)
+    assert ctl(pedal, "rig", "new", "big amp", "--capture", "clean", "--capture", "boss").status == 0
+    ctl(pedal, "rig", "select", "big amp")
+    full = pedal._chain_playing
+    pedal.perform(parse_action("size down"))
+    assert pedal.state.rig_changes == {"capture[2].size": 0.5}
+    assert pedal._chain_playing[0][0] == full[0][0] and pedal._chain_playing[0][1][1] == LITE   # a new chain
+    assert pedal.library.entries[pedal.library.index("boss")].playing != LITE    # the bare model keeps its size

@@ -47,7 +47,8 @@ def test_playing_commands_answer_in_words_and_json(pedal):
     assert ctl(pedal, "next").out.strip() == "playing crunch (2)"
     assert ctl(pedal, "prev").out.strip() == "playing clean (1)"
     assert ctl(pedal, "select", "2").out.strip() == "playing crunch (2)"          # numbers count from 1
-    assert ctl(pedal, "--json", "select", "clean").json == {"ok": True, "model": "clean", "index": 0, "bypass": False}
+    assert ctl(pedal, "--json", "select", "clean").json.items() >= {"ok": True, "model": "clean", "index": 0, "rig": None,
+                                                                    "bypass": False}.items()
     missing = ctl(pedal, "select", "plexi")
     assert missing.status == 1 and missing.err.strip() == "pedalctl: no model called 'plexi'"
     assert ctl(pedal, "bypass", "on").out.strip() == "bypass on (clean)"
@@ -210,3 +211,17 @@ def test_a_socket_this_user_may_not_open_gets_the_join_hint(tmp_path, monkeypatc
     assert result.err.strip() == (f"pedalctl: cannot use {tmp_path / 'control.sock'}: permission denied: user 'bob' "
                                   "is not in group 'pedal', which may control the pedal; join it with "
                                   "`sudo usermod -aG pedal bob`, then log out and in again")
+
+
+def test_a_rig_made_with_pedalctl_plays_on_pedald_and_rig_save_keeps_what_was_changed_live(pedal):
+    made = ctl(pedal, "rig", "new", "lead", "--capture", "crunch", "--drive", "3", "--capture", "clean")
+    assert made.status == 0, made.err                       # pedald reads it at once (a reload)
+    assert ctl(pedal, "rig", "select", "lead").out.strip() == "playing rig lead: crunch -> clean"
+    assert "rig        lead (1 of 1 rigs): crunch -> clean\n" in ctl(pedal, "status").out
+    ctl(pedal, "eq", "--bass", "2")
+    assert "live changes: eq.bass_db" in ctl(pedal, "status").out
+    assert ctl(pedal, "rig", "save").out.strip() == "saved rig 'lead': eq.bass_db"
+    assert ctl(pedal, "--json", "rig", "show", "lead").json["eq"] == {"bass_db": 2.0}
+    assert ctl(pedal, "next").out.strip() == "playing clean (1)"      # after the rigs, the models
+    missing = ctl(pedal, "rig", "select", "solo")
+    assert missing.status == 1 and missing.err.strip() == "pedalctl: no playable rig called 'solo' (rigs: lead)"

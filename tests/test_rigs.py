@@ -163,15 +163,24 @@ def test_a_rig_of_captures_in_series_lands_at_the_loudness_one_capture_does():
     assert rig == pytest.approx(single, abs=1.0)  # within the rate bridges' and the chain's small effects
 
 
-def test_a_rigs_levels_eq_gate_and_cabinet_go_into_the_engine():
+def test_a_rigs_levels_eq_and_gate_go_into_the_engine():
     from pedal.core import Engine
     engine = Engine(48000, 64)
-    rig = parse_rig(CRUNCH, "crunch.toml")
-    apply_sound(engine, rig, (np.array([0.5, 0.25], np.float32), 48000))
+    apply_sound(engine, parse_rig(CRUNCH, "crunch.toml"))
     dry = guitar_like(0.3, rate=48000, seed=3)
     plain = Engine(48000, 64)
     plain.set_output_level(-2.0)
     plain.set_eq(bass_db=2.0)
     plain.set_gate(threshold_db=-60.0, on=True)
-    plain.set_ir(np.array([0.5, 0.25], np.float32), 48000)
     assert np.array_equal(engine.process(dry), plain.process(dry))
+
+
+def test_a_setting_a_rig_leaves_out_is_the_engines_default_not_the_rig_before():
+    from pedal.core import Engine
+    engine, fresh = Engine(48000, 64), Engine(48000, 64)
+    apply_sound(engine, parse_rig(CRUNCH, "crunch.toml"))
+    apply_sound(engine, parse_rig('[[capture]]\nmodel = "amp"\n', "bare.toml"))
+    silence = np.zeros(48000 // 2, np.float32)   # the EQ's gains glide back over 20 ms
+    engine.process(silence), fresh.process(silence)
+    dry = guitar_like(0.3, rate=48000, seed=3)
+    assert np.array_equal(engine.process(dry), fresh.process(dry))

@@ -21,8 +21,11 @@ def register(commands, parent=None) -> None:
 
 
 def _playing(now: dict) -> str:
-    where = f" ({now['index'] + 1})" if isinstance(now.get("index"), int) else ""
-    return f"playing {now.get('model')}{where}" + (", bypassed" if now.get("bypass") else "")
+    if now.get("rig") is not None:
+        what = f"rig {now['rig']}: {' -> '.join(now.get('captures') or [])}"
+    else:
+        what = f"{now.get('model')}" + (f" ({now['index'] + 1})" if isinstance(now.get("index"), int) else "")
+    return f"playing {what}" + (", bypassed" if now.get("bypass") else "")
 
 
 def register_select(commands, parent) -> None:
@@ -69,4 +72,4 @@ def register_bypass(commands, parent) -> None:
 def run_bypass(cli: Cli) -> int:
     fields = {} if cli.args.state == "toggle" else {"on": cli.args.state == "on"}
     now = cli.ask("bypass", **fields)
-    return cli.emit(now, f"bypass {'on' if now['bypass'] else 'off'} ({now.get('model')})")
+    return cli.emit(now, f"bypass {'on' if now['bypass'] else 'off'} ({now.get('rig') or now.get('model')})")

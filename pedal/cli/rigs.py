@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pedal import cabinets, rigs
 from pedal.cli.common import Cli, CliError
+from pedal.cli.library import after_change
 from pedal.store import ModelStore, StoreError, stored_metadata
 
 __all__ = ["find_rig", "register", "rig_engine", "rig_store"]
@@ -53,6 +54,14 @@ def register(commands, parent) -> None:
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
     rename.set_defaults(run=run_rename)
+
+    select = actions.add_parser("select", parents=[parent], help="play a rig (as stored: changes made live are dropped)")
+    select.add_argument("name", metavar="NAME")
+    select.set_defaults(run=run_select)
+
+    save = actions.add_parser("save", parents=[parent],
+                              help="write the changes made live (level, eq, gate, ir) into the rig playing")
+    save.set_defaults(run=run_save)
 
     remove = actions.add_parser("remove", parents=[parent], help="delete a rig (its captures stay)")
     remove.add_argument("name", metavar="NAME")
@@ -150,6 +159,7 @@ def run_new(cli: Cli) -> int:
     except rigs.RigError as error:
         raise CliError(str(error)) from None
     path = _store(cli, rig, args.replace)
+    after_change(cli)
     return cli.emit(dict(_summary(rig), file=str(path)), f"stored rig {name!r}: {_chain_text(rig)}")
 
 
@@ -161,7 +171,7 @@ def run_show(cli: Cli) -> int:
 def run_list(cli: Cli) -> int:
     store = rig_store(cli)
     listed, skipped = [], []
-    for path in _in_order(store):
+    for path in rigs.in_order(store):
         try:
             listed.append(rigs.parse_rig(path.read_text(encoding="utf-8"), path.name))
         except (OSError, UnicodeDecodeError) as error:
@@ -175,14 +185,6 @@ def run_list(cli: Cli) -> int:
                      "skipped": skipped}, text or f"no rigs in {store.directory} (`pedalctl rig new`)")
 
 
-def _in_order(store: ModelStore) -> list[Path]:
-    """The rig files, those named in the order file first, in its order; the rest by name."""
-    files = store.files()
-    by_key = {name.casefold(): path for name, path in files.items()}
-    ordered = [by_key.pop(name.casefold()) for name in store.order() if name.casefold() in by_key]
-    return ordered + [by_key[key] for key in sorted(by_key)]
-
-
 def run_set(cli: Cli) -> int:
     path, rig = _existing(cli, cli.args.name)
     for setting in cli.args.settings:
@@ -194,6 +196,7 @@ def run_set(cli: Cli) -> int:
         except rigs.RigError as error:
             raise CliError(str(error)) from None
     stored = _store(cli, rig, replace=True)
+    after_change(cli)
     return cli.emit(dict(_summary(rig), file=str(stored)), f"rig {rig.name!r}: {', '.join(cli.args.settings)}")
 
 
@@ -206,8 +209,20 @@ def run_rename(cli: Cli) -> int:
         store.install(target.stem, rigs.format_rig(renamed).encode(), ".toml", replace=True)  # its header too
     except (StoreError, OSError) as error:
         raise CliError(str(error)) from None
+    after_change(cli)
     return cli.emit({"old": rig.name, "new": target.stem, "file": str(target)},
                     f"renamed rig {rig.name!r} to {target.stem!r}")
+
+
+def run_select(cli: Cli) -> int:
+    now = cli.ask("rig", action="select", name=cli.args.name)
+    return cli.emit(now, f"playing rig {now['rig']}: {' -> '.join(now['captures'])}")
+
+
+def run_save(cli: Cli) -> int:
+    saved = cli.ask("rig", action="save")
+    changes = ", ".join(saved["saved"])
+    return cli.emit(saved, f"saved rig {saved['rig']!r}" + (f": {changes}" if changes else " (no changes to save)"))
 
 
 def run_remove(cli: Cli) -> int:
@@ -216,6 +231,7 @@ def run_remove(cli: Cli) -> int:
         path = store.remove(cli.args.name)
     except (StoreError, OSError) as error:
         raise CliError(str(error)) from None
+    after_change(cli)
     return cli.emit({"removed": path.stem, "file": str(path)}, f"removed rig {path.stem!r} (its captures stay)")
 
 
@@ -225,6 +241,7 @@ def run_order(cli: Cli) -> int:
         names = store.set_order(cli.args.names)
     except (StoreError, OSError) as error:
         raise CliError(str(error)) from None
+    after_change(cli)
     return cli.emit({"order": names}, "\n".join(names))
 
 
@@ -264,4 +281,10 @@ def rig_engine(cli: Cli, rig: rigs.Rig, rate: int, block: int):
         ir = (samples[:, 0], ir_rate)
     return render.chain_of(models, [c.input_gain_db for c in rig.captures], rate, block,
                            interface_dbu=cli.config.sound.interface_dbu, crossfade_ms=cli.config.sound.crossfade_ms,
-                           settings=lambda engine: rigs.apply_sound(engine, rig, ir))
+                           settings=lambda engine: _sound(engine, rig, ir))
+
+
+def _sound(engine, rig: rigs.Rig, ir) -> None:
+    rigs.apply_sound(engine, rig)
+    if ir is not None:
+        engine.set_ir(*ir)

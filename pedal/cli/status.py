@@ -2,6 +2,7 @@
 
     $ pedalctl status
     model      plexi (2 of 5)
+    rig        crunch (1 of 3 rigs): TS9 -> plexi, live changes: eq.bass_db   (while a rig plays, instead)
     bypass     off
     size       0.5: submodel 1 of 2 (WaveNet, 1871 parameters)     (models with submodels only)
     audio      running at 48000 Hz, period 128 frames (2.67 ms), SCHED_FIFO
@@ -55,10 +56,14 @@ def format_status(s: dict) -> str:
     audio += ", SCHED_FIFO" if s.get("realtime") else ", normal priority"
     if s.get("problem"):
         audio += f" -- {s['problem']}"
-    lines = [
-        ("model", f"{s.get('model')}{position}" + (" (bundled default)" if s.get("default") else "")),
-        ("bypass", "on" if s.get("bypass") else "off"),
-    ]
+    if s.get("rig") is not None:
+        changes = s.get("rig_changes") or {}
+        lines = [("rig", f"{s['rig']} ({(s.get('position') or 0) + 1} of {s.get('rigs')} rigs): "
+                         + " -> ".join(s.get("captures") or [])
+                         + (f", live changes: {', '.join(sorted(changes))}" if changes else ""))]
+    else:
+        lines = [("model", f"{s.get('model')}{position}" + (" (bundled default)" if s.get("default") else ""))]
+    lines.append(("bypass", "on" if s.get("bypass") else "off"))
     submodel = s.get("submodel")
     if isinstance(submodel, dict):  # a model with submodels (NAM A2): the one playing
         lines.append(("size", f"{s.get('size'):g}: submodel {submodel['index'] + 1} of {submodel['count']} "

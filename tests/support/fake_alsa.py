@@ -105,6 +105,7 @@ playback_channels = 1
 models_dir = "{models}"
 state_file = "{state_file}"
 irs_dir = "{tmp_path / 'irs'}"
+rigs_dir = "{tmp_path / 'rigs'}"
 [control]
 socket = "{tmp_path / 'control.sock'}"
 """
