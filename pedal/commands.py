@@ -41,6 +41,7 @@ def handlers(pedal, press: bool = False) -> dict[str, Handler]:
              "eq": lambda m: pedal.set_eq(_settings(m, EQ_RANGES), m.get("on")),
              "gate": lambda m: pedal.set_gate(_settings(m, GATE_RANGES), m.get("on")),
              "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m), "rig": lambda m: _rig(pedal, m),
+             "knob": lambda m: _knob(pedal, m),
              "info": lambda m: pedal.info(pedal.model_named(_name(m)))}
     if press:
         table["press"] = lambda m: _press(pedal, m)
@@ -112,6 +113,15 @@ def _ir(pedal, message: dict) -> dict:
             raise ControlError("ir select needs a \"name\"")
         return pedal.select_ir(message["name"])
     raise ControlError(f"ir needs \"action\": select, off or list; got {action!r}")
+
+
+def _knob(pedal, message: dict) -> dict:
+    if "name" not in message:
+        return pedal.knobs()
+    capture = message.get("capture")
+    if capture is not None and (isinstance(capture, bool) or not isinstance(capture, int) or capture < 1):
+        raise ControlError(f"capture must be a number from 1, got {capture!r}")
+    return pedal.set_knob(_name(message), _checked_number("value", message.get("value"), -1e6, 1e6), capture)
 
 
 def _rig(pedal, message: dict) -> dict:

@@ -189,6 +189,26 @@ class Model:
         return float(self._info["sample_rate"])
 
     @property
+    def knobs(self) -> list[dict]:
+        """The knobs the model was trained with, in input order: name, min, max, default."""
+        return [dict(knob) for knob in self._info.get("knobs", [])]
+
+    def knob_index(self, name: str) -> int:
+        """The position of the knob called ``name`` (case-insensitively); ValueError naming the knobs there are."""
+        names = [knob["name"] for knob in self._info.get("knobs", [])]
+        folded = [n.casefold() for n in names]
+        if name.casefold() not in folded:
+            raise ValueError(f"no knob called {name!r}" + (f"; knobs: {', '.join(names)}" if names
+                                                            else ": this model has no knobs"))
+        return folded.index(name.casefold())
+
+    def set_knob(self, name: str, value: float) -> None:
+        """Puts the knob called ``name`` at ``value`` (clamped to its range) from the next sample:
+        where it starts before the model goes into an Engine (Engine.set_knob turns it while it plays)."""
+        if not lib.pedal_model_set_knob(self._live_handle(), self.knob_index(name), float(value)):
+            raise ValueError(f"knob {name}: {value!r} is not a finite number")
+
+    @property
     def receptive_field(self) -> int:
         return int(self._info["receptive_field"])
 
@@ -324,6 +344,37 @@ class Engine:
         if not lib.pedal_engine_set_param(self._handle, _PARAMS[name], float(value)):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
 
+    def set_param(self, name: str, value: float | bool) -> None:
+        """Any setting by its PARAMS name (a block's switch, "<block>_on", takes True or False)."""
+        if name not in _INDEX:
+            raise ValueError(f"unknown setting {name!r}; settings: {', '.join(PARAMS)}")
+        if not lib.pedal_engine_set_param(self._handle, _INDEX[name], float(value)):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+    def stage(self, name: str, value: float | bool) -> None:
+        """A setting (as set_param takes it) that changes with the next chain handed over
+        (set_model, set_chain), when that chain begins to fade in after its warm-up: a rig's
+        levels, EQ and gate then arrive with its captures, not on the old ones before them."""
+        if name not in _INDEX:
+            raise ValueError(f"unknown setting {name!r}; settings: {', '.join(PARAMS)}")
+        with self._control:
+            if not lib.pedal_engine_stage_param(self._handle, _INDEX[name], float(value)):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+    def stage_ir(self, samples: np.ndarray | None, sample_rate: float = 0.0) -> None:
+        """The cabinet (as set_ir takes it; None: no cabinet) to change to with the next chain, as stage."""
+        if samples is None:
+            with self._control:
+                lib.pedal_engine_stage_ir(self._handle, ffi.NULL, 0, float(self.sample_rate))
+            return
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        if samples.ndim != 1 or len(samples) == 0:
+            raise ValueError(f"an impulse response is a non-empty 1-D array, got shape {samples.shape}")
+        with self._control:
+            if not lib.pedal_engine_stage_ir(self._handle, ffi.from_buffer("float[]", samples), len(samples),
+                                             float(sample_rate)):
+                raise ValueError("unusable impulse response: samples must be finite and the rate 8000..384000 Hz")
+
     def set_input_gain(self, db: float) -> None:
         """Gain before the model in dB, within PARAMS["input_gain_db"] (PedalNetRT captures expect a hot input)."""
         self._set("input_gain_db", db)
@@ -335,6 +386,13 @@ class Engine:
     def set_crossfade_ms(self, ms: float) -> None:
         """Length of model-change and bypass fades in ms, within PARAMS["crossfade_ms"]."""
         self._set("crossfade_ms", ms)
+
+    def set_knob(self, stage: int, knob: int, value: float) -> None:
+        """Turns knob ``knob`` (its index in that Model's ``knobs``) of capture ``stage`` (0 = first)
+        of the chain last handed over; it glides there over 10 ms. The caller keeps to its range."""
+        with self._control:
+            if not lib.pedal_engine_set_knob(self._handle, int(stage), int(knob), float(value)):
+                raise ValueError(f"no knob {knob} on capture {stage} of the chain playing, or {value!r} is not finite")
 
     def set_gate(self, threshold_db: float | None = None, hysteresis_db: float | None = None,
                  attack_ms: float | None = None, hold_ms: float | None = None,

@@ -46,13 +46,13 @@ import threading
 import time
 from pathlib import Path
 
-from pedal import cabinets, commands, housekeeping, levels, rigs, submodels
+from pedal import cabinets, commands, housekeeping, levels, rigs, submodels, transaction
 from pedal.actions import Action
 from pedal.audio import AudioError, AudioInterface, lock_memory, make_realtime
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
 from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, Model, ModelError
-from pedal.store import ModelStore, StoreError, clean_leftovers, stored_metadata
+from pedal.store import ModelStore, StoreError, stored_metadata
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
 from pedal.rig_library import RigEntry, RigLibrary
@@ -167,11 +167,16 @@ class Pedal:
 
     def _load_library(self) -> None:
         """Scans and validates every model and measures its levels (control side)."""
-        if self.library.directory.is_dir():
-            # Not while an upload writes (its temporary file is no leftover): pedal.store's lock.
-            removed = clean_leftovers(self.library.directory) if os.access(self.library.directory, os.W_OK) else 0
-            if removed:
-                log.info("models: removed %d leftover temporary file(s)", removed)
+        # A rig import a kill interrupted after it was committed completes first (pedal.transaction),
+        # before anything counts its temporary files as leftovers.
+        # Under the stores' locks (so not while an upload or import writes): imports a kill interrupted
+        # after they committed are completed, then what kills left half-written is removed.
+        completed, removed = transaction.recover(self.rigs.directory, [self.library.directory,
+                                                                       Path(self.config.library.irs_dir),
+                                                                       self.rigs.directory])
+        if completed or removed:
+            log.info("library: completed %d interrupted rig import(s), removed %d leftover temporary file(s)",
+                     completed, removed)
         entries = self.library.scan()
         for index, entry in enumerate(entries):
             if entry.submodels and not entry.default:
@@ -326,20 +331,27 @@ class Pedal:
         self._show(LedState.BUSY)
         input_db, output_db = self._gains(entry)
         key = (((entry.data, entry.playing),), (input_db,), (output_db,))
-        if key != self._chain_playing:
-            try:
+        live = rigs.rig_of_one(entry.name, self.state)
+        try:
+            knobs = _knob_values(entry, live.captures[0].knobs, "the pedal's settings", "knobs")
+            if key != self._chain_playing:
                 model = entry.load()  # a fresh Model: the engine owns the one it is given
-            except ModelError as error:
-                self._show()
-                raise ControlError(f"{entry.name}: {error}") from None
-            self.engine.set_model(model, input_db, output_db)
-            self._chain_playing = key
+                for index_of_knob, value in knobs:
+                    model.set_knob(entry.info["knobs"][index_of_knob]["name"], value)
+                self._put_sound(live, strict=False, staged=True)   # arrives with the model
+                self.engine.set_model(model, input_db, output_db)
+                self._chain_playing = key
+            else:
+                self._put_sound(live, strict=False)
+        except (ModelError, ControlError) as error:
+            self._show()
+            raise ControlError(f"{entry.name}: {error}") from None
+        self._put_knobs(live, "the pedal's settings")
         self.position = len(self.rigs) + index
         log.info("playing %s%s (input %+.1f dB, output %+.1f dB)", entry.name,
                  f" at size {entry.size if entry.size is not None else 1.0:g}" if entry.submodels else "",
                  input_db, output_db)
         self._remember(model=None if entry.default else entry.name, rig=None, rig_changes={})
-        self._put_sound(self._live(), strict=False)
         self._show()
 
     def _play_rig(self, index: int, changes: dict) -> None:
@@ -348,7 +360,7 @@ class Pedal:
         rig = rigs.with_values(entry.rig, changes, entry.path.name) if changes else entry.rig
         self._show(LedState.BUSY)
         try:
-            self._put_chain(rig, entry.path.name)
+            self._put_chain(rig, entry.path.name, strict=False)
         except ControlError:
             self._show()
             raise
@@ -356,14 +368,13 @@ class Pedal:
         log.info("playing rig %s: %s%s", entry.name, " -> ".join(c.model for c in rig.captures),
                  f" -> {rig.sound.ir}" if rig.sound.ir else "")
         self._remember(model=None, rig=entry.name, rig_changes=dict(changes))
-        self._put_sound(rig, strict=False)
         self._show()
 
     def _chain(self, rig: Rig, source: str, load: bool = True) -> tuple[tuple, list[Model]]:
         """(key, models) of ``rig``'s captures: the key (each capture's bytes and submodel, the
         gains of pedal.levels.chain_gains_db, measured once per chain and kept) and, when
         ``load``, fresh Models for the engine."""
-        captures = []
+        captures, knobs = [], []
         for n, capture in enumerate(rig.captures, 1):
             index = self.library.lookup(capture.model)
             if index is None:
@@ -372,6 +383,7 @@ class Pedal:
             if capture.size is not None and entry.submodels:
                 entry = dataclasses.replace(entry, size=capture.size)
             captures.append((n, entry, capture.input_gain_db))
+            knobs.append(_knob_values(entry, capture.knobs, source, f"capture[{n}].knobs"))
         chain = tuple((entry.data, entry.playing, drive) for _, entry, drive in captures)
         gains = self._chain_levels.get(chain)
         models = []
@@ -387,18 +399,34 @@ class Pedal:
             if len(captures) == 1 and drive == 0.0:  # a rig of one: the capture's own loudness, as bare
                 meta = {} if first.default else stored_metadata(first.path, first.data)
                 alone = submodels.stored_loudness(meta, first.submodels, first.playing)
+            # Measured with the knobs at their defaults, as pedalctl render does: a knob turned up plays louder.
             gains = levels.chain_gains_db(models, [d for _, _, d in captures], self.config.sound.interface_dbu, alone)
             self._chain_levels[chain] = gains
             models = models if load else []
+        for model, (_, entry, _), values in zip(models, captures, knobs):
+            for index, value in values:   # where the rig has them, from the first sample
+                model.set_knob(entry.info["knobs"][index]["name"], value)
         return ((tuple((data, playing) for data, playing, _ in chain), tuple(gains[0]), tuple(gains[1])), models)
 
-    def _put_chain(self, rig: Rig, source: str) -> None:
-        """Hands the engine ``rig``'s captures unless they are the chain playing already."""
+    def _put_chain(self, rig: Rig, source: str, strict: bool) -> None:
+        """Puts ``rig`` into the engine: its captures, unless they are the chain playing already,
+        with its sound staged to arrive with them (Engine.stage); else its sound now. Its knobs
+        go where the rig has them (gliding, when the chain plays on)."""
         key, _ = self._chain(rig, source, load=False)
         if key != self._chain_playing:
             key, models = self._chain(rig, source)
+            self._put_sound(rig, strict, staged=True)
             self.engine.set_chain(models, list(key[1]), list(key[2]))
             self._chain_playing = key
+        else:
+            self._put_sound(rig, strict)
+        self._put_knobs(rig, source)
+
+    def _put_knobs(self, rig: Rig, source: str) -> None:
+        for stage, capture in enumerate(rig.captures):
+            entry = self.library.entries[self.library.lookup(capture.model)]
+            for knob, value in _knob_values(entry, capture.knobs, source, f"capture[{stage + 1}].knobs"):
+                self.engine.set_knob(stage, knob, value)
 
     def select(self, index: int) -> dict:
         """Plays the library's model at ``index`` bare."""
@@ -438,6 +466,44 @@ class Pedal:
             self._remember(rig_changes={})
             log.info("rig %s saved%s", entry.name, f" with {', '.join(saved)}" if saved else " (unchanged)")
             return dict(self._now(), file=str(path), saved=saved)
+
+    def knobs(self) -> dict:
+        """The knobs of what plays: per capture, each knob's name, range, default and position."""
+        with self._lock:
+            live = self._live()
+            listed = []
+            for n, capture in enumerate(live.captures, 1):
+                entry = self.library.entries[self.library.lookup(capture.model)]
+                positions = {name.casefold(): value for name, value in capture.knobs.items()}
+                listed += [dict(knob, capture=n, model=capture.model,
+                                value=positions.get(knob["name"].casefold(), knob["default"]))
+                           for knob in entry.info.get("knobs") or []]
+            return dict(self._now(), knobs=listed)
+
+    def set_knob(self, name: str, value: float, capture: int | None = None) -> dict:
+        """Turns the knob called ``name`` of what plays (of capture ``capture``, 1 = first, when
+        several have one of that name) to ``value``: live, gliding over 10 ms, and kept (a rig's
+        live change, or the bare model's knob in the state file)."""
+        with self._lock:
+            live = self._live()
+            having = []
+            for n, cap in enumerate(live.captures, 1):
+                entry = self.library.entries[self.library.lookup(cap.model)]
+                for knob in entry.info.get("knobs") or []:
+                    if knob["name"].casefold() == name.casefold() and capture in (None, n):
+                        having.append((n, knob))
+            if not having:
+                raise ControlError(f"no knob called {name!r} in what plays" if capture is None
+                                   else f"capture {capture} has no knob called {name!r}")
+            if len(having) > 1:
+                raise ControlError(f"captures {', '.join(str(n) for n, _ in having)} each have a knob called "
+                                   f"{name!r}: say which (capture)")
+            n, knob = having[0]
+            if not knob["min"] <= value <= knob["max"]:
+                raise ControlError(f"{knob['name']} must be a number in {knob['min']:g}..{knob['max']:g}, "
+                                   f"got {value:g}")
+            self._change({f"capture[{n}].knobs.{knob['name']}": float(value)})
+            return dict(self._now(), knob=knob["name"], capture=n, value=float(value))
 
     def _step(self, by: int) -> dict:
         with self._lock:
@@ -547,36 +613,42 @@ class Pedal:
                 rig = rigs.with_values(self._live(), changes, "the pedal's settings")
         except RigError as error:
             raise ControlError(str(error)) from None
-        if entry is not None:
-            self._put_chain(rig, entry.path.name)   # a capture's drive or size changed
-        self._put_sound(rig, strict=True)
+        self._put_chain(rig, entry.path.name if entry is not None else "the pedal's settings", strict=True)
         if entry is not None:
             self._remember(rig_changes=merged)
         else:
-            self._remember(input_gain_db=rig.input_level_db, output_level_db=rig.output_level_db, sound=rig.sound)
+            model = rig.captures[0]
+            knobs = {k: v for k, v in self.state.knobs.items() if k != model.model}
+            self._remember(input_gain_db=rig.input_level_db, output_level_db=rig.output_level_db, sound=rig.sound,
+                           knobs=dict(knobs, **({model.model: model.knobs} if model.knobs else {})))
         return rig
 
-    def _put_sound(self, rig: Rig, strict: bool) -> None:
-        """The rig's levels, EQ, gate (pedal.rigs.apply_sound) and cabinet into the engine; the
-        cabinet read only when it changes. A cabinet that cannot be read: ControlError when
-        ``strict`` (nothing changed), else played without, with a warning."""
+    def _put_sound(self, rig: Rig, strict: bool, staged: bool = False) -> None:
+        """The rig's levels, EQ, gate (pedal.rigs.apply_sound) and cabinet into the engine, now or
+        ``staged`` (with the next chain handed over); the cabinet read only when it changes. A
+        cabinet that cannot be read: ControlError when ``strict`` (nothing changed), else played
+        without, with a warning."""
         if rig.sound.ir != self._ir_playing:
-            if rig.sound.ir is None:
-                self.engine.clear_ir()
-            else:
+            samples = None
+            if rig.sound.ir is not None:
                 try:
-                    self._load_ir(rig.sound.ir)
+                    samples = self._read_ir(rig.sound.ir)
                 except ControlError as error:
                     if strict:
                         raise
                     log.warning("cabinet IR: %s; playing without", error)
-                    self.engine.clear_ir()
+            if staged:
+                self.engine.stage_ir(*(samples or (None,)))
+            elif samples is None:
+                self.engine.clear_ir()
+            else:
+                self.engine.set_ir(*samples)
             self._ir_playing = rig.sound.ir
         try:
-            rigs.apply_sound(self.engine, rig)
+            rigs.apply_sound(self.engine, rig, staged)
         except (TypeError, ValueError) as error:  # out of the engine's range: an edited state file
             log.warning("levels/EQ/gate settings unusable (%s); using the defaults", error)
-            rigs.apply_sound(self.engine, rigs.Rig(rig.name, rig.captures))
+            rigs.apply_sound(self.engine, rigs.Rig(rig.name, rig.captures), staged)
 
     def set_levels(self, **values: float) -> dict:
         """input_gain_db, output_level_db (checked by pedal.commands)."""
@@ -599,14 +671,14 @@ class Pedal:
     def _irs(self):
         return cabinets.store(self.config.library.irs_dir, int(self.config.library.max_model_mb * 2**20))
 
-    def _load_ir(self, name: str) -> str:
+    def _read_ir(self, name: str) -> tuple:
+        """(mono samples, rate) of the cabinet IR called ``name``; ControlError saying why not."""
         try:
             path, samples, rate = cabinets.load(self._irs(), name)
-            self.engine.set_ir(samples[:, 0], rate)
-        except (cabinets.CabinetError, ValueError) as error:
+        except cabinets.CabinetError as error:
             raise ControlError(str(error)) from None
         log.info("cabinet: %s (%d frames at %d Hz)", path.name, len(samples), rate)
-        return path.stem
+        return samples[:, 0], rate
 
     def irs(self) -> dict:
         """The cabinet IRs stored, and the one playing."""
@@ -785,6 +857,14 @@ class Pedal:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+
+
+def _knob_values(entry, positions: dict[str, float], source: str, key: str) -> list[tuple[int, float]]:
+    """(index, value) for every knob of ``entry``'s model (pedal.rigs.knob_positions), as ControlError."""
+    try:
+        return rigs.knob_positions(positions, entry.info.get("knobs") or [], entry.name, f"{source}: {key}")
+    except RigError as error:
+        raise ControlError(str(error)) from None
 
 
 def _stepped(entry, by: int) -> float | None:

@@ -130,7 +130,7 @@ pcm.pedal_out {{ type file; slave.pcm "pedal_jack_out"; file "{out_raw}"; format
 def write_config(directory: Path, *, period: int = PERIOD, periods: int = 2, socket: Path | None = None,
                  models: Path | None = None, footswitch: str = 'pin = "none"\nled_pin = "none"',
                  extra: str = "") -> Path:
-    """A pedal.toml for the JACK devices, with the socket, state and models in ``directory``."""
+    """A pedal.toml for the JACK devices, with the socket, state, models, cabinets and rigs in ``directory``."""
     directory = Path(directory)
     text = f"""[audio]
 capture_device = "pedal_in"
@@ -148,6 +148,8 @@ playback_channels = 1
 [library]
 models_dir = "{models or directory / 'models'}"
 state_file = "{directory / 'state.json'}"
+irs_dir = "{directory / 'irs'}"
+rigs_dir = "{directory / 'rigs'}"
 
 [control]
 socket = "{socket or directory / 'control.sock'}"

@@ -72,7 +72,8 @@ class ModelEntry:
         info = self.info
         described = {"name": self.name, "file": self.path.name, "format": info.get("format"),
                      "architecture": info.get("architecture"), "parameters": info.get("parameters"),
-                     "sample_rate": info.get("sample_rate"), "default": self.default}
+                     "sample_rate": info.get("sample_rate"), "default": self.default,
+                     "knobs": info.get("knobs") or []}
         if self.submodels:  # the parameters are the playing submodel's, as the core's info at that size says
             described.update(submodels=self.submodels, size=1.0 if self.size is None else self.size,
                              playing=self.playing, parameters=self.submodels[self.playing].get("parameters"))

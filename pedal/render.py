@@ -61,11 +61,17 @@ def chain(source: bytes | Model, rate: int, block: int, *, size: float | None = 
 def chain_of(models: list[Model], drives_db: list[float], rate: int, block: int, *,
              interface_dbu: float = levels.INTERFACE_DBU, loudness: float | None = None,
              crossfade_ms: float = PARAMS["crossfade_ms"].default,
-             settings: Callable[[Engine], None] | None = None) -> Engine:
+             settings: Callable[[Engine], None] | None = None,
+             knobs: list[dict[str, float]] | None = None) -> Engine:
     """An Engine playing ``models`` in series (a rig's captures, each driven by its entry of
     ``drives_db``) with the gains levels.chain_gains_db gives, so the chain lands at the loudness
-    one capture does; the engine owns the models. As ``chain`` otherwise."""
+    one capture does; the engine owns the models. ``knobs``: per capture, its knobs' positions
+    by name, set after the loudness is measured (at the knobs' defaults: a knob turned louder
+    plays louder, as on the gear). As ``chain`` otherwise."""
     inputs, outputs = levels.chain_gains_db(models, drives_db, interface_dbu, loudness)
+    for model, positions in zip(models, knobs or []):
+        for name, value in positions.items():
+            model.set_knob(name, value)
     engine = Engine(rate, block)
     engine.set_crossfade_ms(crossfade_ms)
     if settings is not None:

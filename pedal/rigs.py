@@ -46,7 +46,8 @@ from pedal.state import EqSettings, GateSettings, SoundSettings, State
 from pedal.store import ModelStore, StoreError
 
 __all__ = ["MAX_CAPTURES", "Rig", "RigCapture", "RigError", "apply_sound", "check_references", "first_missing",
-           "format_rig", "in_order", "parse_rig", "rig_from_document", "rig_of_one", "store", "with_value", "with_values"]
+           "format_rig", "in_order", "knob_positions", "parse_rig", "rig_from_document", "rig_of_one",
+           "sound_settings", "store", "with_value", "with_values"]
 
 MAX_CAPTURES = MAX_CHAIN   # what one engine chain holds
 MAX_RIG_BYTES = 64 << 10   # a rig is a few lines; anything bigger is not one
@@ -83,8 +84,8 @@ def store(directory: Path | str, max_bytes: int = MAX_RIG_BYTES) -> ModelStore:
 def rig_of_one(model: str, state: State | None = None) -> Rig:
     """A bare capture as a rig: the model with the levels and the sound the pedal has now."""
     state = state or State()
-    return Rig(name=model, captures=(RigCapture(model=model),), sound=state.sound,
-               input_level_db=state.input_gain_db, output_level_db=state.output_level_db)
+    return Rig(name=model, captures=(RigCapture(model=model, knobs=dict(state.knobs.get(model, {}))),),
+               sound=state.sound, input_level_db=state.input_gain_db, output_level_db=state.output_level_db)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -251,6 +252,25 @@ def check_references(rig: Rig, models: ModelStore, irs: ModelStore | None, sourc
     raise RigError(f"{source or rig.name + '.toml'}: {key}: no model called {name!r} in {models.directory}")
 
 
+def knob_positions(positions: dict[str, float], knobs: list[dict], model: str, where: str) -> list[tuple[int, float]]:
+    """(index, value) for every one of a model's ``knobs`` (its info's: name, min, max, default):
+    the position ``positions`` (a rig capture's knobs, by name in any case) gives it, else its
+    default. RigError at ``where`` (e.g. "crunch.toml: capture[1].knobs") naming a knob the
+    model does not have or a value outside its range."""
+    by_name = {knob["name"].casefold(): i for i, knob in enumerate(knobs)}
+    values = {i: float(knob["default"]) for i, knob in enumerate(knobs)}
+    for name, value in positions.items():
+        index = by_name.get(name.casefold())
+        if index is None:
+            known = ", ".join(k["name"] for k in knobs) or "none"
+            raise RigError(f"{where}.{name}: {model} has no knob called {name!r} (knobs: {known})")
+        low, high = knobs[index]["min"], knobs[index]["max"]
+        if not low <= value <= high:
+            raise RigError(f"{where}.{name}: {value:g} is outside {low:g}..{high:g}")
+        values[index] = float(value)
+    return sorted(values.items())
+
+
 def first_missing(rig: Rig, has_model: Callable[[str], bool], has_ir: Callable[[str], bool]) -> tuple[str, str] | None:
     """(key, name) of the first capture or cabinet of ``rig`` that is not there; None when all are."""
     for n, capture in enumerate(rig.captures, 1):
@@ -277,21 +297,23 @@ def in_order(rigs: ModelStore) -> list[Path]:
     return ordered + [by_key[key] for key in sorted(by_key)]
 
 
-def apply_sound(engine: Engine, rig: Rig) -> None:
-    """Puts the rig's levels, EQ and gate into ``engine``, every setting the rig leaves out at the
-    engine's default (so that changing rig leaves nothing of the one before). The cabinet is the
-    caller's: an impulse response read from the library (pedal.cabinets.load), set only when it
-    changes."""
-    engine.set_input_gain(rig.input_level_db)
-    engine.set_output_level(rig.output_level_db)
+def sound_settings(rig: Rig) -> dict[str, float | bool]:
+    """The rig's levels, EQ and gate as engine settings (pedal.core.PARAMS names), every one the
+    rig leaves out at the engine's default, so that changing rig leaves nothing of the one before."""
     eq, gate = rig.sound.eq, rig.sound.gate
-    engine.set_eq(*(PARAMS[param].default if value is None else value
-                    for value, param in ((eq.bass_db, "eq_bass_db"), (eq.mid_db, "eq_mid_db"),
-                                         (eq.treble_db, "eq_treble_db"))))
-    engine.set_block("eq", bool(PARAMS["eq_on"].default) if eq.on is None else eq.on)
-    engine.set_gate(threshold_db=PARAMS["gate_threshold_db"].default if gate.threshold_db is None
-                    else gate.threshold_db,
-                    on=bool(PARAMS["gate_on"].default) if gate.on is None else gate.on)
+    chosen = {"input_gain_db": rig.input_level_db, "output_level_db": rig.output_level_db,
+              "eq_bass_db": eq.bass_db, "eq_mid_db": eq.mid_db, "eq_treble_db": eq.treble_db, "eq_on": eq.on,
+              "gate_threshold_db": gate.threshold_db, "gate_on": gate.on}
+    return {name: (PARAMS[name].default if value is None else value) if not name.endswith("_on")
+            else (bool(PARAMS[name].default) if value is None else value) for name, value in chosen.items()}
+
+
+def apply_sound(engine: Engine, rig: Rig, staged: bool = False) -> None:
+    """Puts the rig's levels, EQ and gate (sound_settings) into ``engine`` now, or ``staged``:
+    with the next chain handed to it, when that chain begins to fade in (Engine.stage). The
+    cabinet is the caller's: an impulse response read from the library (pedal.cabinets.load)."""
+    for name, value in sound_settings(rig).items():
+        (engine.stage if staged else engine.set_param)(name, value)
 
 
 # --- writing ------------------------------------------------------------------------------------

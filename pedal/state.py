@@ -63,6 +63,7 @@ class State:
     sound: SoundSettings = SoundSettings()
     rig: str | None = None        # name of the rig playing
     rig_changes: dict[str, float | bool | str] = field(default_factory=dict)
+    knobs: dict[str, dict[str, float]] = field(default_factory=dict)   # a bare model's knobs, by model name
 
 
 def _valid(state: dict) -> State:
@@ -85,7 +86,24 @@ def _valid(state: dict) -> State:
         log.warning("state: the saved rig name is unusable (%r); playing the saved model", rig)
         rig = None
     return State(model=model, bypass=state.get("bypass", False), sound=_sound(extra), rig=rig or None,
-                 rig_changes=_rig_changes(state.get("rig_changes", {})), **numbers)
+                 rig_changes=_rig_changes(state.get("rig_changes", {})), knobs=_knobs(state.get("knobs", {})),
+                 **numbers)
+
+
+def _knobs(knobs) -> dict:
+    """The bare models' knob positions; one that is not a number is dropped, with a warning."""
+    if not isinstance(knobs, dict):
+        log.warning("state: the saved knobs are not an object (%r); dropped", knobs)
+        return {}
+    kept = {}
+    for model, values in knobs.items():
+        if not isinstance(values, dict):
+            log.warning("state: saved knobs of %s unusable (%r); dropped", model, values)
+            continue
+        kept[model] = {name: float(v) for name, v in values.items() if is_finite(v)}
+        for name in (name for name, v in values.items() if not is_finite(v)):
+            log.warning("state: saved knob %s of %s unusable (%r); dropped", name, model, values[name])
+    return kept
 
 
 def _rig_changes(changes) -> dict:

@@ -41,8 +41,8 @@ from pathlib import Path
 from pedal.files import TEMPORARY_PREFIX, fsync_directory, remove_leftovers, write_atomically
 from pedal.library import EXTENSIONS, ORDER_FILE
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_NAME", "ModelStore", "StoreError", "clean_leftovers", "sanitise_name",
-           "stored_metadata"]
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_NAME", "ModelStore", "StoreError", "clean_leftovers", "locked",
+           "sanitise_name", "sidecar_of", "stored_metadata"]
 
 MAX_NAME = 64
 DEFAULT_MAX_BYTES = 16 << 20
@@ -94,6 +94,12 @@ def _meta_path(model_path: Path) -> Path:
     return model_path.with_name(f".{model_path.name}{META_SUFFIX}")
 
 
+def sidecar_of(target: Path, data: bytes, metadata: dict | None) -> tuple[Path, bytes]:
+    """(path, bytes) of the sidecar describing ``data`` installed as ``target``."""
+    meta = dict(metadata or {}, sha256=hashlib.sha256(data).hexdigest(), file=target.name)
+    return _meta_path(target), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode()
+
+
 def stored_metadata(model_path: Path | str, data: bytes) -> dict | None:
     """What validation stored for the model at ``model_path``, when it was
     measured on exactly these bytes (else None: the caller measures itself)."""
@@ -112,7 +118,7 @@ def clean_leftovers(directory: Path | str) -> int:
     now (its temporary file is not a leftover). Never waits; returns how many."""
     directory = Path(directory)
     try:
-        with _locked(directory, wait=False):
+        with locked(directory, wait=False):
             return remove_leftovers(directory)
     except (BlockingIOError, StoreError):
         return 0
@@ -121,7 +127,9 @@ def clean_leftovers(directory: Path | str) -> int:
 
 
 @contextlib.contextmanager
-def _locked(directory: Path, wait: bool = True):
+def locked(directory: Path, wait: bool = True):
+    """The store's lock on ``directory`` (its ``.lock``), held until the block ends; a process
+    killed while holding it releases it with its file descriptor."""
     path = directory / LOCK_FILE
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
@@ -214,14 +222,12 @@ class ModelStore:
             raise StoreError(f"a {self.what} file ends in {', '.join(self.extensions)}, not {extension or 'nothing'!r}")
         self.check_size(len(data), f"the {self.what}")
         self._prepare_directory()
-        with _locked(self.directory):
+        with locked(self.directory):
             clean = self.check_name(name, replace)  # again, under the lock: another upload may have won
             old = self.find(clean)
             target = self.directory / f"{clean}{extension}"
             # The sidecar first: until the model lands, it describes other bytes and is ignored.
-            meta = dict(metadata or {}, sha256=hashlib.sha256(data).hexdigest(), file=target.name)
-            write_atomically(_meta_path(target), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode(),
-                             mode=FILE_MODE)
+            write_atomically(*sidecar_of(target, data, metadata), mode=FILE_MODE)
             write_atomically(target, data, mode=FILE_MODE)
             if old is not None and old != target:  # replaced under another case or extension
                 self._unlink(old)
@@ -233,7 +239,7 @@ class ModelStore:
         model with submodels), which must still hold ``data``; a sidecar for other bytes, or
         none, is started afresh. Returns the sidecar's path; StoreError when the model changed."""
         path = Path(path)
-        with _locked(self.directory):
+        with locked(self.directory):
             try:
                 current = path.read_bytes()
             except OSError as error:
@@ -247,14 +253,14 @@ class ModelStore:
             return sidecar
 
     def remove(self, name: str) -> Path:
-        with _locked(self.directory):
+        with locked(self.directory):
             path = self._existing(name)
             self._unlink(path)
             fsync_directory(self.directory)
             return path
 
     def rename(self, old: str, new: str) -> Path:
-        with _locked(self.directory):
+        with locked(self.directory):
             source = self._existing(old)
             clean = sanitise_name(new)
             taken = self.find(clean)
@@ -275,7 +281,7 @@ class ModelStore:
 
     def set_order(self, names: list[str]) -> list[str]:
         """Puts ``names`` first, in that order (order.txt); the rest follow by name."""
-        with _locked(self.directory):
+        with locked(self.directory):
             listed, seen = [], set()
             for name in names:
                 stem = self._existing(name).stem

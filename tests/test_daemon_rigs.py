@@ -21,7 +21,7 @@ from pedal.daemon import Pedal
 from pedal.footswitch import LedState
 from pedal.rigs import parse_rig
 from tests.support.fake_alsa import devices, in_process_config
-from tests.support.paths import GOLDEN
+from tests.support.paths import GOLDEN, shared_model
 from tests.support.waiting import wait_for
 
 MODELS = {"clean": "pedalnet_c3_d2_r2_k2", "crunch": "pedalnet_c4_d4_k3", "lead": "wavenetva_c2_d3_softgated"}
@@ -170,12 +170,14 @@ def test_a_rig_that_cannot_play_is_skipped_with_one_log_line_and_the_pedal_plays
     (path / "rigs" / "five.toml").write_text('[[capture]]\nmodel = "clean"\n' * 5)
     (path / "rigs" / "typo.toml").write_text('[[capture]]\nmodel = "clean"\nvolume = 3\n')
     (path / "rigs" / "no cabinet.toml").write_text('cabinet = "4x12"\n[[capture]]\nmodel = "clean"\n')
+    (path / "rigs" / "knobby.toml").write_text('[[capture]]\nmodel = "clean"\nknobs = { volume = 1.0 }\n')
     (path / "rigs" / "fine.toml").write_text('[[capture]]\nmodel = "clean"\n')
     with caplog.at_level(logging.WARNING):
         pedal = start()
     skips = [r.getMessage() for r in caplog.records if "skipping" in r.getMessage()]
     assert sorted(skips) == [
         "rigs: skipping five.toml: capture: a rig holds 1 to 4 captures; it has 5",
+        "rigs: skipping knobby.toml: capture[1].knobs.volume: clean has no knob called 'volume' (knobs: none)",
         "rigs: skipping no cabinet.toml: cabinet: no impulse response called '4x12'",
         "rigs: skipping no such amp.toml: capture[1].model: no playable model called 'plexi'",
         "rigs: skipping typo.toml: capture[1].volume: unknown key (known: input_gain_db, knobs, model, size)"]
@@ -227,6 +229,34 @@ def test_a_switch_set_to_a_rig_plays_it_and_the_led_follows_what_plays(library):
     assert wait_for(lambda: pedal.state.bypass and pedal.controls.led.state is LedState.BYPASSED)
     press(factory, pin=5)
     assert wait_for(lambda: not pedal.state.bypass and pedal.controls.led.state is LedState.ACTIVE)
+
+
+def test_a_captures_own_knobs_are_listed_turned_live_kept_and_saved(library):
+    start, path, _ = library
+    shutil.copyfile(shared_model("NeuralPi/TS9.json"), path / "models" / "TS9.json")   # conditioned on its gain
+    (path / "rigs" / "boosted.toml").write_text(
+        '[[capture]]\nmodel = "TS9"\nknobs = { gain = 0.8 }\n\n[[capture]]\nmodel = "clean"\n')
+    pedal = start()
+    assert ask(path, cmd="knob")["knobs"] == [{"name": "gain", "min": 0.0, "max": 1.0, "default": 0.5,
+                                               "capture": 1, "model": "TS9", "value": 0.8}]
+    assert wait_for(lambda: pedal.engine.stats()["model_id"] == 1)
+    turned = ask(path, cmd="knob", name="gain", value=0.3)
+    assert turned["knob"] == "gain" and turned["capture"] == 1 and turned["value"] == 0.3
+    assert pedal.state.rig_changes == {"capture[1].knobs.gain": 0.3}
+    assert pedal.engine.stats()["model_id"] == 1    # turned in the chain playing, not a new chain
+    assert ask(path, cmd="knob", name="gain", value=3)["error"] == "gain must be a number in 0..1, got 3"
+    assert ask(path, cmd="knob", name="drive", value=0.1)["error"] == "no knob called 'drive' in what plays"
+    assert ask(path, cmd="knob", name="gain", value=0.1, capture=2)["error"] == "capture 2 has no knob called 'gain'"
+    ask(path, cmd="rig", action="save")
+    assert parse_rig((path / "rigs" / "boosted.toml").read_text()).captures[0].knobs == {"gain": 0.3}
+    # A bare model keeps its knob positions in the state file, across a restart.
+    ask(path, cmd="select", name="TS9")
+    assert ask(path, cmd="knob")["knobs"][0]["value"] == 0.5            # its own default, not the rig's
+    ask(path, cmd="knob", name="gain", value=0.9)
+    pedal.close()
+    again = start()
+    ask(path, cmd="select", name="TS9")
+    assert again.state.knobs == {"TS9": {"gain": 0.9}} and ask(path, cmd="knob")["knobs"][0]["value"] == 0.9
 
 
 # --- a library made before rigs ---------------------------------------------------------------

@@ -57,6 +57,57 @@ def test_switching_between_rigs_of_four_captures_mid_note_does_not_click():
     assert largest_step(np.concatenate([before[-64:], after[:RATE // 2]])) <= steady
 
 
+def cabinet(seed, frames=2400):
+    """A cabinet-like impulse response: decaying noise, a different one per seed."""
+    rng = np.random.default_rng(seed)
+    decay = np.exp(-np.arange(frames) / (frames / 6))
+    ir = rng.standard_normal(frames) * decay
+    return (ir / np.sqrt(np.sum(ir ** 2))).astype(np.float32)
+
+
+# Whole rigs as pedald changes them: the chain, the cabinet (or none), the EQ and the output level.
+RIGS = [
+    (RIG_OF_FOUR[3:], cabinet(1), {"bass_db": 4.0}, -3.0),
+    (RIG_OF_FOUR, cabinet(2), {"treble_db": -6.0}, 0.0),
+    (RIG_OF_FOUR[:2], None, {}, 2.0),
+    (RIG_OF_FOUR[1:], cabinet(3), {"mid_db": 3.0}, -1.0),
+]
+
+
+def put_rig(engine, rig):
+    """As pedald changes rig: the rig's sound staged to arrive with its chain (Engine.stage)."""
+    captures, ir, eq, level = rig
+    engine.stage_ir(ir, RATE)
+    for band, db in {"bass_db": 0.0, "mid_db": 0.0, "treble_db": 0.0, **eq}.items():
+        engine.stage(f"eq_{band}", db)
+    engine.stage("output_level_db", level)
+    engine.set_chain([Model.load(shared_model(name)) for name in captures])
+
+
+def test_switching_whole_rigs_of_1_to_4_captures_with_their_cabinets_eq_and_levels_does_not_click():
+    note = sustained_note(1.0)
+    steady = 0.0
+    for rig in RIGS:   # the bar: the largest step of any of these rigs' own steady output
+        alone = Engine(RATE, 64)
+        put_rig(alone, rig)
+        steady = max(steady, largest_step(run(alone, note)[RATE // 2:]))
+    engine = Engine(RATE, 64)
+    put_rig(engine, RIGS[0])
+    played = [run(engine, note)]
+    for rig in RIGS[1:] + RIGS[:1]:
+        put_rig(engine, rig)
+        played.append(run(engine, note))
+        assert not engine.stats()["switching"]
+        # The switch: warm-up, then the chain's crossfade (30 ms) with its cabinet's (20 ms), EQ's and level's glides.
+        assert largest_step(np.concatenate([played[-2][-64:], played[-1][:RATE // 4]])) <= steady
+    engine.set_bypass(True)   # and into bypass and out again
+    played.append(run(engine, note))
+    engine.set_bypass(False)
+    played.append(run(engine, note))
+    assert largest_step(np.concatenate([played[-3][-64:], played[-2], played[-1][:RATE // 4]])) <= \
+        max(steady, largest_step(note))
+
+
 def test_an_empty_chain_passes_the_input_through():
     engine = bare_engine()
     engine.set_chain([Model.load(GOLDEN / "pedalnet_c4_d4_k3.model.json")])

@@ -39,7 +39,8 @@ def test_rig_new_checks_the_rig_whole_and_stores_it_as_a_file_a_person_can_edit(
     made = run(lib, "rig", "new", "crunch", "--capture", "TS9", "--drive", "6", "--capture", "Blues Junior",
                "--ir", "4x12", "--output-level", "-2")
     assert made.status == 0, made.err
-    assert made.out.strip() == "stored rig 'crunch': TS9 (+6 dB) -> Blues Junior -> cabinet 4x12"
+    assert made.out.startswith("stored rig 'crunch': TS9 (+6 dB) -> Blues Junior -> cabinet 4x12; CPU ")
+    assert "% of the 1.33 ms period on this device (alone: 1. TS9 " in made.out   # measured whole and per capture
     text = (lib / "rigs" / "crunch.toml").read_text()
     rig = rigs.parse_rig(text, "crunch.toml")
     assert [c.model for c in rig.captures] == ["TS9", "Blues Junior"] and rig.captures[0].input_gain_db == 6.0

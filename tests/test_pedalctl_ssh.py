@@ -144,3 +144,20 @@ def test_size_and_info_over_ssh_reach_the_running_daemon(sshd, pedal):  # noqa: 
     refused = laptop(sshd, "--config", pedal.config_path, "size", "boss", "1.5")
     assert refused.returncode == 1 and refused.stderr.decode().strip() == \
         "pedalctl: S must be a number in 0..1, got '1.5'"
+
+
+def test_a_rig_bundle_comes_back_from_one_pedal_and_goes_to_another_over_ssh(sshd, tmp_path):
+    home, away = tmp_path / "home", tmp_path / "away"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "amp.json").write_bytes(DATA)
+    (home / "pedal.toml").write_text("[audio]\nperiod = 64\n")
+    made = laptop(sshd, "rig", "new", "solo", "--capture", "amp", "--library", home / "models", "--config",
+                  home / "pedal.toml")
+    assert made.returncode == 0, made.stderr.decode()
+    exported = laptop(sshd, "rig", "export", "solo", "-o", tmp_path / "solo.pedalrig", "--library", home / "models")
+    assert exported.returncode == 0, exported.stderr.decode()
+    assert (tmp_path / "solo.pedalrig").read_bytes()[:2] == b"PK"     # the bundle, written here on the laptop
+    imported = laptop(sshd, "rig", "import", tmp_path / "solo.pedalrig", "--library", away / "models", "--config",
+                      home / "pedal.toml")
+    assert imported.returncode == 0, imported.stderr.decode()
+    assert (away / "models" / "amp.json").read_bytes() == DATA and (away / "rigs" / "solo.toml").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from pedal.files import TEMPORARY_PREFIX
 from pedal.library import DEFAULT_MODEL, ModelLibrary
-from pedal.store import MAX_NAME, ModelStore, StoreError, _locked, clean_leftovers, sanitise_name, stored_metadata
+from pedal.store import MAX_NAME, ModelStore, StoreError, clean_leftovers, locked, sanitise_name, stored_metadata
 
 DATA = DEFAULT_MODEL.read_bytes()
 
@@ -105,7 +105,7 @@ def test_leftovers_are_cleaned_but_not_while_an_upload_writes(store):
     store.install("clean", DATA, ".json")
     leftover = store.directory / f"{TEMPORARY_PREFIX}killed"
     leftover.write_bytes(DATA[:100])
-    with _locked(store.directory):           # an upload is writing right now
+    with locked(store.directory):           # an upload is writing right now
         assert clean_leftovers(store.directory) == 0
     assert leftover.exists()
     assert clean_leftovers(store.directory) == 1 and not leftover.exists()

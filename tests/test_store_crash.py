@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from pedal.control import request
@@ -85,3 +86,84 @@ def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_ped
     assert listed["skipped"] == {}
     assert sorted(m["file"] for m in listed["models"]) == [p.name for p in files]
     assert not any(p.name.startswith(TEMPORARY_PREFIX) for p in models.iterdir())   # reload cleaned up
+
+
+RIG_IMPORTS = 60
+
+
+def test_rig_imports_killed_at_random_moments_leave_the_old_library_or_the_whole_rig(tmp_path):
+    """`pedalctl rig import` writes a rig, its captures and its cabinet in one transaction: after
+    any kill, once pedald has read the library again, a bundle's rig is there with every capture and
+    its cabinet byte for byte, or none of what it brought is."""
+    from pedal import rig_bundle, rigs, wavfile
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "clean.json").write_bytes(DATA)
+    box = np.zeros(480, np.float32)
+    box[0], box[25] = 0.8, -0.3
+    bundles, sources = {}, tmp_path / "bundles"
+    sources.mkdir()
+    for letter, parts, cabinet in (("a", {"drive": GOLDEN / "pedalnet_c4_d4_k3.model.json",
+                                          "amp": GOLDEN / "wavenetva_c5_d3_k4_numbers.model.json"}, True),
+                                   ("b", {"amp": None}, True), ("c", {"drive": None, "amp": None}, False)):
+        captures = {f"{letter}-{role}": (f"{letter}-{role}.json", path.read_bytes() if path else
+                                         model_bytes(mix_scale=0.5 + 0.3 * n + ord(letter) % 3))
+                    for n, (role, path) in enumerate(parts.items())}
+        ir = (f"{letter}-box", wavfile.encode(box * (1 + ord(letter) % 3), RATE)) if cabinet else None
+        text = "".join(f'[[capture]]\nmodel = "{name}"\n' for name in captures)
+        if ir:
+            text = f'cabinet = "{ir[0]}"\n' + text
+        rig = rigs.parse_rig(text, f"storm-{letter}.toml", f"storm-{letter}")
+        bundles[rig.name] = (captures, ir)
+        (sources / f"storm-{letter}.pedalrig").write_bytes(rig_bundle.write_bundle(rig, captures, ir))
+
+    di_raw, out_raw = tmp_path / "di.raw", tmp_path / "out.raw"
+    write_di(di_raw, 120.0)
+    write_asoundrc(tmp_path, di_raw, out_raw)
+    config = write_config(tmp_path, period=128, periods=3)
+    socket = tmp_path / "control.sock"
+    with JackDummy(RATE, 128, log_path=tmp_path / "jackd.log") as jack:
+        env = jack.env()
+        env["HOME"] = str(tmp_path)
+        with open(tmp_path / "pedald.log", "wb") as log:
+            daemon = subprocess.Popen(daemon_command(config, "--seconds", "110"), env=env, cwd=ROOT, stdout=log,
+                                      stderr=subprocess.STDOUT)
+        try:
+            def status():
+                return daemon_status(socket, daemon, tmp_path / "pedald.log", timeout=5)
+
+            before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+            storm = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),
+                                    "--sources", str(sources), "--rigs", "--count", str(RIG_IMPORTS),
+                                    "--parallel", "3"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+            assert storm.returncode == 0, storm.stderr
+            summary = json.loads(storm.stdout)
+            during = status()
+            journals = sorted(p.name for p in (tmp_path / "rigs").glob(".journal-*"))
+            assert request(socket, {"cmd": "reload"}, timeout=30)["ok"]
+            after = wait_for(lambda: (s := status()) and s["frames"] > during["frames"] and s, 10, "audio after")
+            played = request(socket, {"cmd": "rig", "action": "list"})
+        finally:
+            daemon.terminate()
+            daemon.wait(15)
+    log = (tmp_path / "pedald.log").read_text()
+    print(f"\nRIG STORM: {summary}; journals left by kills: {len(journals)} (completed by reload); "
+          f"rigs {played['rigs']}; xruns {after['xruns']}")
+    assert summary["started"] == RIG_IMPORTS and summary["failed"] == 0
+    assert summary["killed"] >= RIG_IMPORTS // 3 and summary["finished"] >= 3
+    assert during["audio"] == "running" and after["audio"] == "running" and during["frames"] > before["frames"]
+    assert "Traceback" not in log
+    for directory in (models, tmp_path / "irs", tmp_path / "rigs"):
+        assert not [p.name for p in directory.iterdir() if p.name.startswith((TEMPORARY_PREFIX, ".journal-"))]
+    for name, (captures, ir) in bundles.items():
+        carried = [(models / file_name, data) for file_name, data in captures.values()]
+        if ir:
+            carried.append((tmp_path / "irs" / f"{ir[0]}.wav", ir[1]))
+        present = [path.exists() for path, _ in carried]
+        if (tmp_path / "rigs" / f"{name}.toml").exists():   # the new library: the whole rig
+            assert all(present) and all(path.read_bytes() == data for path, data in carried), name
+            assert name in played["rigs"]
+        else:                                               # the old one: nothing of it
+            assert not any(present), name
+    assert played["skipped"] == {}

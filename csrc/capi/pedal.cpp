@@ -68,6 +68,15 @@ std::string describe(const pedal::formats::LoadedModel &loaded) {
         .integer("parameters", static_cast<long long>(loaded.parameters))
         .raw("config", loaded.config_json)
         .raw("metadata", loaded.metadata_json);
+    std::string knobs = "[";
+    for (const pedal::formats::Knob &knob : loaded.knobs)
+        knobs += (knobs.size() > 1 ? "," : "") + pedal::json::ObjectWriter()
+                                                     .text("name", knob.name)
+                                                     .number("min", knob.min)
+                                                     .number("max", knob.max)
+                                                     .number("default", knob.initial)
+                                                     .str();
+    info.raw("knobs", knobs + "]");
     if (loaded.submodels.empty()) return info.str();
     std::string list = "[";
     for (const pedal::formats::Submodel &submodel : loaded.submodels) {
@@ -150,6 +159,14 @@ void pedal_model_process_call(const pedal_model_call *call) {
 
 void pedal_model_reset(pedal_model *model) {
     if (model) model->loaded.model->reset();
+}
+
+int pedal_model_set_knob(pedal_model *model, size_t knob, float value) {
+    if (!model || knob >= model->loaded.knobs.size() || !std::isfinite(value)) return 0;
+    const pedal::formats::Knob &range = model->loaded.knobs[knob];
+    if (!model->loaded.model->set_knob(knob, std::clamp(value, range.min, range.max))) return 0;
+    model->loaded.model->settle_knobs();  // not playing in an engine: there from the next sample
+    return 1;
 }
 
 double pedal_model_sample_rate(const pedal_model *model) { return model ? model->loaded.sample_rate : 0.0; }
@@ -244,6 +261,28 @@ int pedal_engine_set_ir(pedal_engine *engine, const float *samples, size_t frame
     } catch (...) {
         return 0;
     }
+}
+
+int pedal_engine_stage_param(pedal_engine *engine, int param, float value) {
+    if (!engine || param < 0 || static_cast<size_t>(param) >= pedal::engine::kParamCount) return 0;
+    try {
+        return engine->engine.stage_param(static_cast<Param>(param), value) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int pedal_engine_stage_ir(pedal_engine *engine, const float *samples, size_t frames, double rate) {
+    if (!engine || (!samples && frames > 0)) return 0;
+    try {
+        return engine->engine.stage_ir(samples, frames, rate) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int pedal_engine_set_knob(pedal_engine *engine, size_t stage, size_t knob, float value) {
+    return engine && engine->engine.set_knob(stage, knob, value) ? 1 : 0;
 }
 
 void pedal_engine_collect_garbage(pedal_engine *engine) {

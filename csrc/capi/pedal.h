@@ -73,6 +73,11 @@ const char *pedal_model_architecture(const pedal_model *model);
 /* Everything above plus the network's shape ("config") and the file's
  * descriptive fields ("metadata"), as one JSON object owned by the model. */
 const char *pedal_model_info_json(const pedal_model *model);
+/* A model trained with knob inputs (info's "knobs": name, min, max, default, in
+ * input order): puts knob `knob` at `value` (clamped to its range) from the
+ * next sample, for a model not handed to an engine (the rig's starting
+ * position). 0 for a knob the model does not have or a non-finite value. */
+int pedal_model_set_knob(pedal_model *model, size_t knob, float value);
 
 /* The engine: the signal chain the audio thread runs around the model.
  * pedal_engine_process is for the audio thread; set_model/collect_garbage/free
@@ -160,6 +165,20 @@ uint64_t pedal_engine_set_chain(pedal_engine *engine, pedal_model *const *models
  * cut to 1 s); frames 0 removes the cabinet. Returns 0, changing nothing,
  * when the samples are unusable (non-finite, absurd rate). */
 int pedal_engine_set_ir(pedal_engine *engine, const float *samples, size_t frames, double rate);
+/* Settings that change with the next chain handed over (set_model, set_chain),
+ * when it begins to fade in after its warm-up: a rig's levels, EQ, gate and
+ * cabinet then arrive with its captures, not on the old captures before them.
+ * A parameter as pedal_engine_set_param takes it (0: unknown or not finite);
+ * the cabinet as pedal_engine_set_ir takes it (frames 0: none; 0, staging
+ * nothing, when unusable). Control side. */
+int pedal_engine_stage_param(pedal_engine *engine, int param, float value);
+int pedal_engine_stage_ir(pedal_engine *engine, const float *samples, size_t frames, double rate);
+/* Turns knob `knob` of capture `stage` (0 = first) of the chain last handed
+ * over (set_model: stage 0) to `value`, while it plays: the model glides there
+ * over 10 ms (no zipper noise). The caller keeps to the knob's range (info's
+ * "knobs"). Control side. 0 for a stage or knob that is not there or a
+ * non-finite value. */
+int pedal_engine_set_knob(pedal_engine *engine, size_t stage, size_t knob, float value);
 /* Frees models and impulse responses the audio thread has finished with. */
 void pedal_engine_collect_garbage(pedal_engine *engine);
 void pedal_engine_set_bypass(pedal_engine *engine, int on);

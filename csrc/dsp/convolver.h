@@ -19,7 +19,14 @@
 // Non-finite input samples count as silence (they would otherwise spread
 // through every spectrum in the FDL for the IR's whole length).
 //
-//   Convolver cab;  cab.prepare(64, 48000);      // off the audio thread
+// Changing IR crossfades: from the partition boundary where the new IR is
+// taken, the output slides linearly from the old IR's to the new one's over
+// the fade (both computed from the same FDL, so the new IR starts with the
+// whole input history, never from silence); no IR counts as an IR that passes
+// the signal through. A cabinet change is then no step in the waveform. (An IR
+// set before any audio has been through plays from the first sample.)
+//
+//   Convolver cab;  cab.prepare(64, 48000, 960); // off the audio thread
 //   cab.set_ir(&prepared);                        // audio thread, lock-free
 //   cab.process(buffer, buffer, frames);          // audio thread
 #pragma once
@@ -35,16 +42,21 @@ namespace pedal::dsp {
 class Convolver {
 public:
     // Off the audio thread: partition size B (a power of two, see
-    // ImpulseResponse) and the longest IR (engine-rate frames) to make room for.
-    bool prepare(std::size_t partition, std::size_t max_ir_frames);
+    // ImpulseResponse), the longest IR (engine-rate frames) to make room for,
+    // and how many frames a change of IR crossfades over (0: switches at once).
+    bool prepare(std::size_t partition, std::size_t max_ir_frames, std::size_t fade_frames = 0);
 
-    // Audio thread (or before it starts): the IR to use from the next partition
-    // boundary; nullptr passes the signal through unchanged. Never allocates.
-    // False, keeping the current IR, when `ir` was made for another partition
-    // size or is longer than prepared for. `ir` must stay alive until another
-    // set_ir() call has returned and a partition boundary has passed (the
-    // engine frees IRs on its control thread after the swap is confirmed).
+    // Audio thread (or before it starts): the IR to fade to from the next
+    // partition boundary; nullptr passes the signal through unchanged. Never
+    // allocates. False, keeping the current IR, when `ir` was made for another
+    // partition size or is longer than prepared for. The IR it replaces must
+    // stay alive until changing() is false once more (the engine frees IRs on
+    // its control thread after that).
     bool set_ir(const ImpulseResponse *ir) noexcept;
+
+    // True from set_ir() until the fade to that IR is over: the previous IR is
+    // still read.
+    bool changing() const noexcept { return pending_ != active_ || fading_; }
 
     // Audio thread: any frame count, in == out allowed, never allocates.
     void process(const float *in, float *out, std::size_t frames) noexcept;
@@ -57,12 +69,20 @@ public:
 
 private:
     void push_spectrum() noexcept;
-    void accumulate(std::size_t first_partition) noexcept;
+    void accumulate(const ImpulseResponse &ir, std::size_t first_partition) noexcept;
     void whole_partition(const float *in, float *out) noexcept;
+    void whole_output(const ImpulseResponse *ir, const float *current, float *out) noexcept;
+    void partial_tail(const ImpulseResponse *ir, float *tail) noexcept;
+    void begin_partition() noexcept;
+    float fade_gain(std::size_t at) const noexcept;
 
-    std::size_t partition_ = 0, stride_ = 0, slots_ = 0;
+    std::size_t partition_ = 0, stride_ = 0, slots_ = 0, fade_frames_ = 0;
     RealFft fft_;
     const ImpulseResponse *pending_ = nullptr, *active_ = nullptr;
+    const ImpulseResponse *fading_from_ = nullptr;  // while fading_: the IR faded out
+    bool fading_ = false;
+    bool started_ = false;         // audio has been through since prepare(): a new IR fades in
+    std::size_t faded_ = 0;        // frames of the fade done at the current partition's start
 
     std::vector<float> input_;     // 2B: the previous partition's input, then the current one
     std::size_t position_ = 0;     // frames of the current partition already in
@@ -71,6 +91,7 @@ private:
     std::vector<float> sum_;       // stride_ re, stride_ im
     std::vector<float> time_;      // 2B: inverse FFT output
     std::vector<float> tail_;      // B: partitions 1.. of the current partition, time domain
+    std::vector<float> from_out_;  // B: while fading, the old IR's output (tail, or whole partition)
 };
 
 }  // namespace pedal::dsp

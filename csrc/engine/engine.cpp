@@ -17,6 +17,8 @@ constexpr double kLimiterLookaheadMs = 0.25;
 // Samples of an IR's pre-ringing kept when it must be resampled (see
 // dsp/impulse_response.h: 32 keeps the response within -80 dB).
 constexpr std::size_t kIrPreRing = 32;
+// A change of cabinet (or to none) crossfades over this long: no step in the waveform.
+constexpr double kIrFadeMs = 20.0;
 
 static_assert(std::atomic<float>::is_always_lock_free, "parameters must be lock-free");
 static_assert(std::atomic<double>::is_always_lock_free, "stats must be lock-free");
@@ -66,7 +68,8 @@ Engine::Engine(double sample_rate, std::size_t max_block)
     output_level_.prepare(sample_rate, kSmoothingMs);
     gate_.prepare(sample_rate);
     eq_.prepare(sample_rate);
-    cabinet_.prepare(partition_, static_cast<std::size_t>(kMaxIrSeconds * sample_rate) + kIrPreRing);
+    cabinet_.prepare(partition_, static_cast<std::size_t>(kMaxIrSeconds * sample_rate) + kIrPreRing,
+                     static_cast<std::size_t>(kIrFadeMs / 1000.0 * sample_rate));
     dc_blocker_.prepare(sample_rate);
     limiter_.prepare(sample_rate, kLimiterLookaheadMs);
 }
@@ -76,6 +79,7 @@ Engine::~Engine() {
     delete ir_mail_.drain();
     delete ir_;
     delete previous_ir_;
+    delete waiting_ir_;
 }
 
 std::uint64_t Engine::set_model(std::unique_ptr<ModelSlot> slot) {
@@ -96,24 +100,51 @@ std::uint64_t Engine::set_model(std::unique_ptr<ModelSlot> slot) {
         slot->warmup = std::max(slot->warmup, static_cast<std::size_t>(std::ceil(field)) + slot->latency());
     }
     const std::uint64_t id = slot->id;
+    slot->sound = std::move(staged_);
+    posted_ = slot.get();
     models_.post(std::move(slot));
     collect_garbage();
     return id;
 }
 
-bool Engine::set_ir(const float *samples, std::size_t frames, double rate) {
+std::unique_ptr<IrSlot> Engine::prepare_ir(const float *samples, std::size_t frames, double rate, bool &usable) {
+    usable = false;
     auto slot = std::make_unique<IrSlot>();
     if (frames > 0) {
-        if (!(rate >= 8000.0 && rate <= 384000.0)) return false;
+        if (!(rate >= 8000.0 && rate <= 384000.0)) return nullptr;
         const bool resampled = whole_rate(rate) != whole_rate(sample_rate_);
         slot->ir = std::make_unique<dsp::ImpulseResponse>();
         const std::size_t longest = static_cast<std::size_t>(kMaxIrSeconds * sample_rate_);
         if (!slot->ir->prepare(samples, frames, whole_rate(rate), whole_rate(sample_rate_), partition_, longest,
                                resampled ? kIrPreRing : 0))
-            return false;
+            return nullptr;
     }
+    usable = true;
+    return slot;
+}
+
+bool Engine::set_ir(const float *samples, std::size_t frames, double rate) {
+    bool usable = false;
+    std::unique_ptr<IrSlot> slot = prepare_ir(samples, frames, rate, usable);
+    if (!usable) return false;
     delete ir_mail_.post(slot.release());
     collect_garbage();
+    return true;
+}
+
+bool Engine::stage_param(Param param, float value) {
+    if (static_cast<std::size_t>(param) >= kParamCount || !std::isfinite(value)) return false;
+    if (!staged_) staged_ = std::make_unique<SlotSound>();
+    staged_->params[static_cast<std::size_t>(param)] = value;
+    return true;
+}
+
+bool Engine::stage_ir(const float *samples, std::size_t frames, double rate) {
+    bool usable = false;
+    std::unique_ptr<IrSlot> slot = prepare_ir(samples, frames, rate, usable);
+    if (!usable) return false;
+    if (!staged_) staged_ = std::make_unique<SlotSound>();
+    staged_->ir = std::move(slot);
     return true;
 }
 
@@ -175,10 +206,13 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     input_gain_.apply(wet, n);
     if (gate_on_.load(std::memory_order_relaxed)) gate_.process(wet, wet, n);
     models_.process(wet, wet, n, fade_samples());
+    if (ModelSlot *fading_in = models_.take_fade_begun()) apply_sound(*fading_in);
     mute_if_not_finite(wet, n);  // a model that blew up
     if (eq_on_.load(std::memory_order_relaxed)) eq_.process(wet, wet, n);
     swap_ir(n);
-    if (cabinet_on_.load(std::memory_order_relaxed) && ir_->ir) cabinet_.process(wet, wet, n);
+    // Run without an IR too (it passes the signal through), so its input history is current
+    // when one is set and a fade to or from none has both sides.
+    if (cabinet_on_.load(std::memory_order_relaxed)) cabinet_.process(wet, wet, n);
     output_level_.apply(wet, n);
     if (dc_blocker_on_.load(std::memory_order_relaxed)) dc_blocker_.process(wet, wet, n);
     if (limiter_on_.load(std::memory_order_relaxed)) limiter_.process(wet, wet, n);
@@ -217,17 +251,49 @@ void Engine::reset_chain() noexcept {
     dry_delay_.reset();
 }
 
+bool Engine::set_knob(std::size_t stage, std::size_t knob, float value) noexcept {
+    if (!posted_ || stage >= posted_->stages.size()) return false;
+    return posted_->stages[stage].model->set_knob(knob, value);
+}
+
 void Engine::swap_ir(std::size_t n) noexcept {
     frames_since_ir_swap_ += n;
-    // The convolver may still read the previous IR until a partition boundary.
-    if (previous_ir_ && frames_since_ir_swap_ > partition_ && retired_irs_.push(previous_ir_)) previous_ir_ = nullptr;
+    // The convolver reads the previous IR until its fade to the new one is over.
+    if (previous_ir_ && frames_since_ir_swap_ > partition_ && !cabinet_.changing() &&
+        retired_irs_.push(previous_ir_))
+        previous_ir_ = nullptr;
     if (previous_ir_) return;  // one swap at a time
-    IrSlot *next = ir_mail_.take();
-    if (!next) return;
+    if (waiting_ir_) {
+        IrSlot *next = waiting_ir_;
+        waiting_ir_ = nullptr;
+        begin_ir_swap(next);
+        return;
+    }
+    if (IrSlot *next = ir_mail_.take()) begin_ir_swap(next);
+}
+
+void Engine::begin_ir_swap(IrSlot *next) noexcept {
     cabinet_.set_ir(next->ir.get());
     previous_ir_ = ir_;
     ir_ = next;
     frames_since_ir_swap_ = 0;
+}
+
+// A chain begins to fade in: the settings staged with it change now, gliding
+// and crossfading alongside it (parameters are atomics: no lock, no allocation).
+void Engine::apply_sound(ModelSlot &slot) noexcept {
+    if (!slot.sound) return;
+    for (std::size_t i = 0; i < kParamCount; ++i)
+        if (!std::isnan(slot.sound->params[i])) set_param(static_cast<Param>(i), slot.sound->params[i]);
+    if (!slot.sound->ir) return;
+    IrSlot *next = slot.sound->ir.release();  // the engine's now, returned through retired_irs_
+    if (waiting_ir_) {
+        if (!retired_irs_.push(waiting_ir_)) {  // no room to return the one waiting: keep it, drop the new
+            slot.sound->ir.reset(next);
+            return;
+        }
+    }
+    waiting_ir_ = next;  // swapped in by swap_ir, later in this block or once the swap before it is done
 }
 
 void Engine::apply_bypass(const float *dry, float *out, std::size_t n) noexcept {

@@ -56,8 +56,17 @@ public:
     // Control side. A mono IR at `rate`; false (and nothing changes) when the
     // samples are unusable. An empty IR (frames 0) turns the cabinet off.
     bool set_ir(const float *samples, std::size_t frames, double rate);
+    // Control side: a parameter, or the cabinet, to change with the next slot
+    // handed to set_model, when it begins to fade in (slot_sound.h). False for
+    // an unknown parameter, a non-finite value or unusable IR samples.
+    bool stage_param(Param param, float value);
+    bool stage_ir(const float *samples, std::size_t frames, double rate);
     // Control side: frees models and IRs the audio thread has finished with.
     void collect_garbage();
+    // Control side: turns a knob of a stage of the slot last handed to set_model
+    // (it glides there, see models/knob_inputs.h). False when there is no such
+    // stage or knob, or the value is not finite.
+    bool set_knob(std::size_t stage, std::size_t knob, float value) noexcept;
 
     // Any thread.
     void set_bypass(bool on) noexcept { bypass_target_.store(on, std::memory_order_relaxed); }
@@ -72,6 +81,9 @@ public:
 private:
     void process_block(const float *in, float *out, std::size_t n) noexcept;
     void swap_ir(std::size_t n) noexcept;
+    void begin_ir_swap(IrSlot *next) noexcept;
+    void apply_sound(ModelSlot &slot) noexcept;
+    std::unique_ptr<IrSlot> prepare_ir(const float *samples, std::size_t frames, double rate, bool &usable);
     void apply_bypass(const float *dry, float *out, std::size_t n) noexcept;
     void mute_if_not_finite(float *wet, std::size_t n) noexcept;
     void reset_chain() noexcept;
@@ -83,6 +95,9 @@ private:
     const std::size_t partition_;  // the cabinet convolver's partition size
 
     ModelHandoff models_;                    // what plays, and the change to the next one
+    // The slot last posted (control side's): alive until a later one is posted,
+    // since the audio thread returns a slot only once another has replaced it.
+    const ModelSlot *posted_ = nullptr;
     std::atomic<std::uint64_t> next_id_{1};  // set_model's ids
 
     // Cabinet IR hand-off: the convolver may read the previous IR until a
@@ -90,6 +105,8 @@ private:
     Mailbox<IrSlot> ir_mail_;
     ReturnQueue<IrSlot, 16> retired_irs_;
     IrSlot *ir_ = nullptr, *previous_ir_ = nullptr;  // audio thread's
+    IrSlot *waiting_ir_ = nullptr;  // audio thread's: a chain's cabinet, until the swap before it is done
+    std::unique_ptr<SlotSound> staged_;  // control side's: goes with the next set_model
     std::size_t frames_since_ir_swap_ = 0;
 
     dsp::Smoothed input_gain_, output_level_;  // linear gains, starting at the table's dB

@@ -42,6 +42,7 @@ void ModelHandoff::process(const float *in, float *out, std::size_t n, std::size
         if (incoming_) {
             warmup_left_ = std::max(incoming_->warmup, minimum_warmup_);
             fade_position_ = 0;
+            fade_announced_ = false;
             switch_correlation_.reset();
         }
     }
@@ -59,6 +60,10 @@ void ModelHandoff::process(const float *in, float *out, std::size_t n, std::size
     warmup_left_ -= silent;
     if (warmup_left_ > 0) return;
     if (fade_position_ == 0) fade_correlation_ = switch_correlation_.value();
+    if (!fade_announced_) {
+        fade_announced_ = true;
+        fade_begun_ = incoming_;
+    }
     std::size_t t = silent;
     for (; t < n && fade_position_ < fade_length; ++t, ++fade_position_) {
         const FadeGains g =

@@ -41,6 +41,13 @@ public:
     std::size_t latency() const noexcept { return current_->latency(); }
     std::uint64_t playing_id() const noexcept { return current_->id; }
     bool changing() const noexcept { return incoming_ != nullptr; }
+    // Audio thread: the slot whose fade in began during the last process()
+    // call, once (null otherwise); it plays on, so the caller may read it.
+    ModelSlot *take_fade_begun() noexcept {
+        ModelSlot *slot = fade_begun_;
+        fade_begun_ = nullptr;
+        return slot;
+    }
 
 private:
     void retire(ModelSlot *slot) noexcept;
@@ -54,6 +61,8 @@ private:
     ModelSlot *incoming_ = nullptr;  // audio thread's: warming up or fading in
     ModelSlot *retiring_ = nullptr;  // audio thread's: waiting for room in retired_
     std::size_t warmup_left_ = 0, fade_position_ = 0;
+    bool fade_announced_ = false;      // take_fade_begun() has the incoming slot, or had it
+    ModelSlot *fade_begun_ = nullptr;
     CorrelationMeter switch_correlation_;  // old vs new model, measured during warm-up
     float fade_correlation_ = 0.0f;        // frozen when a fade starts
     std::vector<float> incoming_out_;      // max_block: the incoming model's output

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dsp/rate_bridge.h"
+#include "engine/slot_sound.h"
 #include "models/model.h"
 
 namespace pedal::engine {
@@ -64,6 +65,7 @@ struct ModelSlot {
     std::vector<Stage> stages;   // in playing order; none: the input passes through
     std::size_t warmup = 0;      // engine samples to run silently before fading in
     std::uint64_t id = 0;        // reported in stats as the current model (or chain)
+    std::unique_ptr<SlotSound> sound;  // settings that change with this chain, when it fades in
 
     std::size_t latency() const noexcept {
         std::size_t total = 0;

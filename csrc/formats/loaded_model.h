@@ -27,6 +27,13 @@ struct Submodel {
     std::size_t receptive_field = 1;
 };
 
+// A knob the model was trained with (an input beside the audio): what info shows.
+struct Knob {
+    std::string name;
+    float min = 0.0f, max = 1.0f;
+    float initial = 0.0f;  // where it starts: the value its own player starts it at
+};
+
 struct LoadedModel {
     std::unique_ptr<models::Model> model;
     std::string format;        // file family, e.g. "pedalnet"
@@ -39,6 +46,7 @@ struct LoadedModel {
     std::vector<Submodel> submodels;  // empty for a file of one size
     std::size_t playing = 0;
     double size = 1.0;
+    std::vector<Knob> knobs;  // in the order of the model's knob inputs
 };
 
 // The submodel a size picks (see LoadOptions::size), given max_values in ascending order.

@@ -158,6 +158,7 @@ LoadedModel load_proteus(const json::Value &root) {
     models::SequentialSpec spec;
     spec.inputs = shape.inputs;
     spec.knob_values.assign(shape.inputs - 1, kKnobDefault);
+    spec.knob_glide_frames = models::knob_glide_frames(kSampleRate);
     spec.skip = shape.skip == 1;
     std::size_t parameters = 0, width = shape.inputs;
     for (std::size_t n = 0; n < shape.layers; ++n) {
@@ -191,6 +192,9 @@ LoadedModel load_proteus(const json::Value &root) {
     if (shape.skip == 0)
         metadata.text("skip_note", "trained without skip and played so; the NeuralPi/Proteus players would add the input anyway");
     loaded.metadata_json = metadata.str();
+    // NeuralPi conditions on its gain knob, and its two-knob models on gain and master.
+    const char *names[] = {"gain", "master"};
+    for (std::size_t k = 0; k + 1 < shape.inputs; ++k) loaded.knobs.push_back({names[k], 0.0f, 1.0f, kKnobDefault});
     loaded.model = std::make_unique<models::Sequential>(std::move(spec));
     return loaded;
 }

@@ -536,6 +536,10 @@ LoadedModel load_rtneural(const json::Value &root) {
     if (spec.inputs > 1) metadata_fields.text("knob_values_source", "AIDA-X PARAM1/PARAM2 defaults (0)");
     metadata_fields.text("sample_rate_source", rate_source);
     loaded.metadata_json = metadata_fields.str();
+    // AIDA-X names the knob inputs PARAM1 and PARAM2 (its plugin's two parameters, 0..1).
+    for (std::size_t k = 0; k + 1 < spec.inputs; ++k)
+        loaded.knobs.push_back({"param" + std::to_string(k + 1), 0.0f, 1.0f, kKnobDefault});
+    spec.knob_glide_frames = models::knob_glide_frames(sample_rate);
     loaded.model = std::make_unique<models::Sequential>(std::move(spec));
     return loaded;
 }

@@ -23,6 +23,15 @@ public:
     // Samples of input that influence one output sample (1 for a memoryless
     // model, 0 when recurrence makes the memory unbounded).
     virtual std::size_t receptive_field() const noexcept = 0;
+
+    // Knob inputs (models trained with them): how many, and turning one to
+    // `value` from any thread, which the model glides to (see knob_inputs.h).
+    // False for a knob it does not have or a non-finite value.
+    virtual std::size_t knob_count() const noexcept { return 0; }
+    virtual bool set_knob(std::size_t /*knob*/, float /*value*/) noexcept { return false; }
+    // Puts every knob at the value last set, at once (no glide): the thread
+    // that processes, or before the model plays.
+    virtual void settle_knobs() noexcept {}
 };
 
 // Models work through long blocks in slices of this many frames, so their

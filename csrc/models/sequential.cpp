@@ -40,6 +40,7 @@ Sequential::Sequential(SequentialSpec spec) : spec_(std::move(spec)) {
     if (spec_.inputs == 0 || spec_.knob_values.size() + 1 != spec_.inputs)
         throw std::invalid_argument("sequential: knob values do not match the input width");
     if (spec_.layers.empty()) throw std::invalid_argument("sequential: no layers");
+    knobs_.configure(spec_.knob_values, spec_.knob_glide_frames);
     widths_.push_back(spec_.inputs);
     histories_.resize(spec_.layers.size());
     bool unbounded = false;
@@ -68,6 +69,7 @@ void Sequential::reset() noexcept {
         if (auto *gru = std::get_if<layers::Gru>(&layer)) gru->reset();
     }
     for (layers::History &history : histories_) history.reset();
+    knobs_.reset();
 }
 
 void Sequential::process(const float *in, float *out, std::size_t frames) noexcept {
@@ -81,8 +83,8 @@ void Sequential::process_chunk(const float *in, float *out, std::size_t frames) 
     for (std::size_t t = 0; t < frames; ++t) {
         audio_[t] = in[t] * spec_.input_gain;
         frame[t * inputs] = audio_[t];
-        std::copy(spec_.knob_values.begin(), spec_.knob_values.end(), frame + t * inputs + 1);
     }
+    knobs_.fill(frame, inputs, 1, frames);
     const float *net = forward(frame, frames);
     const std::size_t width = output_width();
     for (std::size_t t = 0; t < frames; ++t)

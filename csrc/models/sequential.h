@@ -1,8 +1,9 @@
 // A list of layers run in order, the shape of every RTNeural-family network
 // (Keras-style layer lists, AIDA-X captures, GuitarML's LSTM + linear).
 //
-// Each frame's input vector is [audio, knob values...]: the pedal plays mono
-// audio, so a model trained with knob inputs hears them held at fixed values.
+// Each frame's input vector is [audio, knob values...]: a model trained with
+// knob inputs hears them at the values its knobs are turned to (knob_inputs.h:
+// set from the control side, glided to frame by frame).
 // The output sample is element 0 of the last layer's output, plus the
 // (gain-scaled) input sample when the model was trained to predict the
 // difference ("skip"), times the output gain:
@@ -23,6 +24,7 @@
 #include "layers/history.h"
 #include "layers/lstm.h"
 #include "layers/prelu.h"
+#include "models/knob_inputs.h"
 #include "models/model.h"
 
 namespace pedal::models {
@@ -34,7 +36,8 @@ using SequentialLayer =
 
 struct SequentialSpec {
     std::size_t inputs = 1;          // values per input frame: audio + knobs
-    std::vector<float> knob_values;  // inputs - 1 values, held for every frame
+    std::vector<float> knob_values;  // inputs - 1 values: the knobs' starting positions
+    std::size_t knob_glide_frames = 480;  // frames (at the model's rate) a knob takes to reach a new value
     std::vector<SequentialLayer> layers;
     float input_gain = 1.0f;
     float output_gain = 1.0f;
@@ -51,6 +54,9 @@ public:
     void reset() noexcept override;
     // 0 when a recurrent layer makes the memory unbounded.
     std::size_t receptive_field() const noexcept override { return receptive_field_; }
+    std::size_t knob_count() const noexcept override { return knobs_.count(); }
+    bool set_knob(std::size_t knob, float value) noexcept override { return knobs_.set(knob, value); }
+    void settle_knobs() noexcept override { knobs_.reset(); }
 
     // Runs one chunk (<= kMaxChunk frames) of whole input vectors and returns
     // the last layer's output frames ([frames][output_width()], valid until the
@@ -62,6 +68,7 @@ private:
     void process_chunk(const float *in, float *out, std::size_t frames) noexcept;
 
     SequentialSpec spec_;
+    KnobInputs knobs_;
     std::vector<std::size_t> widths_;           // widths_[0] = inputs, widths_[n + 1] = layer n's output
     std::vector<layers::History> histories_;   // look-back of each layer's input (used by convolutions)
     std::size_t receptive_field_ = 1;

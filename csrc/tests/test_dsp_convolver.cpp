@@ -4,6 +4,7 @@
 #include <complex>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "check.h"
@@ -131,6 +132,65 @@ PEDAL_TEST(convolver_switches_ir_at_a_partition_boundary_with_full_history) {
     for (std::size_t i = 2048; i < x.size(); ++i) error_b = std::max(error_b, std::fabs(y[i] - with_b[i]));
     CHECK(error_a <= 1e-5);
     CHECK(error_b <= 1e-5);
+}
+
+// What a crossfade from `from` to `to` starting at frame `start` over `fade`
+// frames gives: the linear slide the convolver promises.
+std::vector<double> faded(const std::vector<double> &from, const std::vector<double> &to, std::size_t start,
+                          std::size_t fade) {
+    std::vector<double> y(from.size());
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        const double g = i < start ? 0.0 : std::min(1.0, static_cast<double>(i - start + 1) / static_cast<double>(fade));
+        y[i] = g * to[i] + (1.0 - g) * from[i];
+    }
+    return y;
+}
+
+PEDAL_TEST(convolver_crossfades_a_change_of_ir_from_the_next_partition_boundary) {
+    const auto x = random_signal(5000, 3);
+    const auto a = random_ir(700, 5), b = random_ir(1500, 6);
+    ImpulseResponse ir_a, ir_b;
+    ir_a.prepare(a.data(), a.size(), 48000, 48000, 64, 4800);
+    ir_b.prepare(b.data(), b.size(), 48000, 48000, 64, 4800);
+    const auto with_a = direct_convolution(a, x), with_b = direct_convolution(b, x);
+    // Calls that straddle partitions (the direct path) and whole aligned ones (the FFT path).
+    const std::vector<std::pair<std::size_t, std::vector<std::size_t>>> plays = {
+        {2000, {64}}, {2000, {37, 100, 5}}, {2048, {64}}, {2048, {128, 64}}};
+    for (const auto &[first, blocks] : plays) {
+        Convolver c;
+        c.prepare(64, 4800, 960);
+        c.set_ir(&ir_a);
+        std::vector<float> y(x.size());
+        c.process(x.data(), y.data(), first);  // to within a partition of the boundary at 2048
+        c.set_ir(&ir_b);
+        CHECK(c.changing());
+        std::vector<float> rest(x.begin() + static_cast<long>(first), x.end());
+        const auto tail = convolve(c, rest, blocks);
+        std::copy(tail.begin(), tail.end(), y.begin() + static_cast<long>(first));
+        CHECK(max_error(y, faded(with_a, with_b, 2048, 960)) <= 1e-5);  // A to the boundary, then the slide to B
+        CHECK(!c.changing());
+    }
+}
+
+PEDAL_TEST(convolver_fades_to_and_from_no_ir_as_a_pass_through) {
+    const auto x = random_signal(4000, 8);
+    const auto a = random_ir(300, 9);
+    ImpulseResponse ir_a;
+    ir_a.prepare(a.data(), a.size(), 48000, 48000, 64, 4800);
+    std::vector<double> dry(x.begin(), x.end());
+    const auto wet = direct_convolution(a, x);
+    Convolver c;
+    c.prepare(64, 4800, 500);
+    std::vector<float> y(x.size());
+    c.process(x.data(), y.data(), 1000);          // no IR yet: the signal itself
+    c.set_ir(&ir_a);
+    c.process(x.data() + 1000, y.data() + 1000, 1500);
+    c.set_ir(nullptr);                            // the fade in ends at 1024 + 500, before this
+    c.process(x.data() + 2500, y.data() + 2500, 1500);
+    const auto in = faded(dry, wet, 1024, 500), out = faded(wet, dry, 2560, 500);
+    std::vector<double> expected(in.begin(), in.begin() + 2560);
+    expected.insert(expected.end(), out.begin() + 2560, out.end());
+    CHECK(max_error(y, expected) <= 1e-5);
 }
 
 PEDAL_TEST(convolver_without_ir_passes_through_and_refuses_mismatched_irs) {

@@ -26,7 +26,7 @@ from pedal import render, submodels, wavfile
 from pedal.bench import (DEFAULT_BLOCKS, bench_model, machine_description, measure_overhead, render_overhead,
                          render_table)
 from pedal.cli.common import Cli, CliError, parent_options
-from pedal.cli.rigs import find_rig, rig_engine
+from pedal.cli.rigs import find_rig, rig_engine, rig_putter
 from pedal.core import Engine, Model, ModelError
 from pedal.library import ModelLibrary
 from pedal.store import ModelStore, StoreError, stored_metadata
@@ -209,11 +209,15 @@ def register_bench(commands, parent) -> None:
     command.add_argument("--seconds", type=float, default=2.0, help="audio per run")
     command.add_argument("--overhead", action="store_true",
                          help="also time the binding's per-call cost and the audio loop's Python share")
+    command.add_argument("--switch", nargs=2, metavar="RIG",
+                         help="instead: the cost of changing between two rigs (both play during the crossfade)")
     command.set_defaults(run=run_bench)
 
 
 def run_bench(cli: Cli) -> int:
     args = cli.args
+    if args.switch:
+        return run_bench_switch(cli)
     rate, period = cli.rate_and_period()
     try:
         blocks = [int(b) for b in args.blocks.split(",")] if args.blocks else [period]
@@ -245,6 +249,27 @@ def run_bench(cli: Cli) -> int:
         table += "\n" + render_overhead(overhead)
     cli.emit(report, table)
     return 1 if refused else 0
+
+
+def run_bench_switch(cli: Cli) -> int:
+    """pedalctl bench --switch A B: every period timed while the pedal changes from rig A to rig B
+    and back (pedal.rig_cost.measure_switch), at the pedal's rate and period."""
+    from pedal import rig_cost
+
+    rate, period = cli.rate_and_period()
+    found = [find_rig(cli, name) for name in cli.args.switch]
+    for name, rig in zip(cli.args.switch, found):
+        if rig is None:
+            raise CliError(f"no rig called {name!r} (`pedalctl rig list`)")
+    put_a, put_b = (rig_putter(cli, rig, rate, period) for _, rig in found)
+    cli.progress(f"changing between {cli.args.switch[0]!r} and {cli.args.switch[1]!r} at {rate} Hz, period {period}")
+    cost = rig_cost.measure_switch(put_a, put_b, rate, period)
+    cli.progress_done()
+    period_ms = period / rate * 1000
+    return cli.emit({"switch": list(cli.args.switch), "host": machine_description(), **vars(cost)},
+                    f"changing rig, {cost.switches} times: the slowest period {cost.peak_percent:.1f} % of the "
+                    f"{period_ms:.2f} ms period (median of the changes' slowest {cost.median_peak_percent:.1f} %), "
+                    f"playing {cost.steady_percent:.1f} %; a change lasts {cost.periods_per_switch:.0f} periods")
 
 
 # --- compare -----------------------------------------------------------------------------------

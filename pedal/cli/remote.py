@@ -4,8 +4,10 @@
     # runs: ssh pi@pedal.local -- pedalctl upload - --select --name amp   (amp.nam on ssh's stdin)
 
 Only ssh and this package are needed on the laptop. A local file argument of
-``upload`` and ``ir upload`` is streamed on ssh's stdin (the remote pedalctl
-reads "-"), with ``--name`` defaulting to the file's name as it would locally.
+``upload``, ``ir upload`` and ``rig import`` is streamed on ssh's stdin (the
+remote pedalctl reads "-"), with ``--name`` defaulting to the file's name as it
+would locally (not for a rig, whose bundle names it); ``rig export -o FILE``
+writes the bundle the pedal sends on ssh's stdout into the local FILE.
 Everything else is passed through as typed. ``PEDAL_SSH`` replaces the ssh
 command (e.g. "ssh -p 2222 -i key"), ``--ssh-option OPT`` adds ``-o OPT``, and
 ``PEDAL_REMOTE_PEDALCTL`` names pedalctl on the pedal (default "pedalctl").
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from pedal.cli import build_parser
 from pedal.cli.common import CliError
+from pedal.files import write_atomically
 
 __all__ = ["remote_argv", "run_remote", "ssh_command"]
 
@@ -72,20 +75,28 @@ def _positionals(tokens: list[str]) -> list[int]:
     return found
 
 
+def _sub(args, command: str, action_key: str, action: str) -> bool:
+    return args.command == command and getattr(args, action_key, None) == action
+
+
 def remote_argv(args, argv: list[str]) -> tuple[list[str], Path | None]:
     """(pedalctl's arguments on the pedal, the local file to stream on stdin or None)."""
     tokens = _strip_ssh_options(argv)
     if args.command in _LOCAL:
         raise CliError(f"{args.command} works on files here; run it without --host")
-    uploads = args.command == "upload" or (args.command == "ir" and getattr(args, "ir_action", None) == "upload")
+    if _sub(args, "rig", "rig_command", "export"):   # the bundle comes back on stdout
+        return [("-" if previous in ("-o", "--output") else token) for previous, token in zip([""] + tokens, tokens)
+                if not token.startswith("--output=")], None
+    imports = _sub(args, "rig", "rig_command", "import")
+    uploads = args.command == "upload" or _sub(args, "ir", "ir_action", "upload") or imports
     if not uploads or args.file == "-":
         return tokens, None
     positions = _positionals(tokens)
-    # upload FILE: positionals are [upload, FILE]; ir upload FILE: [ir, upload, FILE]
-    file_index = positions[2 if args.command == "ir" else 1]
+    # upload FILE: positionals are [upload, FILE]; ir upload FILE, rig import FILE: [ir|rig, upload|import, FILE]
+    file_index = positions[1 if args.command == "upload" else 2]
     local = Path(tokens[file_index])
     tokens[file_index] = "-"
-    if not args.name:
+    if not args.name and not imports:
         tokens += ["--name", local.stem]
     return tokens, local
 
@@ -109,6 +120,14 @@ def run_remote(args, argv: list[str]) -> int:
                 raise CliError(f"cannot read {local}: {error.strerror or error}") from None
             with source:
                 result = subprocess.run(command, stdin=source)
+        elif _sub(args, "rig", "rig_command", "export") and args.output != "-":
+            result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+            if result.returncode == 0:
+                try:
+                    write_atomically(Path(args.output), result.stdout)
+                except OSError as error:
+                    raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
+                print(f"wrote {args.output}: {len(result.stdout) / 1024:.1f} KiB from {args.host}")
         else:
             reads_stdin = "-" in remote
             result = subprocess.run(command, stdin=None if reads_stdin else subprocess.DEVNULL)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pedal import cabinets, rigs
+from pedal import cabinets, rigs, transaction
 from pedal.cli.common import Cli, CliError
 from pedal.cli.library import after_change
 from pedal.store import ModelStore, StoreError, stored_metadata
 
-__all__ = ["find_rig", "register", "rig_engine", "rig_store"]
+__all__ = ["find_rig", "register", "rig_cost", "rig_engine", "rig_putter", "rig_store"]
 
 
 def register(commands, parent) -> None:
@@ -35,6 +35,7 @@ def register(commands, parent) -> None:
     new.add_argument("--ir", metavar="CABINET", help="an impulse response in the library")
     new.add_argument("--output-level", type=float, default=0.0, metavar="DB")
     new.add_argument("--replace", action="store_true", help="replace a rig of that name")
+    _force(new)
     new.set_defaults(run=run_new)
 
     show = actions.add_parser("show", parents=[parent], help="a rig's settings")
@@ -48,6 +49,7 @@ def register(commands, parent) -> None:
     change.add_argument("name", metavar="NAME")
     change.add_argument("settings", nargs="+", metavar="KEY=VALUE",
                         help="as the file spells them: output_level_db=-3 eq.bass_db=2 capture[1].input_gain_db=6")
+    _force(change)
     change.set_defaults(run=run_set)
 
     rename = actions.add_parser("rename", parents=[parent], help="give a rig another name")
@@ -67,9 +69,17 @@ def register(commands, parent) -> None:
     remove.add_argument("name", metavar="NAME")
     remove.set_defaults(run=run_remove)
 
+    from pedal.cli import rig_bundles   # export, import: they use what this module defines
+    rig_bundles.register(actions, parent)
+
     order = actions.add_parser("order", parents=[parent], help="the order the rigs are listed and stepped in")
     order.add_argument("names", nargs="+", metavar="NAME", help="rigs first, in this order; the rest after, by name")
     order.set_defaults(run=run_order)
+
+
+def _force(command) -> None:
+    command.add_argument("--force", action="store_true",
+                         help="store it even when it costs more than max_cpu_percent of the period on this device")
 
 
 # --- where things are ---------------------------------------------------------------------------
@@ -89,6 +99,16 @@ def _irs(cli: Cli) -> ModelStore:
     else:
         directory = (cli.daemon_status() or {}).get("irs_dir") or cli.config.library.irs_dir
     return cabinets.store(directory, int(cli.config.library.max_model_mb * 2**20))
+
+
+def import_directories(cli: Cli) -> list[Path]:
+    """Every directory a rig import writes into, in the order their locks are taken."""
+    return [Path(cli.models_dir()), _irs(cli).directory, rig_store(cli).directory]
+
+
+def finish_imports(cli: Cli) -> int:
+    """Completes a rig import a kill interrupted after it was committed (pedal.transaction)."""
+    return transaction.finish(rig_store(cli).directory, import_directories(cli))
 
 
 def find_rig(cli: Cli, name: str) -> tuple[Path, rigs.Rig] | None:
@@ -116,14 +136,40 @@ def _existing(cli: Cli, name: str) -> tuple[Path, rigs.Rig]:
     return found
 
 
-def _store(cli: Cli, rig: rigs.Rig, replace: bool) -> Path:
-    """Checks the rig against the library and writes it crash-safely."""
+def _store(cli: Cli, rig: rigs.Rig, replace: bool) -> tuple[Path, object]:
+    """Checks the rig against the library and its cost on this device (refused over
+    max_cpu_percent unless --force) and writes it crash-safely; (file, pedal.rig_cost.RigCost)."""
+    from pedal import rig_cost as costs
+
     store = rig_store(cli)
     try:
-        rigs.check_references(rig, ModelStore(cli.models_dir()), _irs(cli))
-        return store.install(rig.name, rigs.format_rig(rig).encode(), ".toml", replace=replace)
+        models = ModelStore(cli.models_dir())
+        rigs.check_references(rig, models, _irs(cli))
+        for n, capture in enumerate(rig.captures, 1):
+            if capture.knobs:
+                knobs = _model_of(models, capture.model).knobs
+                rigs.knob_positions(capture.knobs, knobs, capture.model, f"{rig.name}.toml: capture[{n}].knobs")
+        cost = rig_cost(cli, rig)
+        if not cli.args.force:
+            costs.check_cost(cost, cli.config.library.max_cpu_percent, f"{rig.name}.toml")
+        return store.install(rig.name, rigs.format_rig(rig).encode(), ".toml", replace=replace), cost
     except (rigs.RigError, StoreError, OSError) as error:
         raise CliError(str(error)) from None
+
+
+def _cost_text(cost) -> str:
+    period_ms = cost.period / cost.rate * 1000
+    return (f"CPU {cost.cpu_percent:.1f} % of the {period_ms:.2f} ms period on this device "
+            f"(alone: {cost.figures()})")
+
+
+def _model_of(models: ModelStore, name: str):
+    from pedal.core import Model, ModelError
+    path = models.find(name)
+    try:
+        return Model.from_json(path.read_bytes())
+    except ModelError as error:
+        raise CliError(f"{path}: {error}") from None
 
 
 def _summary(rig: rigs.Rig) -> dict:
@@ -158,9 +204,10 @@ def run_new(cli: Cli) -> int:
         rig = rigs.rig_from_document(document, f"{name}.toml", name)
     except rigs.RigError as error:
         raise CliError(str(error)) from None
-    path = _store(cli, rig, args.replace)
+    path, cost = _store(cli, rig, args.replace)
     after_change(cli)
-    return cli.emit(dict(_summary(rig), file=str(path)), f"stored rig {name!r}: {_chain_text(rig)}")
+    return cli.emit(dict(_summary(rig), file=str(path), cpu=vars(cost)),
+                    f"stored rig {name!r}: {_chain_text(rig)}; {_cost_text(cost)}")
 
 
 def run_show(cli: Cli) -> int:
@@ -169,6 +216,7 @@ def run_show(cli: Cli) -> int:
 
 
 def run_list(cli: Cli) -> int:
+    finish_imports(cli)
     store = rig_store(cli)
     listed, skipped = [], []
     for path in rigs.in_order(store):
@@ -195,9 +243,10 @@ def run_set(cli: Cli) -> int:
             rig = rigs.with_value(rig, key, value, path.name)
         except rigs.RigError as error:
             raise CliError(str(error)) from None
-    stored = _store(cli, rig, replace=True)
+    stored, cost = _store(cli, rig, replace=True)
     after_change(cli)
-    return cli.emit(dict(_summary(rig), file=str(stored)), f"rig {rig.name!r}: {', '.join(cli.args.settings)}")
+    return cli.emit(dict(_summary(rig), file=str(stored), cpu=vars(cost)),
+                    f"rig {rig.name!r}: {', '.join(cli.args.settings)}; {_cost_text(cost)}")
 
 
 def run_rename(cli: Cli) -> int:
@@ -245,46 +294,108 @@ def run_order(cli: Cli) -> int:
     return cli.emit({"order": names}, "\n".join(names))
 
 
-# --- pedalctl render RIG ------------------------------------------------------------------------
+# --- a rig as pedald plays it: render, CPU ------------------------------------------------------
 
-def rig_engine(cli: Cli, rig: rigs.Rig, rate: int, block: int):
-    """An Engine playing ``rig`` as pedald will: its captures from the library (each at the size
-    it names, else the one the library keeps), in series at levels.chain_gains_db, with the rig's
-    levels, EQ, gate and cabinet. Knobs are not played yet (parametric captures come later)."""
-    from pedal import render, submodels
+def _capture_loaders(cli: Cli, rig: rigs.Rig, pending: dict[str, tuple[bytes, float | None]] | None = None) -> list:
+    """For each capture, a maker of a fresh Model as pedald plays it: at the size the rig names,
+    else the one the library keeps, with the rig's knob positions checked (set by the caller,
+    after the loudness is measured). ``pending``: captures not in the library yet (an import),
+    by name: their bytes and the size validation chose."""
+    from pedal import submodels
     from pedal.core import Model, ModelError
 
     models_store = ModelStore(cli.models_dir())
-    models = []
+    loaders = []
     for n, capture in enumerate(rig.captures, 1):
+        if pending and capture.model in pending:
+            path, (data, kept_size) = Path(capture.model), pending[capture.model]
+        else:
+            try:
+                path = models_store.find(capture.model)
+            except StoreError:
+                path = None
+            if path is None:
+                raise CliError(f"{rig.name}.toml: capture[{n}].model: no model called {capture.model!r} in "
+                               f"{models_store.directory}")
+            data = path.read_bytes()
+            kept_size = None
         try:
-            path = models_store.find(capture.model)
-        except StoreError:
-            path = None
-        if path is None:
-            raise CliError(f"{rig.name}.toml: capture[{n}].model: no model called {capture.model!r} in "
-                           f"{models_store.directory}")
-        data = path.read_bytes()
-        try:
-            listed = Model.from_json(data).info.get("submodels") or []
-            size = capture.size if capture.size is not None else submodels.stored_size(
-                stored_metadata(path, data), listed)
-            models.append(Model.from_json(data, size=size))
+            model = Model.from_json(data)
+            size = capture.size if capture.size is not None else kept_size if kept_size is not None else \
+                submodels.stored_size(stored_metadata(path, data), model.info.get("submodels") or [])
+            rigs.knob_positions(capture.knobs, model.knobs, capture.model, f"{rig.name}.toml: capture[{n}].knobs")
         except ModelError as error:
             raise CliError(f"{path}: {error}") from None
-    ir = None
-    if rig.sound.ir:
-        try:
-            _, samples, ir_rate = cabinets.load(_irs(cli), rig.sound.ir)
-        except cabinets.CabinetError as error:
-            raise CliError(f"{rig.name}.toml: cabinet: {error}") from None
-        ir = (samples[:, 0], ir_rate)
-    return render.chain_of(models, [c.input_gain_db for c in rig.captures], rate, block,
+        except rigs.RigError as error:
+            raise CliError(str(error)) from None
+        loaders.append(lambda data=data, size=size: Model.from_json(data, size=size))
+    return loaders
+
+
+def _cabinet(cli: Cli, rig: rigs.Rig, pending=None):
+    """(mono samples, rate) of the rig's cabinet from the library, or ``pending`` (an import's)."""
+    if not rig.sound.ir:
+        return None
+    if pending is not None:
+        return pending
+    try:
+        _, samples, ir_rate = cabinets.load(_irs(cli), rig.sound.ir)
+    except cabinets.CabinetError as error:
+        raise CliError(f"{rig.name}.toml: cabinet: {error}") from None
+    return samples[:, 0], ir_rate
+
+
+def rig_engine(cli: Cli, rig: rigs.Rig, rate: int, block: int, loaders: list | None = None, ir=False):
+    """An Engine playing ``rig`` as pedald will: its captures from the library in series at
+    levels.chain_gains_db, with its knobs, levels, EQ, gate and cabinet."""
+    from pedal import render
+
+    loaders = loaders if loaders is not None else _capture_loaders(cli, rig)
+    ir = _cabinet(cli, rig) if ir is False else ir
+    return render.chain_of([load() for load in loaders], [c.input_gain_db for c in rig.captures], rate, block,
                            interface_dbu=cli.config.sound.interface_dbu, crossfade_ms=cli.config.sound.crossfade_ms,
-                           settings=lambda engine: _sound(engine, rig, ir))
+                           settings=lambda engine: _sound(engine, rig, ir), knobs=[c.knobs for c in rig.captures])
 
 
 def _sound(engine, rig: rigs.Rig, ir) -> None:
     rigs.apply_sound(engine, rig)
     if ir is not None:
         engine.set_ir(*ir)
+
+
+def rig_putter(cli: Cli, rig: rigs.Rig, rate: int, period: int):
+    """A function that hands an Engine ``rig`` as pedald does when the footswitch changes to it:
+    its sound staged (Engine.stage), then its chain of fresh Models at the rig's levels."""
+    from pedal import levels
+
+    loaders, ir = _capture_loaders(cli, rig), _cabinet(cli, rig)
+    drives = [c.input_gain_db for c in rig.captures]
+    gains = levels.chain_gains_db([load() for load in loaders], drives, cli.config.sound.interface_dbu)
+
+    def put(engine) -> None:
+        models = [load() for load in loaders]
+        for model, capture in zip(models, rig.captures):
+            for name, value in capture.knobs.items():
+                model.set_knob(name, value)
+        rigs.apply_sound(engine, rig, staged=True)
+        engine.stage_ir(*(ir or (None,)))
+        engine.set_chain(models, *gains)
+    return put
+
+
+def rig_cost(cli: Cli, rig: rigs.Rig, pending=None, pending_ir=None):
+    """What ``rig`` costs on this device at the pedal's rate and period (pedal.rig_cost): the whole
+    rig, and each capture alone as the rig drives it (``pending``, ``pending_ir``: an import's)."""
+    from pedal import render, rig_cost as costs
+
+    rate, period = cli.rate_and_period()
+    loaders, ir = _capture_loaders(cli, rig, pending), _cabinet(cli, rig, pending_ir)
+    alone = [(f"{n}. {capture.model}",
+              lambda load=load, capture=capture: render.chain_of([load()], [capture.input_gain_db], rate, period,
+                                                                 interface_dbu=cli.config.sound.interface_dbu,
+                                                                 knobs=[capture.knobs]))
+             for n, (load, capture) in enumerate(zip(loaders, rig.captures), 1)]
+    cli.progress(f"timing rig {rig.name!r} at {rate} Hz in periods of {period}")
+    cost = costs.measure_rig(lambda: rig_engine(cli, rig, rate, period, loaders, ir), alone, rate, period)
+    cli.progress_done()
+    return cost

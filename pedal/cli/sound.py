@@ -1,8 +1,9 @@
-"""pedalctl level, eq, gate, ir: the knobs around the model.
+"""pedalctl level, eq, gate, knob, ir: the knobs around the model, and its own.
 
     pedalctl level --input 6 --output -3      # dB
     pedalctl eq --bass 2 --treble -1.5        # dB
     pedalctl gate --threshold -60 --on        # dBFS
+    pedalctl knob gain 0.7                    # a capture's own knob (NeuralPi, AIDA-X)
     pedalctl ir upload 4x12.wav --select      # a cabinet impulse response
     pedalctl ir off
 
@@ -30,6 +31,7 @@ def register(commands, parent=None) -> None:
     register_level(commands, parent)
     register_eq(commands, parent)
     register_gate(commands, parent)
+    register_knob(commands, parent)
     register_ir(commands, parent)
 
 
@@ -98,6 +100,30 @@ def run_gate(cli: Cli) -> int:
     threshold = gate.get("threshold_db")
     return cli.emit({"gate": gate}, f"gate {'on' if gate.get('on') else 'off'}"
                                     + (f", threshold {threshold:.1f} dBFS" if threshold is not None else ""))
+
+
+def register_knob(commands, parent) -> None:
+    command = commands.add_parser("knob", parents=[parent],
+                                  help="a capture's own knobs (models trained with them): list, or turn one")
+    command.add_argument("name", nargs="?", metavar="NAME", help="the knob, as `pedalctl knob` lists it")
+    command.add_argument("value", nargs="?", type=float, metavar="VALUE", help="where to turn it (its range)")
+    command.add_argument("--capture", type=int, metavar="N", help="which capture of a rig (1 = first), when several "
+                                                                  "have a knob of that name")
+    command.set_defaults(run=run_knob)
+
+
+def run_knob(cli: Cli) -> int:
+    a = cli.args
+    if a.name is not None and a.value is None:
+        raise CliError(f"give the value to turn {a.name} to, e.g. `pedalctl knob {a.name} 0.5`")
+    if a.name is None:
+        knobs = cli.ask("knob")["knobs"]
+        lines = [f"{k['capture']}. {k['model']}: {k['name']} {k['value']:g} ({k['min']:g}..{k['max']:g}, "
+                 f"default {k['default']:g})" for k in knobs]
+        return cli.emit({"knobs": knobs}, "\n".join(lines) or "no knobs: what plays was trained without")
+    fields = {"name": a.name, "value": a.value} | ({"capture": a.capture} if a.capture is not None else {})
+    turned = cli.ask("knob", **fields)
+    return cli.emit(turned, f"{turned['knob']} {turned['value']:g} (capture {turned['capture']})")
 
 
 # --- ir ----------------------------------------------------------------------------------------

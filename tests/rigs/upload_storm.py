@@ -1,6 +1,10 @@
-"""Uploads killed at random moments: the crash-safety test's load (tests/test_store_crash.py).
+"""Uploads killed at random moments: the crash-safety tests' load (tests/test_store_crash.py).
 
     python -m tests.rigs.upload_storm --config pedal.toml --sources DIR --count 200 --parallel 4
+    python -m tests.rigs.upload_storm --config pedal.toml --sources BUNDLES --rigs --count 60
+
+Each upload is `pedalctl upload SOURCE --name stormNN`, or with ``--rigs`` `pedalctl rig import
+BUNDLE --replace` (a rig with its captures and cabinet, pedal.transaction).
 
 Imports pedalctl once, then forks one child per upload (each runs pedal.cli.main,
 exactly what the console script runs) and SIGKILLs it after a random delay,
@@ -41,6 +45,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--names", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rigs", action="store_true", help="the sources are rig bundles: rig import them")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sources = sorted(Path(args.sources).iterdir())
@@ -49,11 +54,14 @@ def main() -> int:
     summary = {"started": 0, "killed": 0, "killed_late": 0, "finished": 0, "refused": 0, "failed": 0}
     while summary["started"] < args.count or running:
         while summary["started"] < args.count and len(running) < args.parallel:
-            argv = ["--config", args.config, "upload", str(rng.choice(sources)),
-                    "--name", f"storm{rng.randrange(args.names):02d}"]
-            # Mostly --replace: an upload refused for a taken name ends before any kill could land.
-            if rng.random() < 0.9:
-                argv.append("--replace")
+            if args.rigs:
+                argv = ["--config", args.config, "rig", "import", str(rng.choice(sources)), "--replace"]
+            else:
+                argv = ["--config", args.config, "upload", str(rng.choice(sources)),
+                        "--name", f"storm{rng.randrange(args.names):02d}"]
+                # Mostly --replace: an upload refused for a taken name ends before any kill could land.
+                if rng.random() < 0.9:
+                    argv.append("--replace")
             typical = statistics.median(durations[-20:])
             spared = rng.random() < 0.15            # some run to the end, to change the library for real
             delay = None if spared else (rng.uniform(0.0, 1.0) if rng.random() < 0.5 else rng.uniform(0.7, 1.0)) * typical
