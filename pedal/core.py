@@ -38,7 +38,8 @@ def _pick_build():
 _build = _pick_build()
 ffi, lib = _build.ffi, _build.lib
 
-__all__ = ["BLOCKS", "MAX_CHAIN", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "core_isa", "core_version"]
+__all__ = ["BLOCKS", "MAX_CHAIN", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "Pitch", "PitchDetector",
+           "core_isa", "core_version"]
 
 _ERROR_CAPACITY = 1024
 
@@ -455,3 +456,40 @@ class Engine:
     def latency(self) -> float:
         """Samples from input to output at the engine's rate."""
         return lib.pedal_engine_latency(self._handle)
+
+
+class Pitch(NamedTuple):
+    """What the pitch detector heard in its last window: ``hz`` 0 for no note."""
+
+    hz: float
+    clarity: float     # how periodic the window was: 1 for a pure tone
+    level_db: float    # its RMS, dBFS
+
+
+class PitchDetector:
+    """The tuner's ear (csrc/dsp/pitch_detector.h): McLeod's method on an 85 ms window,
+    refined at the input's rate.
+
+        >>> ear = PitchDetector(48000)
+        >>> ear.push(samples)
+        >>> ear.analyse().hz
+        82.41
+    """
+
+    def __init__(self, sample_rate: float) -> None:
+        handle = lib.pedal_tuner_new(float(sample_rate))
+        if handle == ffi.NULL:
+            raise ValueError(f"the pitch detector takes 8000..384000 Hz, got {sample_rate!r}")
+        self._handle = ffi.gc(handle, lib.pedal_tuner_free)
+        self._out = ffi.new("pedal_pitch *")
+        self.sample_rate = float(sample_rate)
+
+    def push(self, samples: np.ndarray) -> None:
+        """The next samples of input (1-D float32)."""
+        _as_float32_buffer(samples, "samples", writable=False)
+        lib.pedal_tuner_push(self._handle, ffi.from_buffer("float[]", samples), len(samples))
+
+    def analyse(self, threshold_db: float = -50.0) -> Pitch:
+        """The pitch of the last window; no note below ``threshold_db`` (RMS)."""
+        lib.pedal_tuner_analyse(self._handle, float(threshold_db), self._out)
+        return Pitch(self._out.hz, self._out.clarity, self._out.level_db)

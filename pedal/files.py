@@ -24,11 +24,10 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path | str, data: bytes, mode: int | None = 0o644) -> None:
-    """Replaces ``path`` with ``data`` in one step that survives a power cut.
-    ``mode=None`` leaves the mode alone (FAT, e.g. a Pi's boot partition, refuses chmod)."""
-    path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=path.parent)
+def write_temporary(directory: Path | str, data: bytes, mode: int | None = 0o644) -> Path:
+    """A temporary file in ``directory`` holding ``data``, flushed to the disk (removed again if
+    writing fails); the caller renames it into place."""
+    fd, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -36,12 +35,24 @@ def write_atomically(path: Path | str, data: bytes, mode: int | None = 0o644) ->
             os.fsync(file.fileno())
         if mode is not None:
             os.chmod(temporary, mode)
-        os.replace(temporary, path)
     except BaseException:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        raise
+    return Path(temporary)
+
+
+def write_atomically(path: Path | str, data: bytes, mode: int | None = 0o644) -> None:
+    """Replaces ``path`` with ``data`` in one step that survives a power cut.
+    ``mode=None`` leaves the mode alone (FAT, e.g. a Pi's boot partition, refuses chmod)."""
+    path = Path(path)
+    temporary = write_temporary(path.parent, data, mode)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
     fsync_directory(path.parent)
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 
-from pedal.files import TEMPORARY_PREFIX, fsync_directory, remove_leftovers, write_atomically
+from pedal.files import TEMPORARY_PREFIX, fsync_directory, remove_leftovers, write_atomically, write_temporary
 from pedal.store import FILE_MODE, StoreError, locked
 
 __all__ = ["JOURNAL_PREFIX", "Transaction", "finish", "locked_all", "recover"]
@@ -54,19 +53,7 @@ class Transaction:
     def add(self, target: Path, data: bytes) -> None:
         """Writes ``data`` in full beside ``target``, to be renamed over it at commit."""
         target = Path(target)
-        fd, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(temporary, FILE_MODE)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        self.pending.append((Path(temporary), target))
+        self.pending.append((write_temporary(target.parent, data, FILE_MODE), target))
 
     def commit(self) -> None:
         """From here on every file of the transaction appears (see the module's docstring)."""

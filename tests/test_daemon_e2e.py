@@ -7,7 +7,6 @@ renders it."""
 
 import math
 import signal
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,8 @@ import pytest
 
 from pedal import render
 from pedal.control import request
-from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
+from pedal.demo import RATE, JackDummy, write_asoundrc, write_config, write_di
+from tests.support.jack_pedald import pedald_on_jack
 from tests.support.paths import ROOT
 from tests.support.waiting import daemon_status, wait_for
 
@@ -55,6 +55,18 @@ def lag_of(out, reference, search=4096):
     return int(np.argmax(scores))
 
 
+def watch(daemon, sock, directory):
+    """(status, at, first): pedald's status; its status once it has played ``seconds`` of audio;
+    its status once audio runs (waited for)."""
+    def status():
+        return daemon_status(sock, daemon, directory / "pedald.log")
+
+    def at(seconds):
+        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")
+
+    return status, at, wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+
+
 @pytest.fixture
 def pedal_rig(tmp_path):
     models = tmp_path / "models"
@@ -67,30 +79,14 @@ def pedal_rig(tmp_path):
     config = write_config(tmp_path, period=PERIOD, periods=2,
                           footswitch="pin = 17\nled_pin = 27\nlong_press_s = 0.3\ndebounce_ms = 5.0",
                           extra=f"[sound]\ncrossfade_ms = {CROSSFADE_MS}\n")
-    with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack:
-        env = jack.env()
-        env.update(HOME=str(tmp_path), PEDAL_GPIO_MOCK="1")
-        with open(tmp_path / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", "50"), env=env, cwd=ROOT,
-                                      stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield daemon, tmp_path / "control.sock", di, out_raw, tmp_path
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.wait(10)
+    with pedald_on_jack(tmp_path, config, PERIOD, 50, mock_gpio=True) as daemon:
+        yield daemon, tmp_path / "control.sock", di, out_raw, tmp_path
 
 
 def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(pedal_rig):
     daemon, sock, di, out_raw, directory = pedal_rig
 
-    def status():
-        return daemon_status(sock, daemon, directory / "pedald.log")
-
-    def at(seconds):
-        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")
-
-    first = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+    status, at, first = watch(daemon, sock, directory)
     assert first["model"] == "a_first" and first["models"] == 2 and first["period"] == PERIOD
 
     before_switch = at(4.0)["frames"]
@@ -198,18 +194,8 @@ def pedal_with_rigs(tmp_path):
     config = write_config(tmp_path, period=PERIOD, periods=2,
                           footswitch="pin = 17\nled_pin = 27\nlong_press_s = 0.3\ndebounce_ms = 5.0",
                           extra=f"[sound]\ncrossfade_ms = {CROSSFADE_MS}\n")
-    with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack:
-        env = jack.env()
-        env.update(HOME=str(tmp_path), PEDAL_GPIO_MOCK="1")
-        with open(tmp_path / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", "40"), env=env, cwd=ROOT,
-                                      stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield daemon, tmp_path / "control.sock", di, out_raw, tmp_path
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.wait(10)
+    with pedald_on_jack(tmp_path, config, PERIOD, 40, mock_gpio=True) as daemon:
+        yield daemon, tmp_path / "control.sock", di, out_raw, tmp_path
 
 
 def rendered(directory, rig):
@@ -225,13 +211,7 @@ def rendered(directory, rig):
 def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it(pedal_with_rigs):
     daemon, sock, di, out_raw, directory = pedal_with_rigs
 
-    def status():
-        return daemon_status(sock, daemon, directory / "pedald.log")
-
-    def at(seconds):
-        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")
-
-    first = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+    status, at, first = watch(daemon, sock, directory)
     assert first["rig"] == "crunch" and first["captures"] == ["drive", "amp"] and first["ir"] == "box"
     playing = at(4.0)
     before_switch = playing["frames"]

@@ -10,9 +10,8 @@ from gpiozero.pins.mock import MockFactory
 
 from pedal.config import parse_config
 from pedal.control import request
-from pedal.daemon import Pedal
 from pedal.footswitch import LedState
-from tests.support.fake_alsa import devices, in_process_config
+from tests.support.fake_alsa import in_process_config, in_process_pedals
 from tests.support.paths import GOLDEN
 from tests.support.waiting import wait_for
 
@@ -28,18 +27,8 @@ def rig(tmp_path):
     footswitch = "pin = 17\nprevious_pin = 22\nled_pin = 27\nlong_press_s = 0.2\ndebounce_ms = 5.0"
     config = parse_config(in_process_config(tmp_path, models, footswitch, tmp_path / "state" / "state.json"))
     factory = MockFactory()
-    started = []
-
-    def start():
-        pedal = Pedal(config, pin_factory=factory, pcm_factory=devices())
-        pedal.start()
-        started.append(pedal)
-        return pedal
-
-    yield start, tmp_path, factory
-    for pedal in started:
-        pedal.close()
-    factory.reset()
+    with in_process_pedals(factory) as start:
+        yield lambda: start(config), tmp_path, factory
 
 
 def ask(path, **message):

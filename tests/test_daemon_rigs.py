@@ -17,10 +17,9 @@ from pedal import levels, wavfile
 from pedal.config import parse_config
 from pedal.control import request
 from pedal.core import Model
-from pedal.daemon import Pedal
 from pedal.footswitch import LedState
 from pedal.rigs import parse_rig
-from tests.support.fake_alsa import devices, in_process_config
+from tests.support.fake_alsa import in_process_config, in_process_pedals
 from tests.support.paths import GOLDEN, shared_model
 from tests.support.waiting import wait_for
 
@@ -55,20 +54,12 @@ def library(tmp_path):
     wavfile.write(tmp_path / "irs" / "small box.wav", cabinet, 48000)
     (tmp_path / "rigs").mkdir()
     factory = MockFactory()
-    started = []
 
-    def start(actions=""):
+    def config(actions=""):
         footswitch = "pin = 17\nled_pin = 27\nlong_press_s = 0.2\ndebounce_ms = 5.0\n" + actions
-        config = parse_config(in_process_config(tmp_path, models, footswitch, tmp_path / "state.json"))
-        pedal = Pedal(config, pin_factory=factory, pcm_factory=devices())
-        pedal.start()
-        started.append(pedal)
-        return pedal
-
-    yield start, tmp_path, factory
-    for pedal in started:
-        pedal.close()
-    factory.reset()
+        return parse_config(in_process_config(tmp_path, models, footswitch, tmp_path / "state.json"))
+    with in_process_pedals(factory) as start:
+        yield lambda actions="": start(config(actions)), tmp_path, factory
 
 
 def ask(path, **message):

@@ -12,9 +12,10 @@ import pytest
 
 from pedal.control import request
 from pedal.core import Model
-from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
+from pedal.demo import RATE, JackDummy, write_asoundrc, write_config, write_di
 from pedal.files import TEMPORARY_PREFIX
 from pedal.store import stored_metadata
+from tests.support.jack_pedald import pedald_on_jack
 from tests.support.paths import GOLDEN, ROOT
 from tests.support.pedalctl import DATA, model_bytes
 from tests.support.waiting import daemon_status, wait_for
@@ -22,6 +23,37 @@ from tests.support.waiting import daemon_status, wait_for
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
 
 UPLOADS = 200
+
+
+def storm(directory, sources, count: int, parallel: int, *options: str) -> dict:
+    """pedald playing on JACK's dummy driver while tests.rigs.upload_storm runs ``count`` uploads
+    (or with "--rigs", rig imports) of ``sources``, ``parallel`` at a time, each SIGKILLed at a
+    random moment or left to finish; then a reload. What was seen: the storm's summary, pedald's
+    status before, during and after, the temporary files and journals the kills left (before the
+    reload), the models and rigs pedald lists after it, and its log."""
+    di_raw, out_raw = directory / "di.raw", directory / "out.raw"
+    write_di(di_raw, 120.0)
+    write_asoundrc(directory, di_raw, out_raw)
+    config = write_config(directory, period=128, periods=3)
+    socket = directory / "control.sock"
+    with pedald_on_jack(directory, config, 128, 110) as daemon:
+        def status():
+            return daemon_status(socket, daemon, directory / "pedald.log", timeout=5)
+
+        before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+        run = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),
+                              "--sources", str(sources), "--count", str(count), "--parallel", str(parallel), *options],
+                             cwd=ROOT, capture_output=True, text=True, timeout=240)
+        assert run.returncode == 0, run.stderr
+        during = status()
+        leftovers = sorted(p.name for p in (directory / "models").iterdir() if p.name.startswith(TEMPORARY_PREFIX))
+        journals = sorted(p.name for p in (directory / "rigs").glob(".journal-*"))
+        assert request(socket, {"cmd": "reload"}, timeout=30)["ok"]
+        after = wait_for(lambda: (s := status()) and s["frames"] > during["frames"] and s, 10, "audio after")
+        models, rigs = request(socket, {"cmd": "list"}), request(socket, {"cmd": "rig", "action": "list"})
+    return {"summary": json.loads(run.stdout), "before": before, "during": during, "after": after,
+            "leftovers": leftovers, "journals": journals, "models": models, "rigs": rigs,
+            "log": (directory / "pedald.log").read_text()}
 
 
 def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_pedal_playing(tmp_path):
@@ -36,36 +68,9 @@ def test_uploads_killed_at_random_moments_leave_only_complete_models_and_the_ped
         (sources / name).write_bytes(data)
     complete = {hashlib.sha256(data).hexdigest() for data in [DATA, *variants.values()]}
 
-    di_raw, out_raw = tmp_path / "di.raw", tmp_path / "out.raw"
-    write_di(di_raw, 120.0)
-    write_asoundrc(tmp_path, di_raw, out_raw)
-    config = write_config(tmp_path, period=128, periods=3)
-    socket = tmp_path / "control.sock"
-    with JackDummy(RATE, 128, log_path=tmp_path / "jackd.log") as jack:
-        env = jack.env()
-        env["HOME"] = str(tmp_path)
-        with open(tmp_path / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", "110"), env=env, cwd=ROOT, stdout=log,
-                                      stderr=subprocess.STDOUT)
-        try:
-            def status():
-                return daemon_status(socket, daemon, tmp_path / "pedald.log", timeout=5)
-
-            before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
-            storm = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),
-                                    "--sources", str(sources), "--count", str(UPLOADS), "--parallel", "4"],
-                                   cwd=ROOT, capture_output=True, text=True, timeout=240)
-            assert storm.returncode == 0, storm.stderr
-            summary = json.loads(storm.stdout)
-            during = status()
-            leftovers = sorted(p.name for p in models.iterdir() if p.name.startswith(TEMPORARY_PREFIX))
-            assert request(socket, {"cmd": "reload"}, timeout=30)["ok"]
-            after = wait_for(lambda: (s := status()) and s["frames"] > during["frames"] and s, 10, "audio after")
-            listed = request(socket, {"cmd": "list"})
-        finally:
-            daemon.terminate()
-            daemon.wait(15)
-    log = (tmp_path / "pedald.log").read_text()
+    run = storm(tmp_path, sources, UPLOADS, 4)
+    summary, before, during, after, log = run["summary"], run["before"], run["during"], run["after"], run["log"]
+    leftovers, listed = run["leftovers"], run["models"]
     print(f"\nSTORM: {summary}; temporary files left by kills: {len(leftovers)} (removed by reload); "
           f"{len(listed['models'])} models; xruns {after['xruns']}")
 
@@ -118,36 +123,9 @@ def test_rig_imports_killed_at_random_moments_leave_the_old_library_or_the_whole
         bundles[rig.name] = (captures, ir)
         (sources / f"storm-{letter}.pedalrig").write_bytes(rig_bundle.write_bundle(rig, captures, ir))
 
-    di_raw, out_raw = tmp_path / "di.raw", tmp_path / "out.raw"
-    write_di(di_raw, 120.0)
-    write_asoundrc(tmp_path, di_raw, out_raw)
-    config = write_config(tmp_path, period=128, periods=3)
-    socket = tmp_path / "control.sock"
-    with JackDummy(RATE, 128, log_path=tmp_path / "jackd.log") as jack:
-        env = jack.env()
-        env["HOME"] = str(tmp_path)
-        with open(tmp_path / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", "110"), env=env, cwd=ROOT, stdout=log,
-                                      stderr=subprocess.STDOUT)
-        try:
-            def status():
-                return daemon_status(socket, daemon, tmp_path / "pedald.log", timeout=5)
-
-            before = wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
-            storm = subprocess.run([sys.executable, "-m", "tests.rigs.upload_storm", "--config", str(config),
-                                    "--sources", str(sources), "--rigs", "--count", str(RIG_IMPORTS),
-                                    "--parallel", "3"], cwd=ROOT, capture_output=True, text=True, timeout=240)
-            assert storm.returncode == 0, storm.stderr
-            summary = json.loads(storm.stdout)
-            during = status()
-            journals = sorted(p.name for p in (tmp_path / "rigs").glob(".journal-*"))
-            assert request(socket, {"cmd": "reload"}, timeout=30)["ok"]
-            after = wait_for(lambda: (s := status()) and s["frames"] > during["frames"] and s, 10, "audio after")
-            played = request(socket, {"cmd": "rig", "action": "list"})
-        finally:
-            daemon.terminate()
-            daemon.wait(15)
-    log = (tmp_path / "pedald.log").read_text()
+    run = storm(tmp_path, sources, RIG_IMPORTS, 3, "--rigs")
+    summary, before, during, after, log = run["summary"], run["before"], run["during"], run["after"], run["log"]
+    journals, played = run["journals"], run["rigs"]
     print(f"\nRIG STORM: {summary}; journals left by kills: {len(journals)} (completed by reload); "
           f"rigs {played['rigs']}; xruns {after['xruns']}")
     assert summary["started"] == RIG_IMPORTS and summary["failed"] == 0

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dsp/pitch_detector.h"
 #include "engine/denormals.h"
 #include "engine/engine.h"
 #include "formats/registry.h"
@@ -48,6 +49,10 @@ struct pedal_model {
 
 struct pedal_engine {
     pedal::engine::Engine engine;
+};
+
+struct pedal_tuner {
+    pedal::dsp::PitchDetector detector;
 };
 
 namespace {
@@ -315,6 +320,28 @@ void pedal_engine_read_stats(pedal_engine *engine, pedal_engine_stats *out) {
     *out = pedal_engine_stats{s.input_peak, s.output_peak, s.block_us_min, s.block_us_avg, s.block_us_max,
                               s.blocks, s.muted_blocks, s.bad_input_blocks, s.model_id,
                               s.bypassed ? 1 : 0, s.switching ? 1 : 0, s.latency};
+}
+
+pedal_tuner *pedal_tuner_new(double rate) {
+    try {
+        auto tuner = std::make_unique<pedal_tuner>();
+        return tuner->detector.prepare(rate) ? tuner.release() : nullptr;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void pedal_tuner_free(pedal_tuner *tuner) { delete tuner; }
+
+void pedal_tuner_push(pedal_tuner *tuner, const float *in, size_t frames) {
+    if (tuner && in) tuner->detector.push(in, frames);
+}
+
+int pedal_tuner_analyse(pedal_tuner *tuner, double threshold_db, pedal_pitch *out) {
+    if (!tuner || !out) return 0;
+    const pedal::dsp::Pitch pitch = tuner->detector.analyse(threshold_db);
+    *out = pedal_pitch{pitch.hz, pitch.clarity, pitch.level_db};
+    return 1;
 }
 
 }  // extern "C"

@@ -187,6 +187,23 @@ int pedal_engine_set_param(pedal_engine *engine, int param, float value);
 void pedal_engine_read_stats(pedal_engine *engine, pedal_engine_stats *out);
 /* Samples from input to output at the engine's rate, for the model playing now. */
 double pedal_engine_latency(const pedal_engine *engine);
+/* The tuner's pitch detector (dsp/pitch_detector.h): McLeod's method on the
+ * input, refined at the input's rate. push is the audio thread's (no
+ * allocation); analyse reads the last window (85 ms) from one other thread, or
+ * after push on the same one. */
+typedef struct pedal_tuner pedal_tuner;
+typedef struct pedal_pitch {
+    double hz;         /* 0: no note (too quiet, or no clear period) */
+    double clarity;    /* how periodic: 1 for a pure tone */
+    double level_db;   /* RMS of the window, dBFS */
+} pedal_pitch;
+/* NULL for a rate outside 8000..384000 Hz or no memory. */
+pedal_tuner *pedal_tuner_new(double rate);
+void pedal_tuner_free(pedal_tuner *tuner);
+void pedal_tuner_push(pedal_tuner *tuner, const float *in, size_t frames);
+/* The pitch of the last window; no note below `threshold_db`. 0 when tuner or out is NULL. */
+int pedal_tuner_analyse(pedal_tuner *tuner, double threshold_db, pedal_pitch *out);
+
 /* cdef-end */
 
 #ifdef __cplusplus

@@ -17,6 +17,7 @@
 #include "dsp/impulse_response.h"
 #include "dsp/limiter.h"
 #include "dsp/noise_gate.h"
+#include "dsp/pitch_detector.h"
 #include "dsp/rate_bridge.h"
 #include "dsp/resampler.h"
 #include "dsp/smoothed.h"
@@ -288,10 +289,14 @@ PEDAL_TEST(dsp_blocks_never_allocate_while_processing) {
     ir_a.prepare(cabinet.data(), cabinet.size(), 48000, 48000, 64, 48000);
     ir_b.prepare(cabinet.data(), 3000, 44100, 48000, 64, 48000);
     Convolver cab;
-    cab.prepare(64, 48000);
+    cab.prepare(64, 48000, 960);
+    PitchDetector ear;
+    ear.prepare(rate);
 
     const long before = g_allocations.load();
     for (std::size_t n : {1, 7, 32, 64, 128, 333, 1024}) {
+        ear.push(in.data(), n);  // the tuner's part on the audio thread
+        ear.analyse();           // and the reader's, which never allocates either
         gain.set_target(static_cast<float>(n) / 1024.0f);
         tone.set_bass_db(static_cast<float>(n % 30) - 15.0f);
         tone.set_treble_db(-static_cast<float>(n % 30) + 15.0f);

@@ -27,7 +27,7 @@ from pedal.files import write_atomically
 
 __all__ = ["remote_argv", "run_remote", "ssh_command"]
 
-_LOCAL = {"render"}   # works on files of this machine: run it here
+_LOCAL = {"render", "tune"}   # works on files of this machine: run it here
 
 
 def _strip_ssh_options(argv: list[str]) -> list[str]:

@@ -1,6 +1,7 @@
 """Fake ALSA devices for pedal.audio and an in-process pedal: PCMs that deliver a signal and
 keep what is written, with the abilities (formats, rate, period) a device would have."""
 
+import contextlib
 import time
 
 import numpy as np
@@ -109,3 +110,23 @@ rigs_dir = "{tmp_path / 'rigs'}"
 [control]
 socket = "{tmp_path / 'control.sock'}"
 """
+
+
+@contextlib.contextmanager
+def in_process_pedals(factory):
+    """``start(config)``: a pedal.daemon.Pedal started in-process on devices() and ``factory``'s
+    mock pins; every one started is closed, and the pins reset, on the way out."""
+    from pedal.daemon import Pedal
+    started = []
+
+    def start(config):
+        pedal = Pedal(config, pin_factory=factory, pcm_factory=devices())
+        pedal.start()
+        started.append(pedal)
+        return pedal
+    try:
+        yield start
+    finally:
+        for pedal in started:
+            pedal.close()
+        factory.reset()

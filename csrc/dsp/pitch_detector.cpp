@@ -1,0 +1,275 @@
+#include "dsp/pitch_detector.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dsp/fir_design.h"
+
+namespace pedal::dsp {
+
+namespace {
+
+constexpr double kTargetRate = 12000.0;  // the search's rate: 1,500 Hz is well inside its band
+constexpr double kCutoffRatio = 1.4;      // the fundamental's low-pass, times the note: the 2nd partial -20 dB
+constexpr double kRetune = 0.05;          // a note found this far (relative) from the cut-off's retunes it
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kFundamentalPeriods = 8.0;  // periods the fundamental is timed over, within 1..2 windows
+
+std::size_t next_power_of_two(std::size_t n) {
+    std::size_t p = 1;
+    while (p < n) p *= 2;
+    return p;
+}
+
+// The vertex of the parabola through (-1, a), (0, b), (1, c): its offset from 0 and its height.
+void parabola(double a, double b, double c, double &offset, double &height) {
+    const double curve = a - 2.0 * b + c;
+    offset = curve < 0.0 ? 0.5 * (a - c) / curve : 0.0;
+    offset = std::clamp(offset, -0.5, 0.5);
+    height = b - 0.25 * (a - c) * offset;
+}
+
+}  // namespace
+
+bool PitchDetector::prepare(double rate) {
+    if (!(rate >= 8000.0 && rate <= 384000.0)) return false;
+    rate_ = rate;
+    factor_ = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(rate / kTargetRate)));
+    decimated_rate_ = rate / static_cast<double>(factor_);
+    window_ = next_power_of_two(static_cast<std::size_t>(std::ceil(2.0 * decimated_rate_ / kLowestHz)));
+    full_window_ = window_ * factor_;
+    full_ring_.assign(next_power_of_two(2 * full_window_), 0.0f);
+    fundamental_ring_.assign(full_ring_.size(), 0.0f);
+    decimated_ring_.assign(2 * window_, 0.0f);
+    // Pass to 0.3 of the decimated rate, stop from its Nyquist on (-60 dB): nothing folds into the notes.
+    const double transition = 0.2 * decimated_rate_ / rate;
+    std::size_t length = fir::kaiser_length(60.0, transition);
+    length |= 1;  // odd: a whole-sample delay
+    const std::vector<double> design = fir::kaiser_lowpass(length, 0.4 * decimated_rate_ / rate, fir::kaiser_beta(60.0));
+    double sum = 0.0;
+    for (double tap : design) sum += tap;
+    taps_.resize(length);
+    for (std::size_t i = 0; i < length; ++i) taps_[i] = static_cast<float>(design[i] / sum);
+    history_.assign(2 * length, 0.0f);
+    fft_.prepare(2 * window_);
+    x_.assign(window_, 0.0f);
+    full_x_.assign(full_window_, 0.0f);
+    fundamental_x_.assign(2 * full_window_, 0.0f);
+    padded_.assign(2 * window_, 0.0f);
+    re_.assign(window_ + 1, 0.0f);
+    im_.assign(window_ + 1, 0.0f);
+    acf_.assign(2 * window_, 0.0f);
+    nsdf_.assign(window_ / 2 + 1, 0.0);
+    reset();
+    return true;
+}
+
+void PitchDetector::reset() noexcept {
+    std::fill(full_ring_.begin(), full_ring_.end(), 0.0f);
+    std::fill(fundamental_ring_.begin(), fundamental_ring_.end(), 0.0f);
+    wanted_cutoff_.store(0.0, std::memory_order_relaxed);
+    cutoff_ = 0.0;
+    std::fill(decimated_ring_.begin(), decimated_ring_.end(), 0.0f);
+    std::fill(history_.begin(), history_.end(), 0.0f);
+    full_count_.store(0, std::memory_order_relaxed);
+    decimated_count_.store(0, std::memory_order_relaxed);
+    history_at_ = phase_ = 0;
+}
+
+// A 4th-order Butterworth low-pass at `cutoff` Hz: two RBJ biquads with the
+// Butterworth poles' Qs (0.5412, 1.3066). Its state is kept: the cut-off moves
+// with the note, a little at a time.
+void PitchDetector::design_fundamental_filter(double cutoff) noexcept {
+    static constexpr double kQ[2] = {0.54119610014619698, 1.3065629648763766};
+    const double w = 2.0 * kPi * std::min(cutoff, 0.45 * rate_) / rate_;
+    const double cw = std::cos(w), sw = std::sin(w);
+    for (int s = 0; s < 2; ++s) {
+        const double alpha = sw / (2.0 * kQ[s]), a0 = 1.0 + alpha;
+        b_[s][0] = b_[s][2] = (1.0 - cw) / 2.0 / a0;
+        b_[s][1] = (1.0 - cw) / a0;
+        a_[s][0] = -2.0 * cw / a0;
+        a_[s][1] = (1.0 - alpha) / a0;
+    }
+    cutoff_ = cutoff;
+}
+
+void PitchDetector::push(const float *in, std::size_t frames) noexcept {
+    if (taps_.empty()) return;
+    const std::size_t full_mask = full_ring_.size() - 1, length = taps_.size();
+    std::size_t full = full_count_.load(std::memory_order_relaxed);
+    std::size_t decimated = decimated_count_.load(std::memory_order_relaxed);
+    const double wanted = wanted_cutoff_.load(std::memory_order_relaxed);
+    if (wanted != cutoff_ && wanted > 0.0) {
+        design_fundamental_filter(wanted);
+        fundamental_since_.store(full, std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < frames; ++i) {
+        const float x = std::isfinite(in[i]) ? in[i] : 0.0f;
+        double y = x;
+        for (int s = 0; s < 2; ++s) {
+            const double out = b_[s][0] * y + z_[s][0];
+            z_[s][0] = b_[s][1] * y - a_[s][0] * out + z_[s][1];
+            z_[s][1] = b_[s][2] * y - a_[s][1] * out;
+            y = out;
+        }
+        if (!(std::fabs(y) < 1e6)) {  // a blown-up or denormal state starts again from rest
+            std::fill(&z_[0][0], &z_[0][0] + 4, 0.0);
+            y = 0.0;
+        }
+        fundamental_ring_[full & full_mask] = static_cast<float>(y);
+        full_ring_[full++ & full_mask] = x;
+        history_[history_at_] = history_[history_at_ + length] = x;
+        history_at_ = history_at_ + 1 == length ? 0 : history_at_ + 1;
+        if (++phase_ < factor_) continue;
+        phase_ = 0;
+        const float *window = history_.data() + history_at_;  // the last `length` inputs, oldest first
+        float sum = 0.0f;
+        for (std::size_t k = 0; k < length; ++k) sum += taps_[k] * window[k];
+        decimated_ring_[decimated++ % decimated_ring_.size()] = sum;
+    }
+    for (double &state : z_[0]) state = std::fabs(state) < 1e-30 ? 0.0 : state;  // no denormals in a decay
+    for (double &state : z_[1]) state = std::fabs(state) < 1e-30 ? 0.0 : state;
+    full_count_.store(full, std::memory_order_release);
+    decimated_count_.store(decimated, std::memory_order_release);
+}
+
+Pitch PitchDetector::analyse(double threshold_db) noexcept {
+    Pitch pitch;
+    if (taps_.empty()) return pitch;
+    const std::size_t full = full_count_.load(std::memory_order_acquire);
+    const std::size_t decimated = decimated_count_.load(std::memory_order_acquire);
+    if (decimated < window_) return pitch;  // not a whole window heard yet
+    for (std::size_t i = 0; i < window_; ++i)
+        x_[i] = decimated_ring_[(decimated - window_ + i) % decimated_ring_.size()];
+    const std::size_t full_mask = full_ring_.size() - 1;
+    double energy = 0.0;
+    for (std::size_t i = 0; i < full_window_; ++i) {
+        full_x_[i] = full_ring_[(full - full_window_ + i) & full_mask];
+        energy += static_cast<double>(full_x_[i]) * full_x_[i];
+    }
+    const double rms = std::sqrt(energy / static_cast<double>(full_window_));
+    pitch.level_db = rms > 0.0 ? 20.0 * std::log10(rms) : -200.0;
+    if (pitch.level_db < threshold_db) return pitch;
+    std::size_t lag = 0;
+    const double coarse = search(lag);
+    if (coarse <= 0.0) return pitch;
+    double period = refine(full_x_.data(), full_window_, coarse * static_cast<double>(factor_));
+    if (period <= 0.0) return pitch;
+    const std::size_t whole = static_cast<std::size_t>(std::lround(period));
+    double offset = 0.0;
+    const float *x = full_x_.data();
+    parabola(nsdf_full(x, full_window_, whole - 1), nsdf_full(x, full_window_, whole),
+             nsdf_full(x, full_window_, whole + 1), offset, pitch.clarity);
+    if (pitch.clarity < kMinClarity) {
+        pitch.clarity = std::max(pitch.clarity, 0.0);
+        return pitch;
+    }
+    // The fundamental alone, once the low-pass has been at this note for a whole window (and
+    // settled): its period is the note's. Otherwise the whole waveform's, and the low-pass retuned.
+    const double note = rate_ / period, cutoff = kCutoffRatio * note;
+    const double current = wanted_cutoff_.load(std::memory_order_relaxed);
+    const std::size_t since = fundamental_since_.load(std::memory_order_relaxed);
+    const std::size_t settle = static_cast<std::size_t>(3.0 * rate_ / note);  // the low-pass's start
+    // A low note's period is timed over more of them (up to twice the window): the error of a
+    // period measured in noise falls with the cube of the time it is measured over.
+    const std::size_t available = full > since + settle ? full - since - settle : 0;  // since it was retuned
+    const std::size_t length = std::min(available, std::clamp(static_cast<std::size_t>(kFundamentalPeriods * rate_ / note),
+                                                              full_window_, fundamental_x_.size()));
+    if (std::fabs(current - cutoff) <= kRetune * cutoff && length >= full_window_) {
+        for (std::size_t i = 0; i < length; ++i)
+            fundamental_x_[i] = fundamental_ring_[(full - length + i) & full_mask];
+        // A near-sine repeats at every multiple of its period: timed over k of them at once, the
+        // period's error is k times smaller (k: as many as half the window holds).
+        const double k = std::max(1.0, std::floor(static_cast<double>(length) / (2.0 * period)));
+        const double periods = refine(fundamental_x_.data(), length, k * period);
+        if (periods > 0.0) period = periods / k;
+    } else if (std::fabs(current - cutoff) > kRetune * cutoff) {
+        wanted_cutoff_.store(cutoff, std::memory_order_relaxed);
+    }
+    pitch.hz = rate_ / period;
+    return pitch;
+}
+
+// McLeod's peak picking on the decimated window's NSDF: the first key maximum
+// within kPeakRatio of the highest, refined by a parabola; 0 when there is none.
+double PitchDetector::search(std::size_t &lag) noexcept {
+    // r(tau) for every lag at once: the inverse FFT of the zero-padded window's power spectrum.
+    std::copy(x_.begin(), x_.end(), padded_.begin());
+    std::fill(padded_.begin() + static_cast<long>(window_), padded_.end(), 0.0f);
+    fft_.forward(padded_.data(), re_.data(), im_.data());
+    for (std::size_t k = 0; k <= window_; ++k) {
+        re_[k] = re_[k] * re_[k] + im_[k] * im_[k];
+        im_[k] = 0.0f;
+    }
+    fft_.inverse(re_.data(), im_.data(), acf_.data());
+    const std::size_t longest = std::min(window_ / 2, static_cast<std::size_t>(std::ceil(decimated_rate_ / kLowestHz)));
+    const std::size_t shortest = std::max<std::size_t>(2, static_cast<std::size_t>(decimated_rate_ / kHighestHz));
+    double m = 0.0;
+    for (float v : x_) m += 2.0 * static_cast<double>(v) * v;
+    for (std::size_t tau = 0; tau <= longest; ++tau) {
+        if (tau > 0) {
+            const double a = x_[tau - 1], b = x_[window_ - tau];
+            m -= a * a + b * b;
+        }
+        nsdf_[tau] = m > 1e-20 ? 2.0 * acf_[tau] / m : 0.0;
+    }
+    // Key maxima: the highest point of each stretch between a rise through zero and a fall through it.
+    std::size_t keys[64];
+    std::size_t count = 0;
+    std::size_t tau = 1;
+    while (tau <= longest && nsdf_[tau] > 0.0) ++tau;  // past the peak at lag 0
+    while (tau <= longest && count < 64) {
+        while (tau <= longest && nsdf_[tau] <= 0.0) ++tau;
+        std::size_t best = tau;
+        while (tau <= longest && nsdf_[tau] > 0.0) {
+            if (nsdf_[tau] > nsdf_[best]) best = tau;
+            ++tau;
+        }
+        if (best <= longest && best >= shortest && best < longest) keys[count++] = best;
+    }
+    if (count == 0) return 0.0;
+    double highest = 0.0;
+    for (std::size_t i = 0; i < count; ++i) highest = std::max(highest, nsdf_[keys[i]]);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (nsdf_[keys[i]] < kPeakRatio * highest) continue;
+        lag = keys[i];
+        double offset = 0.0, height = 0.0;
+        parabola(nsdf_[lag - 1], nsdf_[lag], nsdf_[lag + 1], offset, height);
+        return static_cast<double>(lag) + offset;
+    }
+    return 0.0;
+}
+
+// n(tau) at the input's own rate, over `length` samples of `x`.
+double PitchDetector::nsdf_full(const float *x, std::size_t length, std::size_t lag) const noexcept {
+    if (lag == 0 || lag >= length) return 0.0;
+    double r = 0.0, m = 0.0;
+    for (std::size_t j = 0; j + lag < length; ++j) {
+        r += static_cast<double>(x[j]) * x[j + lag];
+        m += static_cast<double>(x[j]) * x[j] + static_cast<double>(x[j + lag]) * x[j + lag];
+    }
+    return m > 1e-20 ? 2.0 * r / m : 0.0;
+}
+
+// The highest n(tau) of `length` samples of `x` at the full rate near `period` (the search's
+// estimate times the decimation factor), and the vertex of the parabola through it and its neighbours.
+double PitchDetector::refine(const float *x, std::size_t length, double period) const noexcept {
+    const std::size_t centre = static_cast<std::size_t>(std::lround(period));
+    // The estimate is good to a decimated sample, and to a fraction of a percent.
+    const std::size_t reach = std::max(factor_ + 1, static_cast<std::size_t>(std::ceil(0.01 * period)));
+    if (centre <= reach + 1 || centre + reach + 1 >= length) return 0.0;
+    std::size_t best = centre;
+    double best_value = -2.0;
+    for (std::size_t lag = centre - reach; lag <= centre + reach; ++lag) {
+        const double value = nsdf_full(x, length, lag);
+        if (value > best_value) {
+            best_value = value;
+            best = lag;
+        }
+    }
+    double offset = 0.0, height = 0.0;
+    parabola(nsdf_full(x, length, best - 1), best_value, nsdf_full(x, length, best + 1), offset, height);
+    return static_cast<double>(best) + offset;
+}
+
+}  // namespace pedal::dsp
