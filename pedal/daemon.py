@@ -110,6 +110,7 @@ class Pedal:
         self._chain_levels: dict[tuple, tuple[list[float], list[float]]] = {}
         self._chain_playing: tuple | None = None   # what the engine's chain is: captures and gains
         self._ir_playing: str | None = None        # the cabinet in the engine
+        self._live_cache: tuple = (None, None)      # (rig and changes, the rig with them)
         # Sizes chosen in this run that the sidecar could not keep (or None: measuring failed), by file bytes.
         self._sizes: dict[bytes, float | None] = {}
         self._lock = threading.RLock()
@@ -288,7 +289,15 @@ class Pedal:
         one with the pedal's own levels and sound."""
         entry = self._rig_playing()
         if entry is not None:
-            return rigs.with_values(entry.rig, self.state.rig_changes, entry.path.name)
+            changes = self.state.rig_changes
+            if not changes:
+                return entry.rig
+            # Kept: status asks for it many times a second, and every thread's Python work holds the
+            # GIL the audio thread needs.
+            key = (entry.rig, tuple(sorted(changes.items())))
+            if self._live_cache[0] != key:
+                self._live_cache = (key, rigs.with_values(entry.rig, changes, entry.path.name))
+            return self._live_cache[1]
         model = self.library.entries[self.current].name if self.current is not None else "none"
         return rigs.rig_of_one(model, self.state)
 

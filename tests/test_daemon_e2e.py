@@ -55,6 +55,12 @@ def lag_of(out, reference, search=4096):
     return int(np.argmax(scores))
 
 
+# How often the tests ask pedald for its status: each answer is work for its control threads, which
+# run SCHED_FIFO above JACK's dummy driver (not real-time here); asked every few milliseconds on a
+# 2-core machine, they can starve it into an xrun.
+POLL_S = 0.025
+
+
 def watch(daemon, sock, directory):
     """(status, at, first): pedald's status; its status once it has played ``seconds`` of audio;
     its status once audio runs (waited for)."""
@@ -62,9 +68,11 @@ def watch(daemon, sock, directory):
         return daemon_status(sock, daemon, directory / "pedald.log")
 
     def at(seconds):
-        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio")
+        return wait_for(lambda: (s := status()) and s["frames"] >= seconds * RATE and s, 30, f"{seconds} s of audio",
+                        poll=POLL_S)
 
-    return status, at, wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run")
+    return status, at, wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run",
+                                poll=POLL_S)
 
 
 @pytest.fixture
@@ -224,6 +232,7 @@ def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it
     log = (directory / "pedald.log").read_text()
     assert '"rig": "clean"' in (directory / "state.json").read_text()
 
+    assert last["xruns"] == 0, f"xruns while playing: the samples cannot line up\n{log}"
     out = np.fromfile(out_raw, "<f4")
     crunch, clean = rendered(directory, "crunch"), rendered(directory, "clean")
     lag = lag_of(out, crunch)
@@ -243,8 +252,8 @@ def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it
           f"max {last['cpu']['max_percent']:.1f}%")
     # The first rig: the same samples as the offline render, to float32 rounding (as the first model
     # above). The next rig's rate bridge starts at the switch, on a grid offset by a fraction of a
-    # sample from the render's: the same sound to -80 dB, as the second model above.
+    # sample from the render's: the second model's bound above (2e-4, the same capture), scaled by
+    # this rig's output level (+12 dB), which scales that difference with the sound.
     assert error_crunch <= 1e-6
-    assert error_clean <= 2e-4
+    assert error_clean <= 2e-4 * 10 ** (12.0 / 20)
     assert np.max(np.abs(clean[after_switch:] - crunch[after_switch:])) > 0.01   # the rigs really differ
-    assert last["xruns"] == 0, log
