@@ -8,7 +8,8 @@ figure to compare and the spread (min..max) says how noisy the machine was.
 Real-time factor is audio time / compute time at ``--rate`` (a factor of 20
 means the model uses 5 % of one core). ``--overhead`` adds what Python costs
 around the core: a process() call with 0 frames (the binding), and the audio
-loop's decode, process and encode per period in each sample format.
+loop's decode, process and encode per period in each sample format, and the tuner's
+push per period (what it adds to the audio thread while tuning).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pedal.core import Engine, Model, ModelError, core_isa, core_version
+from pedal.core import Engine, Model, ModelError, PitchDetector, core_isa, core_version
 from pedal.sample_formats import FORMATS, Decoder, Encoder
 from pedal.signals import guitar_like
 
@@ -95,6 +96,32 @@ def time_calls(model: Model, frames: int, calls: int = 20000, rounds: int = 7) -
             process(x, out=y)
         per_round.append((clock() - begin) / calls)
     return statistics.median(per_round)
+
+
+def time_tuner_push(period: int = 64, rate: int = 48000, calls: int = 5000, rounds: int = 7) -> dict:
+    """What the tuner adds to the audio thread per period: the pitch detector's push (two rings,
+    the decimation filter, the fundamental's low-pass) of ``period`` frames of a guitar signal,
+    less the binding's cost (a push of 0 frames), in ns and as % of the period. Median of rounds."""
+    ear = PitchDetector(rate)
+    signal = guitar_like(1.0, rate=rate, seed=6)
+    ear.push(signal)                            # a note found: the low-pass tuned to it, as while tuning
+    ear.analyse()
+    ear.push(signal)
+    blocks = [np.ascontiguousarray(signal[i:i + period]) for i in range(0, len(signal) - period, period)][:64]
+    empty, clock, push = np.zeros(0, np.float32), time.perf_counter_ns, ear.push
+    costs = []
+    for _ in range(rounds):
+        begin = clock()
+        for n in range(calls):
+            push(blocks[n % len(blocks)])
+        full = (clock() - begin) / calls
+        begin = clock()
+        for _ in range(calls):
+            push(empty)
+        costs.append(full - (clock() - begin) / calls)
+    ns = max(0.0, statistics.median(costs))
+    period_ns = period / rate * 1e9
+    return {"period": period, "ns_per_period": round(ns, 1), "percent_of_period": round(100 * ns / period_ns, 3)}
 
 
 def time_audio_loop(period: int = 64, rate: int = 48000, format_name: str = "S32_LE", channels: int = 2,
@@ -172,7 +199,8 @@ def measure_overhead(paths, rate: int, progress, period: int = 64) -> dict:
         break
     progress("overhead: the audio loop's decode, process and encode")
     loops = [time_audio_loop(period, rate, name, seconds=0.5) for name in ("S16_LE", "S32_LE", "S24_3LE", "FLOAT_LE")]
-    return {"process_call": calls, "audio_loop": loops}
+    progress("overhead: the tuner's share of the audio thread")
+    return {"process_call": calls, "audio_loop": loops, "tuner_push": time_tuner_push(period, rate)}
 
 
 def render_overhead(overhead: dict) -> str:
@@ -185,6 +213,10 @@ def render_overhead(overhead: dict) -> str:
         lines.append(f"audio loop, {loop['format']} x{loop['channels']}, {loop['period']} frames: "
                      f"Python {loop['python_us']:.1f} us a period ({loop['python_percent_of_period']:.2f} % of "
                      f"{loop['period_us']:.0f} us), with the core {loop['loop_us']:.1f} us")
+    tuner = overhead.get("tuner_push")
+    if tuner:
+        lines.append(f"tuner on the audio thread, {tuner['period']} frames: {tuner['ns_per_period']:.0f} ns a period "
+                     f"({tuner['percent_of_period']:.3f} % of it)")
     return "\n".join(lines)
 
 

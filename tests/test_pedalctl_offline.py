@@ -121,3 +121,6 @@ def test_bench_overhead_reports_the_bindings_call_and_the_audio_loops_python_sha
     for loop in loops.values():
         assert loop["period"] == 128 and 0 < loop["python_us"] <= loop["loop_us"]
         assert loop["python_percent_of_period"] == pytest.approx(100 * loop["python_us"] / loop["period_us"], abs=0.01)
+    tuner = overhead["tuner_push"]   # issue 20: at most 1 % of a period, reported here rather than timed in a test
+    assert tuner["period"] == 128 and tuner["ns_per_period"] > 0
+    print(f"\ntuner push: {tuner['ns_per_period']:.0f} ns per 128-frame period ({tuner['percent_of_period']:.3f} %)")
