@@ -86,7 +86,7 @@ def test_the_footswitch_steps_through_the_rigs_then_the_models(library):
         assert wait_for(lambda: pedal.position != before)
     assert heard == ["drive into amp", "just lead", "clean", "crunch", "lead"]
     assert pedal._now()["rig"] == "drive into amp"   # round again
-    assert pedal.controls.led.state is LedState.ACTIVE
+    assert wait_for(lambda: pedal.controls.led.state is LedState.ACTIVE)   # once the sound has loaded
 
 
 def test_a_rig_plays_its_chain_at_the_levels_of_pedal_levels(library):
