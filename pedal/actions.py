@@ -22,10 +22,9 @@ VERBS = {
     "bypass": "bypass on or off",
     "rig": "rig NAME: play that rig",
     "size": "size up / size down: the next larger or smaller submodel of the NAM A2 captures playing",
+    "tuner": "open the tuner (any press closes it)",
     NONE: "nothing (for a double press: a short press is then not delayed)",
 }
-# Named by the issue that brings them; refused until then, so a config written for later says so.
-NOT_YET = {"tuner": "the tuner is not built yet"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,6 @@ def parse_action(text: str) -> Action:
     """The action ``text`` names; ValueError saying what it may be."""
     verb, _, argument = text.strip().partition(" ")
     verb, argument = verb.lower(), argument.strip()
-    if verb in NOT_YET:
-        raise ValueError(f"{text!r}: {NOT_YET[verb]}")
     if verb not in VERBS:
         simple = ", ".join(verb for verb in VERBS if verb not in ("rig", "size"))
         raise ValueError(f"unknown action {text!r}; one of: {simple}, rig NAME, size up, size down")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 
-from pedal import submodels
+from pedal import submodels, tuner
 from pedal.checks import in_range
-from pedal.control import ControlError, Handler
+from pedal.control import ControlError, Handler, Stream
 from pedal.core import PARAMS
 
 __all__ = ["EQ_RANGES", "GATE_RANGES", "LEVEL_RANGES", "handlers"]
@@ -41,7 +41,7 @@ def handlers(pedal, press: bool = False) -> dict[str, Handler]:
              "eq": lambda m: pedal.set_eq(_settings(m, EQ_RANGES), m.get("on")),
              "gate": lambda m: pedal.set_gate(_settings(m, GATE_RANGES), m.get("on")),
              "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m), "rig": lambda m: _rig(pedal, m),
-             "knob": lambda m: _knob(pedal, m),
+             "knob": lambda m: _knob(pedal, m), "tuner": lambda m: _tuner(pedal, m),
              "info": lambda m: pedal.info(pedal.model_named(_name(m)))}
     if press:
         table["press"] = lambda m: _press(pedal, m)
@@ -154,6 +154,22 @@ def _size(pedal, message: dict) -> dict:
     if not isinstance(force, bool):
         raise ControlError(f"force must be true or false, got {force!r}")
     return pedal.set_size(index, size, force)
+
+
+def _tuner(pedal, message: dict) -> dict | Stream:
+    """Open or close the tuner ("on"; toggled without it), or watch it ("watch": a stream)."""
+    _checked_on(message)
+    watch = message.get("watch", False)
+    if not isinstance(watch, bool):
+        raise ControlError(f"watch must be true or false, got {watch!r}")
+    if watch:
+        if "on" in message:
+            raise ControlError("tuner: either on or watch, not both (open it, then watch it)")
+        return Stream(pedal.tuner.watch())
+    a4 = message.get("a4")
+    if a4 is not None:
+        a4 = _checked_number("a4", a4, *tuner.A4_RANGE)
+    return pedal.set_tuner(message.get("on"), a4)
 
 
 def _press(pedal, message: dict) -> dict:

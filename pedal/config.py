@@ -53,6 +53,7 @@ class Switch:
     short: str = "none"
     long: str = "none"
     double: str = "none"
+    hold: str = "none"
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,17 @@ class Footswitch:
     led_pin: int | None = 27
     long_press_s: float = 0.6         # held this long: the long action instead of the short one
     double_press_s: float = 0.3       # a second press starting this soon after a release: the double action
+    hold_s: float = 1.5               # held on this long (past long_press_s): the hold action
     debounce_ms: float = 20.0
     # What the main switch's presses do, and the previous switch's (pedal.actions).
     short: str = "next"
     long: str = "bypass"
     double: str = "none"
+    hold: str = "tuner"
     previous_short: str = "prev"
     previous_long: str = "none"
     previous_double: str = "none"
+    previous_hold: str = "none"
     switch: tuple[Switch, ...] = ()   # more switches
 
 
@@ -96,6 +100,16 @@ class Sound:
 
 
 @dataclass(frozen=True)
+class Tuner:
+    a4: float = 440.0                 # reference pitch, Hz
+    output: str = "mute"              # while tuning: "mute", or "through" (the dry guitar passes)
+    threshold_db: float = -50.0       # input RMS below which the tuner says "no note"
+
+
+TUNER_OUTPUTS = ("mute", "through")
+
+
+@dataclass(frozen=True)
 class Config:
     audio: Audio = field(default_factory=Audio)
     realtime: Realtime = field(default_factory=Realtime)
@@ -103,6 +117,7 @@ class Config:
     library: Library = field(default_factory=Library)
     control: Control = field(default_factory=Control)
     sound: Sound = field(default_factory=Sound)
+    tuner: Tuner = field(default_factory=Tuner)
 
 
 # (section, key) -> (lowest, highest) for numbers that have a sensible range.
@@ -119,12 +134,15 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("footswitch", "led_pin"): (0, 53),
     ("footswitch", "long_press_s"): (0.2, 5.0),
     ("footswitch", "double_press_s"): (0.1, 1.0),
+    ("footswitch", "hold_s"): (0.5, 10.0),
     ("footswitch.switch", "pin"): (0, 53),
     ("footswitch", "debounce_ms"): (0.0, 200.0),
     ("library", "max_model_mb"): (0.1, 256.0),
     ("library", "max_cpu_percent"): (5.0, 100.0),
     ("sound", "crossfade_ms"): (PARAMS["crossfade_ms"].min, PARAMS["crossfade_ms"].max),  # the engine's own
     ("sound", "interface_dbu"): (-10.0, 30.0),
+    ("tuner", "a4"): (400.0, 480.0),
+    ("tuner", "threshold_db"): (-80.0, -20.0),
 }
 
 
@@ -174,7 +192,8 @@ def _build_section(path: Path, name: str, cls, table: Any):
 
 
 # The keys that hold a footswitch action (pedal.actions).
-ACTION_KEYS = {"short", "long", "double", "previous_short", "previous_long", "previous_double"}
+ACTION_KEYS = {"short", "long", "double", "hold", "previous_short", "previous_long", "previous_double",
+               "previous_hold"}
 
 
 def _switches(path: Path, name: str, value: Any) -> tuple[Switch, ...]:
@@ -206,6 +225,12 @@ def parse_config(text: str, path: Path | str = "<config>") -> Config:
     pins += [s.pin for s in switch.switch]
     if len(set(pins)) != len(pins):
         raise ConfigError(f"{path}: [footswitch] pins {sorted(pins)}: each switch and the LED need their own pin")
+    if switch.hold_s <= switch.long_press_s:
+        raise ConfigError(f"{path}: [footswitch] hold_s {switch.hold_s:g} must be longer than long_press_s "
+                          f"{switch.long_press_s:g} (a hold goes on past a long press)")
+    if config.tuner.output not in TUNER_OUTPUTS:
+        raise ConfigError(f"{path}: [tuner] output: expected one of {', '.join(TUNER_OUTPUTS)}, "
+                          f"got {config.tuner.output!r}")
     if config.audio.input_channel >= config.audio.capture_channels:
         raise ConfigError(f"{path}: [audio] input_channel {config.audio.input_channel} is not one of the "
                           f"{config.audio.capture_channels} capture channels (they count from 0)")

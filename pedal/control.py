@@ -23,6 +23,11 @@ pedal.daemon's Pedal acts):
     info {"name": N}                      a model: format, architecture, parameters, rate, figures, submodels
     size {"name": N[, "size": S, "force": F]}   a model with submodels (NAM A2) plays the one size S (0..1)
                                           picks, live and kept; without "size": as info
+    tuner [{"on": true|false}]            open or close the tuner (toggle without "on"); while open the
+                                          output is muted (or passes dry: [tuner] output = "through")
+    tuner {"watch": true}                 a stream: one line per reading (20 a second) while tuning,
+                                          {"tuning": false} when it closes and each second while closed;
+                                          it goes on until the client hangs up
     press {"pin": P, "seconds": S}        only with PEDAL_GPIO_MOCK=1 (mock pins): hold footswitch pin P
                                           down for S seconds (0..5), as a foot would
 
@@ -36,6 +41,10 @@ and the client half is one call (pedalctl uses it):
 
     >>> request("/run/pedal/control.sock", {"cmd": "status"})
     {'ok': True, 'model': 'ts9', ...}
+    >>> for line in stream("/run/pedal/control.sock", {"cmd": "tuner", "watch": True}): ...
+
+A handler answers a stream by returning a Stream: each of its items goes to the client as
+a line of its own, on that connection's thread, until the client hangs up.
 
 A malformed request gets an error response; nothing a client sends stops the server.
 Only root, the daemon's own user and members of ``group`` may talk to it: the
@@ -57,16 +66,16 @@ import stat
 import struct
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "handle_line", "join_hint", "peer_refusal",
-           "request"]
+__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "Stream", "handle_line", "join_hint",
+           "peer_refusal", "request", "stream"]
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
 COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir", "size",
-            "info")
+            "info", "tuner")
 MAX_LINE = 64 * 1024
 Handler = Callable[[dict], dict]
 
@@ -75,12 +84,20 @@ class ControlError(ValueError):
     """A request the daemon refuses; the message goes back to the client as "error"."""
 
 
+class Stream:
+    """A handler's answer that goes on: each item (a dict) is sent as a line of its own, with
+    "ok": true, until the items end or the client hangs up (then the iterator is closed)."""
+
+    def __init__(self, items: Iterator[dict]) -> None:
+        self.items = items
+
+
 def _error(message: str) -> dict:
     return {"ok": False, "error": message}
 
 
-def handle_line(line: bytes | str, handlers: dict[str, Handler]) -> dict:
-    """The response to one request line (never raises)."""
+def handle_line(line: bytes | str, handlers: dict[str, Handler]) -> dict | Stream:
+    """The response to one request line, or the Stream a handler answered with (never raises)."""
     try:
         message = json.loads(line)
     except (ValueError, UnicodeDecodeError) as error:
@@ -100,6 +117,8 @@ def handle_line(line: bytes | str, handlers: dict[str, Handler]) -> dict:
     except Exception as error:  # a bug in a handler: report it, keep serving
         log.exception("control: %s failed", command)
         return _error(f"internal error in {command}: {type(error).__name__}: {error}")
+    if isinstance(result, Stream):
+        return result
     response = {"ok": True}
     response.update(result or {})
     return response
@@ -171,9 +190,24 @@ class _Connection(socketserver.StreamRequestHandler):
                 return
             if not line.strip():
                 continue
-            self._send(handle_line(line, self.server.handlers))
+            response = handle_line(line, self.server.handlers)
+            if isinstance(response, Stream):
+                self._stream(response)
+                return
+            self._send(response)
 
-    def _send(self, response: dict) -> None:
+    def _stream(self, stream: Stream) -> None:
+        try:
+            for item in stream.items:
+                if not self._send({"ok": True, **item}):
+                    return
+        finally:
+            close = getattr(stream.items, "close", None)
+            if close is not None:
+                close()
+
+    def _send(self, response: dict) -> bool:
+        """False when the client has gone."""
         try:
             data = json.dumps(response, allow_nan=False)
         except ValueError:  # a NaN or infinity slipped into a figure
@@ -182,7 +216,8 @@ class _Connection(socketserver.StreamRequestHandler):
             self.wfile.write(data.encode() + b"\n")
             self.wfile.flush()
         except OSError:  # the client went away (e.g. a killed pedalctl): nothing to answer
-            pass
+            return False
+        return True
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -292,3 +327,22 @@ def request(socket_path: Path | str, message: dict, timeout: float = 5.0) -> dic
     if not isinstance(response, dict) or "ok" not in response:
         raise ControlError(f"the daemon's answer is not a response: {response!r}")
     return response
+
+
+def stream(socket_path: Path | str, message: dict, timeout: float = 5.0) -> Iterator[dict]:
+    """Sends one request whose answer is a stream, and yields each line of it (a dict with
+    "ok") until the daemon ends it. Raises as ``request`` does; TimeoutError when no line
+    comes for ``timeout`` seconds. Closing the generator hangs up."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(timeout)
+        connection.connect(str(socket_path))
+        connection.sendall(json.dumps(message).encode() + b"\n")
+        with connection.makefile("rb") as lines:
+            for line in lines:
+                try:
+                    response = json.loads(line)
+                except ValueError:
+                    raise ControlError(f"the daemon's answer is not a JSON line: {line[:200]!r}") from None
+                if not isinstance(response, dict) or "ok" not in response:
+                    raise ControlError(f"the daemon's answer is not a response: {response!r}")
+                yield response

@@ -38,7 +38,7 @@ def _pick_build():
 _build = _pick_build()
 ffi, lib = _build.ffi, _build.lib
 
-__all__ = ["BLOCKS", "MAX_CHAIN", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "Pitch", "PitchDetector",
+__all__ = ["BLOCKS", "MAX_CHAIN", "PARAMS", "Engine", "EngineParam", "Model", "ModelError", "Pitch", "PitchDetector", "TUNER_MODES",
            "core_isa", "core_version"]
 
 _ERROR_CAPACITY = 1024
@@ -261,6 +261,8 @@ _INDEX = {name: index for index, name in enumerate(PARAMS)}  # row i is enum ped
 # each by its switch "<block>_on".
 _PARAMS = {name: _INDEX[name] for name, param in PARAMS.items() if param.unit != "on/off"}
 BLOCKS = {name.removesuffix("_on"): _INDEX[name] for name, param in PARAMS.items() if param.unit == "on/off"}
+# What the output does while the tuner listens (enum pedal_tuner_mode).
+TUNER_MODES = {"off": lib.PEDAL_TUNER_OFF, "mute": lib.PEDAL_TUNER_MUTE, "through": lib.PEDAL_TUNER_THROUGH}
 
 
 class Engine:
@@ -285,6 +287,7 @@ class Engine:
         self.max_block = int(max_block)
         self._control = threading.Lock()  # set_model and garbage collection: one control thread at a time
         self._stats = ffi.new("pedal_engine_stats *")
+        self._pitch = ffi.new("pedal_pitch *")
         self._buffers = _BlockBuffers("pedal_engine_call *", self._handle)
 
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -340,6 +343,20 @@ class Engine:
 
     def set_bypass(self, on: bool) -> None:
         lib.pedal_engine_set_bypass(self._handle, 1 if on else 0)
+
+    def set_tuner(self, mode: str) -> None:
+        """The tuner: "off", "mute" (it listens, the output ramps to silence) or "through" (it
+        listens, the dry guitar passes). Turned on, it forgets what it heard before."""
+        if mode not in TUNER_MODES:
+            raise ValueError(f"the tuner is one of {', '.join(TUNER_MODES)}, got {mode!r}")
+        lib.pedal_engine_set_tuner(self._handle, TUNER_MODES[mode])
+
+    def read_tuner(self, threshold_db: float = -50.0) -> "Pitch":
+        """The pitch of the last 85 ms heard while tuning (hz 0: no note, or the tuner off).
+        One thread at a time."""
+        out = self._pitch
+        lib.pedal_engine_read_tuner(self._handle, float(threshold_db), out)
+        return Pitch(out.hz, out.clarity, out.level_db)
 
     def _set(self, name: str, value: float) -> None:
         if not lib.pedal_engine_set_param(self._handle, _PARAMS[name], float(value)):

@@ -21,6 +21,11 @@ EQ, gate and cabinet the pedal keeps for bare models (as before rigs). A rig
 brings its own; changes made while it plays are kept in the state file as its
 live changes until `pedalctl rig save` writes them into it.
 
+The tuner (pedal.live_tuner) opens from a footswitch hold, `pedalctl tune` or the
+socket's `tuner`: the engine listens and mutes, a thread of the tuner's own reads
+the pitch 20 times a second for the LED and the socket's watchers, and any
+footswitch press closes it.
+
 PEDAL_GPIO_MOCK=1 puts the footswitch on gpiozero's MockFactory and adds the
 mock footswitch's command, {"cmd": "press", "pin": 17, "seconds": 0.05}, that
 presses a mock switch through the control socket: a pedald on a machine
@@ -55,6 +60,7 @@ from pedal.core import Engine, Model, ModelError
 from pedal.store import ModelStore, StoreError, stored_metadata
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
+from pedal.live_tuner import LiveTuner
 from pedal.rig_library import RigEntry, RigLibrary
 from pedal.state import load_state, save_state, settings_set
 from pedal.rigs import Rig, RigError
@@ -101,6 +107,7 @@ class Pedal:
         self.engine.set_crossfade_ms(config.sound.crossfade_ms)
         self.audio = AudioInterface(config.audio, self.engine.process, pcm_factory=pcm_factory)
         self.rigs = RigLibrary(config.library.rigs_dir)
+        self.tuner = LiveTuner(self.engine, config.tuner, show=self._show_tuning)
         self.controls: PedalControls | None = None
         self.server: ControlServer | None = None
         self.position: int | None = None   # what plays: a rig's index, or len(rigs) + a model's
@@ -157,6 +164,7 @@ class Pedal:
         self._stop.set()
 
     def close(self) -> None:
+        self.tuner.close()
         if self.controls is not None:
             self.controls.close()
         if self.server is not None:
@@ -528,11 +536,17 @@ class Pedal:
     def previous(self) -> dict:
         return self._step(-1)
 
-    def perform(self, action: Action) -> None:
+    def perform(self, action: Action) -> bool:
         """A footswitch press's action (pedal.actions, as pedal.toml sets it; on a timer thread).
-        One that cannot be done now is logged in one line and the pedal plays on."""
+        One that cannot be done now is logged in one line and the pedal plays on. While the
+        tuner is open any press closes it and does nothing else: True (the press is used up)."""
+        if self.tuner.tuning:
+            self.set_tuner(False)
+            return True
         try:
-            if action.verb == "next":
+            if action.verb == "tuner":
+                self.set_tuner(True)
+            elif action.verb == "next":
                 self.next()
             elif action.verb == "prev":
                 self.previous()
@@ -544,6 +558,17 @@ class Pedal:
                 self.step_size(+1 if action.argument == "up" else -1)
         except ControlError as error:
             log.warning("footswitch: %s%s: %s", action.verb, f" {action.argument}" if action.argument else "", error)
+        return False
+
+    def set_tuner(self, on: bool | None = None, a4: float | None = None) -> dict:
+        """Opens (``on`` True) or closes the tuner, or toggles it (None). While open the output
+        is muted, or passes dry ([tuner] output), and the LED shows the needle. ``a4``: the
+        reference from now on (until pedald restarts; [tuner] a4 keeps one)."""
+        with self._lock:
+            self.tuner.turn(not self.tuner.tuning if on is None else on, a4)
+            if not self.tuner.tuning:
+                self._show()
+            return dict(self._now(), tuner=self.tuner.state())
 
     def step_size(self, by: int) -> dict:
         """The next larger (``by`` = +1) or smaller submodel of what plays: a bare NAM A2 model (as
@@ -720,8 +745,13 @@ class Pedal:
                 log.warning("cannot save the state to %s (%s); running on", self.state_path, error)
                 self._state_error = str(error)
 
+    def _show_tuning(self, led: LedState) -> None:
+        """The tuner's needle on the LED (on the tuner's thread)."""
+        if self.controls is not None:
+            self.controls.show(led)
+
     def _show(self, led: LedState | None = None) -> None:
-        if self.controls is None:
+        if self.controls is None or self.tuner.tuning:  # the tuner has the LED
             return
         if led is None:
             if self.audio.state == "waiting":
@@ -824,6 +854,7 @@ class Pedal:
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=self._memory, peaks=housekeeping.peaks_db(stats), models_dir=str(self.library.directory),
                     irs_dir=self.config.library.irs_dir, rigs_dir=str(self.rigs.directory), **self._size_status(),
+                    tuner=self.tuner.state(),
                     ir=live.sound.ir, eq=settings_set(live.sound.eq), gate=settings_set(live.sound.gate),
                     rig_changes=dict(self.state.rig_changes))
 

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pedal.core import PitchDetector
+from pedal.core import Pitch, PitchDetector
 
-__all__ = ["A4_RANGE", "DEFAULT_A4", "NOTE_NAMES", "NoteHold", "Reading", "Tuner", "note_of", "read_take"]
+__all__ = ["A4_RANGE", "DEFAULT_A4", "NOTE_NAMES", "NoteHold", "Reading", "Tuner", "note_of", "read_take", "reading_of"]
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 DEFAULT_A4 = 440.0
@@ -105,13 +105,17 @@ class Tuner:
         self.ear.push(samples)
 
     def read(self, time_s: float) -> Reading:
-        pitch = self.ear.analyse(self.threshold_db)
-        shown = self.hold.update(pitch.hz or None)
-        if shown is None:
-            return Reading(round(time_s, 4), None, None, None, None, round(pitch.clarity, 3), round(pitch.level_db, 1))
-        name, octave = name_of(shown[0])
-        return Reading(round(time_s, 4), name, octave, round(pitch.hz, 3), round(shown[1], 2), round(pitch.clarity, 3),
-                       round(pitch.level_db, 1))
+        return reading_of(self.ear.analyse(self.threshold_db), self.hold, time_s)
+
+
+def reading_of(pitch: Pitch, hold: NoteHold, time_s: float) -> Reading:
+    """What a tuner shows for ``pitch`` heard at ``time_s``, the note held by ``hold``."""
+    shown = hold.update(pitch.hz or None)
+    if shown is None:
+        return Reading(round(time_s, 4), None, None, None, None, round(pitch.clarity, 3), round(pitch.level_db, 1))
+    name, octave = name_of(shown[0])
+    return Reading(round(time_s, 4), name, octave, round(pitch.hz, 3), round(shown[1], 2), round(pitch.clarity, 3),
+                   round(pitch.level_db, 1))
 
 
 def read_take(samples: np.ndarray, rate: int, a4: float = DEFAULT_A4, every_s: float = READ_EVERY_S,

@@ -59,8 +59,11 @@ def test_footswitch_actions_are_checked_at_start_naming_the_key():
     assert config.footswitch.double == "rig Clean Boost" and config.footswitch.switch[0].long == "size up"
     for text, error in [
         ('[footswitch]\nshort = "volume up"', "[footswitch] short: unknown action 'volume up'; one of: next, prev, "
-                                              "bypass, none, rig NAME, size up, size down"),
-        ('[footswitch]\nlong = "tuner"', "[footswitch] long: 'tuner': the tuner is not built yet"),
+                                              "bypass, tuner, none, rig NAME, size up, size down"),
+        ('[footswitch]\nhold = "tuner on"', "[footswitch] hold: 'tuner on': tuner takes nothing after it"),
+        ('[footswitch]\nhold_s = 0.5', "[footswitch] hold_s 0.5 must be longer than long_press_s 0.6"),
+        ('[tuner]\noutput = "loud"', "[tuner] output: expected one of mute, through, got 'loud'"),
+        ('[tuner]\na4 = 500', "[tuner] a4: must be 400..480, got 500"),
         ('[footswitch]\ndouble = "rig"', "[footswitch] double: 'rig': name the rig"),
         ('[footswitch]\nshort = "size sideways"', "[footswitch] short: 'size sideways': size up or size down"),
         ('[[footswitch.switch]]\nshort = "next"', "[footswitch.switch[1]] pin: missing"),

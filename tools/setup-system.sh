@@ -22,7 +22,8 @@ case "${1:-test}" in
     run) wanted="$common" ;;
     deb) wanted="$common $deb $cross" ;;
     # openssh-server/-client: the pedalctl --host test runs a real sshd on loopback.
-    test) wanted="$common clang libclang-rt-dev qemu-user valgrind systemd openssh-server openssh-client $deb $cross" ;;
+    # fluidsynth, fluid-soundfont-gm: the tuner's tests pluck sampled guitars and basses.
+    test) wanted="$common clang libclang-rt-dev qemu-user valgrind systemd openssh-server openssh-client fluidsynth fluid-soundfont-gm $deb $cross" ;;
     *) echo "usage: $0 test|run|deb" >&2; exit 2 ;;
 esac
 

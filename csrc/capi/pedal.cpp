@@ -40,6 +40,9 @@ static_assert(same(PEDAL_CABINET_ON, Param::CabinetOn));
 static_assert(same(PEDAL_DC_BLOCKER_ON, Param::DcBlockerOn));
 static_assert(same(PEDAL_LIMITER_ON, Param::LimiterOn));
 static_assert(static_cast<size_t>(PEDAL_LIMITER_ON) + 1 == pedal::engine::kParamCount, "the C enum ends where the table does");
+using pedal::engine::TunerMode;
+static_assert(PEDAL_TUNER_OFF == static_cast<int>(TunerMode::Off) && PEDAL_TUNER_MUTE == static_cast<int>(TunerMode::Mute) &&
+              PEDAL_TUNER_THROUGH == static_cast<int>(TunerMode::Through));
 }  // namespace
 
 struct pedal_model {
@@ -335,6 +338,19 @@ void pedal_tuner_free(pedal_tuner *tuner) { delete tuner; }
 
 void pedal_tuner_push(pedal_tuner *tuner, const float *in, size_t frames) {
     if (tuner && in) tuner->detector.push(in, frames);
+}
+
+int pedal_engine_set_tuner(pedal_engine *engine, int mode) {
+    if (!engine || mode < PEDAL_TUNER_OFF || mode > PEDAL_TUNER_THROUGH) return 0;
+    engine->engine.set_tuner(static_cast<pedal::engine::TunerMode>(mode));
+    return 1;
+}
+
+int pedal_engine_read_tuner(pedal_engine *engine, double threshold_db, pedal_pitch *out) {
+    if (!engine || !out) return 0;
+    const pedal::dsp::Pitch pitch = engine->engine.read_tuner(threshold_db);
+    *out = pedal_pitch{pitch.hz, pitch.clarity, pitch.level_db};
+    return 1;
 }
 
 int pedal_tuner_analyse(pedal_tuner *tuner, double threshold_db, pedal_pitch *out) {

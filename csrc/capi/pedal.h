@@ -203,6 +203,16 @@ void pedal_tuner_free(pedal_tuner *tuner);
 void pedal_tuner_push(pedal_tuner *tuner, const float *in, size_t frames);
 /* The pitch of the last window; no note below `threshold_db`. 0 when tuner or out is NULL. */
 int pedal_tuner_analyse(pedal_tuner *tuner, double threshold_db, pedal_pitch *out);
+/* The engine's own tuner: while on, the input goes to a pitch detector and the
+ * output is muted (10 ms ramp) or bypassed (the dry signal, through the bypass
+ * crossfade). Turning it on forgets what it heard before. Any thread; 0 for an
+ * unknown mode. */
+enum pedal_tuner_mode { PEDAL_TUNER_OFF = 0, PEDAL_TUNER_MUTE = 1, PEDAL_TUNER_THROUGH = 2 };
+int pedal_engine_set_tuner(pedal_engine *engine, int mode);
+/* The pitch of the last 85 ms heard while tuning (hz 0 with the tuner off, for
+ * the first 85 ms, or below threshold_db). One control thread at a time. 0 when
+ * engine or out is NULL. */
+int pedal_engine_read_tuner(pedal_engine *engine, double threshold_db, pedal_pitch *out);
 
 /* cdef-end */
 

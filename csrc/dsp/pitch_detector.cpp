@@ -38,9 +38,11 @@ bool PitchDetector::prepare(double rate) {
     decimated_rate_ = rate / static_cast<double>(factor_);
     window_ = next_power_of_two(static_cast<std::size_t>(std::ceil(2.0 * decimated_rate_ / kLowestHz)));
     full_window_ = window_ * factor_;
-    full_ring_.assign(next_power_of_two(2 * full_window_), 0.0f);
+    // Twice the longest read (the fundamental's, up to two windows): room between reader and
+    // writer. The decimated ring spans as long as the full ones.
+    full_ring_.assign(next_power_of_two(4 * full_window_), 0.0f);
     fundamental_ring_.assign(full_ring_.size(), 0.0f);
-    decimated_ring_.assign(2 * window_, 0.0f);
+    decimated_ring_.assign(full_ring_.size() / factor_, 0.0f);
     // Pass to 0.3 of the decimated rate, stop from its Nyquist on (-60 dB): nothing folds into the notes.
     const double transition = 0.2 * decimated_rate_ / rate;
     std::size_t length = fir::kaiser_length(60.0, transition);
@@ -73,6 +75,8 @@ void PitchDetector::reset() noexcept {
     std::fill(history_.begin(), history_.end(), 0.0f);
     full_count_.store(0, std::memory_order_relaxed);
     decimated_count_.store(0, std::memory_order_relaxed);
+    restart_.store(false, std::memory_order_relaxed);
+    heard_from_.store(0, std::memory_order_relaxed);
     history_at_ = phase_ = 0;
 }
 
@@ -98,6 +102,10 @@ void PitchDetector::push(const float *in, std::size_t frames) noexcept {
     const std::size_t full_mask = full_ring_.size() - 1, length = taps_.size();
     std::size_t full = full_count_.load(std::memory_order_relaxed);
     std::size_t decimated = decimated_count_.load(std::memory_order_relaxed);
+    if (restart_.exchange(false, std::memory_order_acquire)) {
+        heard_from_.store(full, std::memory_order_relaxed);
+        fundamental_since_.store(full, std::memory_order_relaxed);
+    }
     const double wanted = wanted_cutoff_.load(std::memory_order_relaxed);
     if (wanted != cutoff_ && wanted > 0.0) {
         design_fundamental_filter(wanted);
@@ -138,7 +146,8 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
     if (taps_.empty()) return pitch;
     const std::size_t full = full_count_.load(std::memory_order_acquire);
     const std::size_t decimated = decimated_count_.load(std::memory_order_acquire);
-    if (decimated < window_) return pitch;  // not a whole window heard yet
+    // Not a whole window heard yet (since the start, or the last restart(), or one push() has yet to see).
+    if (restart_.load(std::memory_order_acquire) || decimated < window_ || full - heard_from_.load(std::memory_order_relaxed) < full_window_) return pitch;
     for (std::size_t i = 0; i < window_; ++i)
         x_[i] = decimated_ring_[(decimated - window_ + i) % decimated_ring_.size()];
     const std::size_t full_mask = full_ring_.size() - 1;
@@ -147,6 +156,7 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
         full_x_[i] = full_ring_[(full - full_window_ + i) & full_mask];
         energy += static_cast<double>(full_x_[i]) * full_x_[i];
     }
+    if (overtaken(full, full_window_)) return pitch;
     const double rms = std::sqrt(energy / static_cast<double>(full_window_));
     pitch.level_db = rms > 0.0 ? 20.0 * std::log10(rms) : -200.0;
     if (pitch.level_db < threshold_db) return pitch;
@@ -178,6 +188,7 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
     if (std::fabs(current - cutoff) <= kRetune * cutoff && length >= full_window_) {
         for (std::size_t i = 0; i < length; ++i)
             fundamental_x_[i] = fundamental_ring_[(full - length + i) & full_mask];
+        if (overtaken(full, length)) return Pitch{0.0, 0.0, pitch.level_db};
         // A near-sine repeats at every multiple of its period: timed over k of them at once, the
         // period's error is k times smaller (k: as many as half the window holds).
         const double k = std::max(1.0, std::floor(static_cast<double>(length) / (2.0 * period)));
@@ -188,6 +199,14 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
     }
     pitch.hz = rate_ / period;
     return pitch;
+}
+
+// True when push() has written over some of the `length` samples before `full`
+// while analyse() copied them (the decimated ring spans as long as the full
+// ones and its window as long as full_window_: the same test covers it).
+bool PitchDetector::overtaken(std::size_t full, std::size_t length) const noexcept {
+    const std::size_t now = full_count_.load(std::memory_order_acquire);
+    return now - full > full_ring_.size() - length;
 }
 
 // McLeod's peak picking on the decimated window's NSDF: the first key maximum

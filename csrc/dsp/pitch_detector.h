@@ -19,9 +19,12 @@
 // fundamental; a near-sine's period is the fundamental's, and at 48 kHz the
 // vertex pins it to a few hundredths of a cent even at 1,320 Hz.
 //
-// push() is the audio thread's part: a copy into two rings and the decimation
+// push() is the audio thread's part: a copy into the rings and the decimation
 // filter (a few multiply-adds a sample, no allocation). analyse() reads the
-// rings (on any one other thread, or after push() on the same one).
+// rings (on any one other thread, or after push() on the same one). The rings
+// hold twice what analyse() reads, so the audio thread writes far from it, and
+// a read the writer may have overtaken (the reader stalled for ~85 ms) is
+// thrown away rather than analysed torn.
 //
 //   PitchDetector ear;  ear.prepare(48000);       // off the audio thread
 //   ear.push(block, 64);                           // audio thread
@@ -60,14 +63,20 @@ public:
     // `threshold_db` (RMS, dBFS). Never allocates.
     Pitch analyse(double threshold_db = -50.0) noexcept;
 
-    // Forgets the input.
+    // Forgets the input. Not while another thread runs push() or analyse().
     void reset() noexcept;
+
+    // Any thread: push() starts listening afresh, and analyse() says nothing
+    // until a whole window of the new input has been heard (a tuner turned on
+    // must not read the note played minutes before).
+    void restart() noexcept { restart_.store(true, std::memory_order_release); }
 
     double window_seconds() const noexcept { return static_cast<double>(window_) / decimated_rate_; }
 
 private:
     double search(std::size_t &lag) noexcept;  // on the decimated window: the period in decimated samples
     double refine(const float *x, std::size_t length, double period) const noexcept;  // in input samples
+    bool overtaken(std::size_t full, std::size_t length) const noexcept;
     double nsdf_full(const float *x, std::size_t length, std::size_t lag) const noexcept;
     void design_fundamental_filter(double cutoff) noexcept;
 
@@ -79,6 +88,8 @@ private:
     // Rings written by push(); the counts are what analyse() reads to copy them out.
     std::vector<float> full_ring_, decimated_ring_;
     std::atomic<std::size_t> full_count_{0}, decimated_count_{0};
+    std::atomic<bool> restart_{false};
+    std::atomic<std::size_t> heard_from_{0};  // full_count_ at the last restart()
     std::vector<float> taps_, history_;  // the decimation filter and its delay line (2x, so reads are contiguous)
     std::size_t history_at_ = 0, phase_ = 0;
     // The fundamental's low-pass: its cut-off asked for by analyse(), the one push() runs, and

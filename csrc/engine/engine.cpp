@@ -23,6 +23,7 @@ constexpr double kIrFadeMs = 20.0;
 static_assert(std::atomic<float>::is_always_lock_free, "parameters must be lock-free");
 static_assert(std::atomic<double>::is_always_lock_free, "stats must be lock-free");
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "stats must be lock-free");
+static_assert(std::atomic<TunerMode>::is_always_lock_free, "the tuner's switch must be lock-free");
 
 float db_to_gain(float db) { return std::pow(10.0f, db / 20.0f); }
 
@@ -72,6 +73,8 @@ Engine::Engine(double sample_rate, std::size_t max_block)
                      static_cast<std::size_t>(kIrFadeMs / 1000.0 * sample_rate));
     dc_blocker_.prepare(sample_rate);
     limiter_.prepare(sample_rate, kLimiterLookaheadMs);
+    tuner_.prepare(sample_rate);
+    tuner_gain_.prepare(sample_rate, kSmoothingMs);
 }
 
 Engine::~Engine() {
@@ -201,6 +204,9 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     std::copy(in, in + n, dry);  // in may alias out
     if (scrub(dry, n)) stats_.count_bad_input();
 
+    const TunerMode tuner = tuner_mode_.load(std::memory_order_relaxed);
+    if (tuner != TunerMode::Off) tuner_.push(dry, n);
+
     float *wet = wet_.data();
     std::copy(dry, dry + n, wet);
     input_gain_.apply(wet, n);
@@ -218,7 +224,8 @@ void Engine::process_block(const float *in, float *out, std::size_t n) noexcept 
     if (limiter_on_.load(std::memory_order_relaxed)) limiter_.process(wet, wet, n);
     const std::size_t latency = chain_latency();
     dry_delay_.process(dry, dry, n, latency);
-    apply_bypass(dry, wet, n);
+    apply_bypass(dry, wet, n, tuner == TunerMode::Through);
+    if (tuner_gain_.moving() || tuner_gain_.current() != 1.0f) tuner_gain_.apply(wet, n);
 
     mute_if_not_finite(wet, n);  // last line of defence, should any block misbehave
     std::copy(wet, wet + n, out);
@@ -296,9 +303,20 @@ void Engine::apply_sound(ModelSlot &slot) noexcept {
     waiting_ir_ = next;  // swapped in by swap_ir, later in this block or once the swap before it is done
 }
 
-void Engine::apply_bypass(const float *dry, float *out, std::size_t n) noexcept {
+void Engine::set_tuner(TunerMode mode) noexcept {
+    if (mode != TunerMode::Off && tuner_mode_.load(std::memory_order_relaxed) == TunerMode::Off) tuner_.restart();
+    tuner_gain_.set_target(mode == TunerMode::Mute ? 0.0f : 1.0f);
+    tuner_mode_.store(mode, std::memory_order_relaxed);
+}
+
+dsp::Pitch Engine::read_tuner(double threshold_db) noexcept {
+    if (tuner_mode_.load(std::memory_order_relaxed) == TunerMode::Off) return dsp::Pitch{};
+    return tuner_.analyse(threshold_db);
+}
+
+void Engine::apply_bypass(const float *dry, float *out, std::size_t n, bool tuning_through) noexcept {
     bypass_correlation_.add(out, dry, n);
-    const float goal = bypass_target_.load(std::memory_order_relaxed) ? 1.0f : 0.0f;
+    const float goal = bypass_target_.load(std::memory_order_relaxed) || tuning_through ? 1.0f : 0.0f;
     if (bypass_mix_ == goal) {
         if (goal == 1.0f) std::copy(dry, dry + n, out);
         return;

@@ -3,7 +3,10 @@
 //   input guard -> input gain -> noise gate -> [resample to the model's rate
 //   -> model -> resample back] -> tone EQ -> cabinet IR -> output level
 //   -> DC blocker -> limiter -> bypass fade (with the dry signal delayed by
-//   the chain's latency, so both are aligned) -> output guard
+//   the chain's latency, so both are aligned) -> tuner's mute -> output guard
+//
+// While tuning, the guarded input also goes to the tuner's pitch detector,
+// and the output is muted (a 10 ms ramp) or bypassed, as the player chose.
 //
 // Models and impulse responses are prepared on the control side and handed
 // over without locks (warm-up and crossfade for models); parameters are atomics
@@ -22,6 +25,7 @@
 #include "dsp/dc_blocker.h"
 #include "dsp/limiter.h"
 #include "dsp/noise_gate.h"
+#include "dsp/pitch_detector.h"
 #include "dsp/smoothed.h"
 #include "dsp/tone_eq.h"
 #include "engine/crossfade.h"
@@ -34,6 +38,9 @@
 #include "engine/stats.h"
 
 namespace pedal::engine {
+
+// What the output does while the tuner listens.
+enum class TunerMode { Off, Mute, Through };
 
 class Engine {
 public:
@@ -72,6 +79,12 @@ public:
     void set_bypass(bool on) noexcept { bypass_target_.store(on, std::memory_order_relaxed); }
     // Values are clamped to their ranges (params.h). False for an unknown parameter or a non-finite value.
     bool set_param(Param param, float value) noexcept;
+    // Any thread. Off -> listening: the detector starts afresh (no stale note).
+    void set_tuner(TunerMode mode) noexcept;
+    TunerMode tuner() const noexcept { return tuner_mode_.load(std::memory_order_relaxed); }
+    // One control thread: the pitch of the last 85 ms of input heard while tuning
+    // (dsp/pitch_detector.h); no note below threshold_db or with the tuner off.
+    dsp::Pitch read_tuner(double threshold_db) noexcept;
     StatsSnapshot stats() noexcept { return stats_.read(); }
     double latency() const noexcept { return stats_.latency(); }
 
@@ -84,7 +97,7 @@ private:
     void begin_ir_swap(IrSlot *next) noexcept;
     void apply_sound(ModelSlot &slot) noexcept;
     std::unique_ptr<IrSlot> prepare_ir(const float *samples, std::size_t frames, double rate, bool &usable);
-    void apply_bypass(const float *dry, float *out, std::size_t n) noexcept;
+    void apply_bypass(const float *dry, float *out, std::size_t n, bool tuning_through) noexcept;
     void mute_if_not_finite(float *wet, std::size_t n) noexcept;
     void reset_chain() noexcept;
     std::size_t chain_latency() const noexcept;
@@ -121,6 +134,10 @@ private:
         dc_blocker_on_{range_of(Param::DcBlockerOn).initial != 0.0},
         limiter_on_{range_of(Param::LimiterOn).initial != 0.0};
     std::atomic<float> crossfade_ms_{static_cast<float>(range_of(Param::CrossfadeMs).initial)};
+
+    std::atomic<TunerMode> tuner_mode_{TunerMode::Off};
+    dsp::PitchDetector tuner_;
+    dsp::Smoothed tuner_gain_{1.0f};  // 0 while tuning muted
 
     std::atomic<bool> bypass_target_{false};
     float bypass_mix_ = 0.0f;  // 0 = effect, 1 = dry

@@ -213,6 +213,39 @@ PEDAL_TEST(engine_bypass_fades_both_ways_without_a_click) {
           std::vector<float>(note.begin() + 23000 - delay, note.begin() + 24000 - delay));
 }
 
+PEDAL_TEST(engine_tuner_hears_the_input_and_mutes_the_output_without_a_click) {
+    const auto note = sustained_note(static_cast<std::size_t>(kRate), 110.0f);
+    Engine engine(kRate, kBlock);
+    engine.set_model(slot_for(kTwoTapFilter));
+    const auto playing = run(engine, note, 0, 9600);
+    CHECK_EQ(engine.read_tuner(-50.0).hz, 0.0);  // off: it hears nothing
+    engine.set_tuner(engine::TunerMode::Mute);
+    const auto first = run(engine, note, 9600, 9600 + 2048);
+    CHECK_EQ(engine.read_tuner(-50.0).hz, 0.0);  // on, but not a whole window heard yet
+    const auto muted = run(engine, note, 9600 + 2048, 24000);
+    CHECK(std::fabs(engine.read_tuner(-50.0).hz - 110.0) < 0.01);
+    // The output ramps to silence over 10 ms, no faster than a knob would move it.
+    for (std::size_t t = 480; t < first.size(); ++t) CHECK_EQ(first[t], 0.0f);
+    for (float v : muted) CHECK_EQ(v, 0.0f);
+    std::vector<float> joined(playing.end() - 64, playing.end());
+    joined.insert(joined.end(), first.begin(), first.end());
+    CHECK(largest_step(joined) <= largest_step(playing) * 1.01f);
+    // Off again: the sound ramps back; the tuner hears nothing and says so.
+    engine.set_tuner(engine::TunerMode::Off);
+    const auto back = run(engine, note, 24000, 36000);
+    CHECK(largest_step(back) <= largest_step(playing) * 1.01f);
+    CHECK(std::vector<float>(back.end() - 64, back.end()) != std::vector<float>(64, 0.0f));
+    CHECK_EQ(engine.read_tuner(-50.0).hz, 0.0);
+    // Through: the dry guitar passes (the bypass path) while the tuner listens afresh.
+    engine.set_tuner(engine::TunerMode::Through);
+    CHECK_EQ(engine.read_tuner(-50.0).hz, 0.0);  // what it heard before is forgotten
+    const auto through = run(engine, note, 36000, 48000);
+    const auto delay = static_cast<std::ptrdiff_t>(engine.latency());
+    CHECK(std::vector<float>(through.end() - 1000, through.end()) ==
+          std::vector<float>(note.begin() + 47000 - delay, note.begin() + 48000 - delay));
+    CHECK(std::fabs(engine.read_tuner(-50.0).hz - 110.0) < 0.01);
+}
+
 PEDAL_TEST(engine_replaces_bad_input_samples_and_counts_them) {
     Engine engine(kRate, kBlock);
     std::vector<float> in = sustained_note(256);

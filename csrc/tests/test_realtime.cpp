@@ -214,7 +214,7 @@ PEDAL_TEST(absurd_sizes_are_refused_before_anything_is_sized_from_them) {
     }
 }
 
-PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_chains_and_cabinets) {
+PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_chains_cabinets_and_tuning) {
     const auto cases = pedal::test::golden_cases();
     pedal::engine::Engine engine(48000.0, 128);
     std::vector<float> in(128, 0.25f), out(128);
@@ -238,6 +238,9 @@ PEDAL_TEST(engine_process_never_allocates_even_while_switching_models_chains_and
     for (int block = 0; block < 200; ++block) {
         engine.process(in.data(), out.data(), in.size());
         engine.set_bypass(block % 50 == 25);
+        // The tuner in and out, muted and through, read as it listens.
+        engine.set_tuner(static_cast<pedal::engine::TunerMode>(block / 40 % 3));
+        engine.read_tuner(-50.0);
     }
     CHECK_EQ(g_allocations.load() - before, 0L);
     engine.set_model(std::move(second));

@@ -12,12 +12,13 @@ units for a person. Refusals raise CliError (one line, exit status 1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from pedal.config import DEFAULT_PATH, ConfigError, load_config
-from pedal.control import ControlError, join_hint, request
+from pedal.control import ControlError, join_hint, request, stream
 
 __all__ = ["Cli", "CliError", "common_options", "parent_options"]
 
@@ -114,8 +115,25 @@ class Cli:
 
     def ask(self, command: str, timeout: float = 30.0, **fields) -> dict:
         """Sends a command to pedald; its answer, or CliError with the reason."""
-        try:
+        with self._talking():
             answer = request(self.socket_path, dict(fields, cmd=command), timeout=timeout)
+        if not answer.get("ok"):
+            raise CliError(answer.get("error", "pedald refused"))
+        return answer
+
+    def watch(self, command: str, timeout: float = 5.0, **fields):
+        """Sends a command whose answer is a stream; yields each line (CliError as ask)."""
+        with self._talking():
+            for answer in stream(self.socket_path, dict(fields, cmd=command), timeout=timeout):
+                if not answer.get("ok"):
+                    raise CliError(answer.get("error", "pedald refused"))
+                yield answer
+
+    @contextlib.contextmanager
+    def _talking(self):
+        """pedald's absence, a refused socket or a broken answer, as CliError."""
+        try:
+            yield
         except (FileNotFoundError, ConnectionRefusedError):
             raise CliError(f"pedald is not running (nothing answers on {self.socket_path}); start it with "
                            "`sudo systemctl start pedald`, or use --library DIR for the library commands") from None
@@ -125,9 +143,6 @@ class Cli:
                            join_hint(getpass.getuser(), self.config.control.group)) from None
         except (OSError, ControlError) as error:
             raise CliError(f"pedald on {self.socket_path}: {error}") from None
-        if not answer.get("ok"):
-            raise CliError(answer.get("error", "pedald refused"))
-        return answer
 
     def try_ask(self, command: str, **fields) -> dict | None:
         """Like ask, but None when no daemon runs (other refusals still raise)."""

@@ -27,7 +27,7 @@ from pedal.files import write_atomically
 
 __all__ = ["remote_argv", "run_remote", "ssh_command"]
 
-_LOCAL = {"render", "tune"}   # works on files of this machine: run it here
+_LOCAL = {"render"}   # works on files of this machine: run it here
 
 
 def _strip_ssh_options(argv: list[str]) -> list[str]:
@@ -82,8 +82,9 @@ def _sub(args, command: str, action_key: str, action: str) -> bool:
 def remote_argv(args, argv: list[str]) -> tuple[list[str], Path | None]:
     """(pedalctl's arguments on the pedal, the local file to stream on stdin or None)."""
     tokens = _strip_ssh_options(argv)
-    if args.command in _LOCAL:
-        raise CliError(f"{args.command} works on files here; run it without --host")
+    if args.command in _LOCAL or (args.command == "tune" and args.file):
+        raise CliError(f"{args.command} {'--file ' if args.command == 'tune' else ''}works on files here; "
+                       "run it without --host")
     if _sub(args, "rig", "rig_command", "export"):   # the bundle comes back on stdout
         return [("-" if previous in ("-o", "--output") else token) for previous, token in zip([""] + tokens, tokens)
                 if not token.startswith("--output=")], None

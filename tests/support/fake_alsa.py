@@ -78,15 +78,26 @@ def periods_of(signal, channels, fmt, period):
         yield period, interleave([np.zeros(period, np.float32)] * channels, fmt)
 
 
-def devices():
-    """An in-process pedal's pcm_factory: "in" captures silence, "out" keeps what is played."""
+def looped(signal, fmt, period):
+    """A capture's reads: ``signal`` (a whole number of periods) over and over, as a held note."""
+    periods = [interleave([signal[start:start + period]], fmt) for start in range(0, len(signal), period)]
+    while True:
+        for data in periods:
+            yield period, data
+
+
+def devices(guitar=None):
+    """An in-process pedal's pcm_factory: "in" captures silence (or ``guitar``, a mono float
+    signal of whole 64-frame periods, looped), "out" keeps what is played (``factory.playback``)."""
     fmt = FORMATS["S32_LE"]
-    capture = FakePCM(frames=periods_of(np.zeros(0, np.float32), 1, fmt, 64))
+    frames = periods_of(np.zeros(0, np.float32), 1, fmt, 64) if guitar is None else looped(guitar, fmt, 64)
+    capture = FakePCM(frames=frames)
     playback = FakePCM()
 
     def factory(type, device, **kw):
         return (capture if device == "in" else playback)(type=type, device=device, **kw)
 
+    factory.playback = playback
     return factory
 
 
@@ -113,14 +124,14 @@ socket = "{tmp_path / 'control.sock'}"
 
 
 @contextlib.contextmanager
-def in_process_pedals(factory):
-    """``start(config)``: a pedal.daemon.Pedal started in-process on devices() and ``factory``'s
-    mock pins; every one started is closed, and the pins reset, on the way out."""
+def in_process_pedals(factory, guitar=None):
+    """``start(config)``: a pedal.daemon.Pedal started in-process on devices(guitar) and
+    ``factory``'s mock pins; every one started is closed, and the pins reset, on the way out."""
     from pedal.daemon import Pedal
     started = []
 
     def start(config):
-        pedal = Pedal(config, pin_factory=factory, pcm_factory=devices())
+        pedal = Pedal(config, pin_factory=factory, pcm_factory=devices(guitar))
         pedal.start()
         started.append(pedal)
         return pedal
