@@ -11,9 +11,13 @@ namespace {
 
 constexpr double kTargetRate = 12000.0;  // the search's rate: 1,500 Hz is well inside its band
 constexpr double kCutoffRatio = 1.4;      // the fundamental's low-pass, times the note: the 2nd partial -20 dB
-constexpr double kRetune = 0.05;          // a note found this far (relative) from the cut-off's retunes it
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kFundamentalPeriods = 8.0;  // periods the fundamental is timed over, within 1..2 windows
+constexpr double kSettlePeriods = 3.0;   // the fundamental's low-pass settles within this many periods
+constexpr double kHeldReach = 0.035;     // a candidate this near the held note's period (60 cents) is that note
+constexpr double kLobeEnd = 0.5;         // the lobe at lag 0 ends where the NSDF turns up from below this
+constexpr double kPartRatio = 0.97;      // a part of the period this periodic (relative) is the period
+constexpr double kOnsetDb = 6.0;         // the level rising this much between analyses: a new pluck
 
 std::size_t next_power_of_two(std::size_t n) {
     std::size_t p = 1;
@@ -38,10 +42,9 @@ bool PitchDetector::prepare(double rate) {
     decimated_rate_ = rate / static_cast<double>(factor_);
     window_ = next_power_of_two(static_cast<std::size_t>(std::ceil(2.0 * decimated_rate_ / kLowestHz)));
     full_window_ = window_ * factor_;
-    // Twice the longest read (the fundamental's, up to two windows): room between reader and
-    // writer. The decimated ring spans as long as the full ones.
-    full_ring_.assign(next_power_of_two(4 * full_window_), 0.0f);
-    fundamental_ring_.assign(full_ring_.size(), 0.0f);
+    // Twice the longest read (the fundamental's: up to two windows, and its filter's start):
+    // room between reader and writer. The decimated ring spans as long as the full one.
+    full_ring_.assign(next_power_of_two(2 * (2 * full_window_ + settle_samples(kLowestHz))), 0.0f);
     decimated_ring_.assign(full_ring_.size() / factor_, 0.0f);
     // Pass to 0.3 of the decimated rate, stop from its Nyquist on (-60 dB): nothing folds into the notes.
     const double transition = 0.2 * decimated_rate_ / rate;
@@ -56,7 +59,7 @@ bool PitchDetector::prepare(double rate) {
     fft_.prepare(2 * window_);
     x_.assign(window_, 0.0f);
     full_x_.assign(full_window_, 0.0f);
-    fundamental_x_.assign(2 * full_window_, 0.0f);
+    fundamental_x_.assign(2 * full_window_ + settle_samples(kLowestHz), 0.0f);
     padded_.assign(2 * window_, 0.0f);
     re_.assign(window_ + 1, 0.0f);
     im_.assign(window_ + 1, 0.0f);
@@ -68,9 +71,6 @@ bool PitchDetector::prepare(double rate) {
 
 void PitchDetector::reset() noexcept {
     std::fill(full_ring_.begin(), full_ring_.end(), 0.0f);
-    std::fill(fundamental_ring_.begin(), fundamental_ring_.end(), 0.0f);
-    wanted_cutoff_.store(0.0, std::memory_order_relaxed);
-    cutoff_ = 0.0;
     std::fill(decimated_ring_.begin(), decimated_ring_.end(), 0.0f);
     std::fill(history_.begin(), history_.end(), 0.0f);
     full_count_.store(0, std::memory_order_relaxed);
@@ -78,23 +78,32 @@ void PitchDetector::reset() noexcept {
     restart_.store(false, std::memory_order_relaxed);
     heard_from_.store(0, std::memory_order_relaxed);
     history_at_ = phase_ = 0;
+    held_period_ = 0.0;
+    held_level_db_ = -200.0;
 }
 
-// A 4th-order Butterworth low-pass at `cutoff` Hz: two RBJ biquads with the
-// Butterworth poles' Qs (0.5412, 1.3066). Its state is kept: the cut-off moves
-// with the note, a little at a time.
-void PitchDetector::design_fundamental_filter(double cutoff) noexcept {
+// Samples a low-pass just above a note of `hz` takes to settle: its first few periods.
+std::size_t PitchDetector::settle_samples(double hz) const noexcept {
+    return static_cast<std::size_t>(std::ceil(kSettlePeriods * rate_ / hz));
+}
+
+// x[0..length) low-passed in place by a 4th-order Butterworth at `cutoff` Hz (two RBJ biquads
+// with the Butterworth poles' Qs, 0.5412 and 1.3066, in double), from rest.
+void PitchDetector::low_pass(float *x, std::size_t length, double cutoff) const noexcept {
     static constexpr double kQ[2] = {0.54119610014619698, 1.3065629648763766};
     const double w = 2.0 * kPi * std::min(cutoff, 0.45 * rate_) / rate_;
     const double cw = std::cos(w), sw = std::sin(w);
     for (int s = 0; s < 2; ++s) {
         const double alpha = sw / (2.0 * kQ[s]), a0 = 1.0 + alpha;
-        b_[s][0] = b_[s][2] = (1.0 - cw) / 2.0 / a0;
-        b_[s][1] = (1.0 - cw) / a0;
-        a_[s][0] = -2.0 * cw / a0;
-        a_[s][1] = (1.0 - alpha) / a0;
+        const double b0 = (1.0 - cw) / 2.0 / a0, b1 = (1.0 - cw) / a0, a1 = -2.0 * cw / a0, a2 = (1.0 - alpha) / a0;
+        double z0 = 0.0, z1 = 0.0;  // transposed direct form II
+        for (std::size_t i = 0; i < length; ++i) {
+            const double in = x[i], out = b0 * in + z0;
+            z0 = b1 * in - a1 * out + z1;
+            z1 = b0 * in - a2 * out;
+            x[i] = static_cast<float>(out);
+        }
     }
-    cutoff_ = cutoff;
 }
 
 void PitchDetector::push(const float *in, std::size_t frames) noexcept {
@@ -102,29 +111,9 @@ void PitchDetector::push(const float *in, std::size_t frames) noexcept {
     const std::size_t full_mask = full_ring_.size() - 1, length = taps_.size();
     std::size_t full = full_count_.load(std::memory_order_relaxed);
     std::size_t decimated = decimated_count_.load(std::memory_order_relaxed);
-    if (restart_.exchange(false, std::memory_order_acquire)) {
-        heard_from_.store(full, std::memory_order_relaxed);
-        fundamental_since_.store(full, std::memory_order_relaxed);
-    }
-    const double wanted = wanted_cutoff_.load(std::memory_order_relaxed);
-    if (wanted != cutoff_ && wanted > 0.0) {
-        design_fundamental_filter(wanted);
-        fundamental_since_.store(full, std::memory_order_relaxed);
-    }
+    if (restart_.exchange(false, std::memory_order_acquire)) heard_from_.store(full, std::memory_order_relaxed);
     for (std::size_t i = 0; i < frames; ++i) {
         const float x = std::isfinite(in[i]) ? in[i] : 0.0f;
-        double y = x;
-        for (int s = 0; s < 2; ++s) {
-            const double out = b_[s][0] * y + z_[s][0];
-            z_[s][0] = b_[s][1] * y - a_[s][0] * out + z_[s][1];
-            z_[s][1] = b_[s][2] * y - a_[s][1] * out;
-            y = out;
-        }
-        if (!(std::fabs(y) < 1e6)) {  // a blown-up or denormal state starts again from rest
-            std::fill(&z_[0][0], &z_[0][0] + 4, 0.0);
-            y = 0.0;
-        }
-        fundamental_ring_[full & full_mask] = static_cast<float>(y);
         full_ring_[full++ & full_mask] = x;
         history_[history_at_] = history_[history_at_ + length] = x;
         history_at_ = history_at_ + 1 == length ? 0 : history_at_ + 1;
@@ -135,13 +124,21 @@ void PitchDetector::push(const float *in, std::size_t frames) noexcept {
         for (std::size_t k = 0; k < length; ++k) sum += taps_[k] * window[k];
         decimated_ring_[decimated++ % decimated_ring_.size()] = sum;
     }
-    for (double &state : z_[0]) state = std::fabs(state) < 1e-30 ? 0.0 : state;  // no denormals in a decay
-    for (double &state : z_[1]) state = std::fabs(state) < 1e-30 ? 0.0 : state;
     full_count_.store(full, std::memory_order_release);
     decimated_count_.store(decimated, std::memory_order_release);
 }
 
+// The note found is held for the next analysis: when a candidate near its period is nearly as
+// clear as the clearest, it is taken (no octave jump as a low string's fundamental fades below
+// its octave, nor as noise lifts a multiple of the period), unless the level rose as a new pluck does.
 Pitch PitchDetector::analyse(double threshold_db) noexcept {
+    const Pitch pitch = measure(threshold_db);
+    held_period_ = pitch.hz > 0.0 ? rate_ / pitch.hz : 0.0;
+    held_level_db_ = pitch.level_db;
+    return pitch;
+}
+
+Pitch PitchDetector::measure(double threshold_db) noexcept {
     Pitch pitch;
     if (taps_.empty()) return pitch;
     const std::size_t full = full_count_.load(std::memory_order_acquire);
@@ -161,10 +158,13 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
     pitch.level_db = rms > 0.0 ? 20.0 * std::log10(rms) : -200.0;
     if (pitch.level_db < threshold_db) return pitch;
     std::size_t lag = 0;
-    const double coarse = search(lag);
+    const bool plucked = pitch.level_db > held_level_db_ + kOnsetDb;
+    const double held = plucked ? 0.0 : held_period_ / static_cast<double>(factor_);
+    const double coarse = search(lag, held);
     if (coarse <= 0.0) return pitch;
     double period = refine(full_x_.data(), full_window_, coarse * static_cast<double>(factor_));
     if (period <= 0.0) return pitch;
+    if (held <= 0.0 || std::fabs(coarse - held) > kHeldReach * held) period = shortest_period(full_x_.data(), period);
     const std::size_t whole = static_cast<std::size_t>(std::lround(period));
     double offset = 0.0;
     const float *x = full_x_.data();
@@ -174,28 +174,26 @@ Pitch PitchDetector::analyse(double threshold_db) noexcept {
         pitch.clarity = std::max(pitch.clarity, 0.0);
         return pitch;
     }
-    // The fundamental alone, once the low-pass has been at this note for a whole window (and
-    // settled): its period is the note's. Otherwise the whole waveform's, and the low-pass retuned.
-    const double note = rate_ / period, cutoff = kCutoffRatio * note;
-    const double current = wanted_cutoff_.load(std::memory_order_relaxed);
-    const std::size_t since = fundamental_since_.load(std::memory_order_relaxed);
-    const std::size_t settle = static_cast<std::size_t>(3.0 * rate_ / note);  // the low-pass's start
-    // A low note's period is timed over more of them (up to twice the window): the error of a
-    // period measured in noise falls with the cube of the time it is measured over.
-    const std::size_t available = full > since + settle ? full - since - settle : 0;  // since it was retuned
-    const std::size_t length = std::min(available, std::clamp(static_cast<std::size_t>(kFundamentalPeriods * rate_ / note),
-                                                              full_window_, fundamental_x_.size()));
-    if (std::fabs(current - cutoff) <= kRetune * cutoff && length >= full_window_) {
-        for (std::size_t i = 0; i < length; ++i)
-            fundamental_x_[i] = fundamental_ring_[(full - length + i) & full_mask];
-        if (overtaken(full, length)) return Pitch{0.0, 0.0, pitch.level_db};
+    // The fundamental alone: the input low-passed just above the note found, its period timed
+    // over several of them (a low note's over up to twice the window, as much as was heard):
+    // the error of a period measured in noise falls with the cube of the time it is measured over.
+    const double note = rate_ / period;
+    const std::size_t settle = settle_samples(note);
+    const std::size_t heard = full - heard_from_.load(std::memory_order_relaxed);
+    const std::size_t length = std::min(heard > settle ? heard - settle : 0,
+                                        std::clamp(static_cast<std::size_t>(kFundamentalPeriods * rate_ / note),
+                                                   full_window_, 2 * full_window_));
+    if (length >= full_window_) {
+        for (std::size_t i = 0; i < settle + length; ++i)
+            fundamental_x_[i] = full_ring_[(full - settle - length + i) & full_mask];
+        if (overtaken(full, settle + length)) return Pitch{0.0, 0.0, pitch.level_db};
+        low_pass(fundamental_x_.data(), settle + length, kCutoffRatio * note);
         // A near-sine repeats at every multiple of its period: timed over k of them at once, the
-        // period's error is k times smaller (k: as many as half the window holds).
+        // period's error is k times smaller (k: as many as half the span holds).
+        const float *fundamental = fundamental_x_.data() + settle;
         const double k = std::max(1.0, std::floor(static_cast<double>(length) / (2.0 * period)));
-        const double periods = refine(fundamental_x_.data(), length, k * period);
+        const double periods = refine(fundamental, length, k * period);
         if (periods > 0.0) period = periods / k;
-    } else if (std::fabs(current - cutoff) > kRetune * cutoff) {
-        wanted_cutoff_.store(cutoff, std::memory_order_relaxed);
     }
     pitch.hz = rate_ / period;
     return pitch;
@@ -211,7 +209,7 @@ bool PitchDetector::overtaken(std::size_t full, std::size_t length) const noexce
 
 // McLeod's peak picking on the decimated window's NSDF: the first key maximum
 // within kPeakRatio of the highest, refined by a parabola; 0 when there is none.
-double PitchDetector::search(std::size_t &lag) noexcept {
+double PitchDetector::search(std::size_t &lag, double held) noexcept {
     // r(tau) for every lag at once: the inverse FFT of the zero-padded window's power spectrum.
     std::copy(x_.begin(), x_.end(), padded_.begin());
     std::fill(padded_.begin() + static_cast<long>(window_), padded_.end(), 0.0f);
@@ -232,31 +230,59 @@ double PitchDetector::search(std::size_t &lag) noexcept {
         }
         nsdf_[tau] = m > 1e-20 ? 2.0 * acf_[tau] / m : 0.0;
     }
-    // Key maxima: the highest point of each stretch between a rise through zero and a fall through it.
-    std::size_t keys[64];
-    std::size_t count = 0;
-    std::size_t tau = 1;
-    while (tau <= longest && nsdf_[tau] > 0.0) ++tau;  // past the peak at lag 0
-    while (tau <= longest && count < 64) {
-        while (tau <= longest && nsdf_[tau] <= 0.0) ++tau;
-        std::size_t best = tau;
-        while (tau <= longest && nsdf_[tau] > 0.0) {
-            if (nsdf_[tau] > nsdf_[best]) best = tau;
-            ++tau;
+    // Candidates: the local maxima of the NSDF where it is positive, past the lobe at lag 0. (Not
+    // McLeod's one key maximum per positive stretch: a stretch may hold the period and its
+    // multiples, when the NSDF does not dip below zero between them. Nor need it dip below zero
+    // before the first period, with a strong second harmonic: the lobe ends at its first low valley.)
+    std::size_t start = 1;
+    while (start < longest && nsdf_[start] > 0.0 && !(nsdf_[start] < kLobeEnd && nsdf_[start + 1] > nsdf_[start])) ++start;
+    const auto is_peak = [&](std::size_t tau) {
+        return tau >= shortest && nsdf_[tau] > 0.0 && nsdf_[tau] > nsdf_[tau - 1] && nsdf_[tau] >= nsdf_[tau + 1];
+    };
+    // A peak's height between the grid's lags (a bright note's peak is sharp: its top can fall
+    // between two lags, lower there than a multiple of the period that falls on one).
+    const auto top = [&](std::size_t tau, double &offset) {
+        double height = 0.0;
+        parabola(nsdf_[tau - 1], nsdf_[tau], nsdf_[tau + 1], offset, height);
+        return height;
+    };
+    double highest = 0.0, offset = 0.0;
+    for (std::size_t tau = start; tau < longest; ++tau)
+        if (is_peak(tau)) highest = std::max(highest, top(tau, offset));
+    if (highest <= 0.0) return 0.0;
+    // The note held: a candidate near its period, nearly as clear as the clearest, keeps it (see analyse()).
+    lag = 0;
+    double best = 0.0;
+    if (held > 0.0) {
+        for (std::size_t tau = start; tau < longest; ++tau) {
+            if (!is_peak(tau) || std::fabs(static_cast<double>(tau) - held) > kHeldReach * held) continue;
+            const double height = top(tau, offset);
+            if (height >= kPeakRatio * highest && height > best) {
+                best = height;
+                lag = tau;
+            }
         }
-        if (best <= longest && best >= shortest && best < longest) keys[count++] = best;
     }
-    if (count == 0) return 0.0;
-    double highest = 0.0;
-    for (std::size_t i = 0; i < count; ++i) highest = std::max(highest, nsdf_[keys[i]]);
-    for (std::size_t i = 0; i < count; ++i) {
-        if (nsdf_[keys[i]] < kPeakRatio * highest) continue;
-        lag = keys[i];
-        double offset = 0.0, height = 0.0;
-        parabola(nsdf_[lag - 1], nsdf_[lag], nsdf_[lag + 1], offset, height);
-        return static_cast<double>(lag) + offset;
+    for (std::size_t tau = start; lag == 0 && tau < longest; ++tau)
+        if (is_peak(tau) && top(tau, offset) >= kPeakRatio * highest) lag = tau;
+    if (lag == 0) return 0.0;
+    top(lag, offset);
+    return static_cast<double>(lag) + offset;
+}
+
+// The search's grid (decimated samples) can miss the top of a bright note's sharp NSDF peak, and
+// find a multiple of its period clearer: a whole part of the period found (a half, a third, a
+// quarter) that is as periodic at the input's rate is the note's period.
+double PitchDetector::shortest_period(const float *x, double period) const noexcept {
+    const double clarity = nsdf_full(x, full_window_, static_cast<std::size_t>(std::lround(period)));
+    for (int parts = 4; parts >= 2; --parts) {
+        const double part = period / parts;
+        if (part < rate_ / kHighestHz) continue;
+        const double refined = refine(x, full_window_, part);
+        if (refined > 0.0 && nsdf_full(x, full_window_, static_cast<std::size_t>(std::lround(refined))) >= kPartRatio * clarity)
+            return refined;
     }
-    return 0.0;
+    return period;
 }
 
 // n(tau) at the input's own rate, over `length` samples of `x`.

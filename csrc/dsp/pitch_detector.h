@@ -11,16 +11,21 @@
 // decimated to about 12 kHz (an 85 ms window: two periods of a 5-string bass's
 // low B), with r(tau) from an FFT. The period found is then refined at the
 // input's own rate, from n(tau) computed directly at the few lags around it
-// and a parabola through the highest three, on a third copy of the input
-// low-passed just above the note found (a 4th-order Butterworth at 1.4 times
-// it, retuned by analyse() and run by push()): the fundamental alone. A stiff
+// and a parabola through the highest three, on a copy of the input low-passed
+// just above the note found (a 4th-order Butterworth at 1.4 times it, run by
+// analyse() over the span it times): the fundamental alone. A stiff
 // string's partials are sharper than whole multiples (inharmonicity), and the
 // full waveform's period is a compromise between them, cents sharp of the
 // fundamental; a near-sine's period is the fundamental's, and at 48 kHz the
 // vertex pins it to a few hundredths of a cent even at 1,320 Hz.
 //
 // push() is the audio thread's part: a copy into the rings and the decimation
-// filter (a few multiply-adds a sample, no allocation). analyse() reads the
+// filter (a few multiply-adds a sample, no allocation).
+//
+// analyse() keeps the note it found for the next call: a candidate period near
+// it, nearly as clear as the clearest, is taken, so a low string whose
+// fundamental fades below its octave does not jump an octave (unless the level
+// rises as a new pluck's does). analyse() reads the
 // rings (on any one other thread, or after push() on the same one). The rings
 // hold twice what analyse() reads, so the audio thread writes far from it, and
 // a read the writer may have overtaken (the reader stalled for ~85 ms) is
@@ -74,11 +79,15 @@ public:
     double window_seconds() const noexcept { return static_cast<double>(window_) / decimated_rate_; }
 
 private:
-    double search(std::size_t &lag) noexcept;  // on the decimated window: the period in decimated samples
+    Pitch measure(double threshold_db) noexcept;
+    // On the decimated window: the period in decimated samples; `held`: the held note's (0: none).
+    double search(std::size_t &lag, double held) noexcept;
     double refine(const float *x, std::size_t length, double period) const noexcept;  // in input samples
+    double shortest_period(const float *x, double period) const noexcept;
     bool overtaken(std::size_t full, std::size_t length) const noexcept;
     double nsdf_full(const float *x, std::size_t length, std::size_t lag) const noexcept;
-    void design_fundamental_filter(double cutoff) noexcept;
+    std::size_t settle_samples(double hz) const noexcept;
+    void low_pass(float *x, std::size_t length, double cutoff) const noexcept;
 
     double rate_ = 0.0, decimated_rate_ = 0.0;
     std::size_t factor_ = 1;          // decimation
@@ -92,13 +101,9 @@ private:
     std::atomic<std::size_t> heard_from_{0};  // full_count_ at the last restart()
     std::vector<float> taps_, history_;  // the decimation filter and its delay line (2x, so reads are contiguous)
     std::size_t history_at_ = 0, phase_ = 0;
-    // The fundamental's low-pass: its cut-off asked for by analyse(), the one push() runs, and
-    // from which input sample on the ring holds its output.
-    std::vector<float> fundamental_ring_;
-    std::atomic<double> wanted_cutoff_{0.0};
-    std::atomic<std::size_t> fundamental_since_{0};
-    double cutoff_ = 0.0;
-    double b_[2][3] = {}, a_[2][2] = {}, z_[2][2] = {};  // two biquads (transposed direct form II), in double
+
+    // The note the last analysis found (its period in input samples, 0: none) and the level then.
+    double held_period_ = 0.0, held_level_db_ = -200.0;
 
     // analyse()'s scratch.
     RealFft fft_;
