@@ -257,3 +257,76 @@ def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it
     assert error_crunch <= 1e-6
     assert error_clean <= 2e-4 * 10 ** (12.0 / 20)
     assert np.max(np.abs(clean[after_switch:] - crunch[after_switch:])) > 0.01   # the rigs really differ
+
+
+# The tuner end to end: two detuned strings through the real ALSA capture path.
+TUNER_NOTES = ((82.41, -10.0, ("E", 2)), (110.0, 3.0, ("A", 2)))   # (note, cents off, what it reads)
+TUNER_NOTE_S = 6.0
+
+
+def detuned_strings():
+    """Each of TUNER_NOTES held for TUNER_NOTE_S (a fundamental and two harmonics, -20 dBFS RMS)."""
+    t = np.arange(int(TUNER_NOTE_S * RATE)) / RATE
+    notes = []
+    for hz, off, _ in TUNER_NOTES:
+        phase = 2 * np.pi * hz * 2 ** (off / 1200) * t
+        note = np.sin(phase) + 0.5 * np.sin(2 * phase) + 0.25 * np.sin(3 * phase)
+        notes.append(note / np.sqrt(np.mean(note ** 2)) * 0.1)
+    return np.concatenate(notes).astype(np.float32)
+
+
+@pytest.fixture
+def tuning_pedal(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "amp.json").write_bytes(FIRST.read_bytes())
+    di_raw, out_raw = tmp_path / "di.raw", tmp_path / "out.raw"
+    write_di(di_raw, 60.0, phrase=detuned_strings())
+    write_asoundrc(tmp_path, di_raw, out_raw)
+    config = write_config(tmp_path, period=PERIOD, periods=2)
+    with pedald_on_jack(tmp_path, config, PERIOD, 40) as daemon:
+        yield daemon, tmp_path / "control.sock", out_raw, tmp_path
+
+
+def test_pedalctl_tune_reads_strings_played_into_the_pedal_and_the_output_is_silent_while_tuning(tuning_pedal):
+    import json
+    from tests.support.pedalctl import pedalctl
+    daemon, sock, out_raw, directory = tuning_pedal
+    status, at, first = watch(daemon, sock, directory)
+    spans = []
+    for n, (_, off, (name, octave)) in enumerate(TUNER_NOTES):
+        opened = at(n * TUNER_NOTE_S + 1.0)["frames"]
+        tuned = pedalctl("--socket", sock, "tune", "--json", "--seconds", "3")
+        closed = status()["frames"]
+        assert tuned.status == 0, tuned.err
+        readings = [json.loads(line) for line in tuned.out.splitlines()]
+        heard = [r for r in readings if r["time_s"] >= 0.1]   # after the first window
+        assert len(readings) >= 30 and len(heard) >= 0.9 * len(readings)
+        assert {(r["note"], r["octave"]) for r in heard} == {(name, octave)}
+        worst = max(abs(r["cents"] - off) for r in heard)
+        print(f"\nE2E tuner: {name}{octave} {off:+g} cents read as {heard[-1]['cents']:+.2f} "
+              f"(worst {worst:.2f} off, {len(readings)} readings in 3 s)")
+        assert worst <= 0.5
+        spans.append((opened, closed))
+    last = at(2 * TUNER_NOTE_S + 0.5)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(15) == 0
+    assert last["xruns"] == 0, (directory / "pedald.log").read_text()
+    # The output, as recorded: silent while tuning, playing around it. The frame counts are the
+    # status's just before `pedalctl tune` started (it opens the tuner a moment later) and just
+    # after it closed it; the silence starts within the 10 ms ramp of the opening.
+    out = np.fromfile(out_raw, "<f4")
+    lag = round(last["latency_ms"] / 1000 * RATE)
+    for opened, closed in spans:
+        sounding = np.flatnonzero(np.abs(out[opened + lag:closed + lag]) > 0)
+        ramp_end = sounding[np.flatnonzero(np.diff(sounding) > 1)[0]] if np.any(np.diff(sounding) > 1) else sounding[-1]
+        silent_from, silent_to = opened + lag + ramp_end + 1, closed + lag - 2 * PERIOD
+        print(f"E2E tuner: silent {(silent_to - silent_from) / RATE:.2f} s of the {(closed - opened) / RATE:.2f} s "
+              f"pedalctl tune ran; it opened {ramp_end / RATE * 1000:.0f} ms after it started")
+        assert ramp_end < RATE // 2 and silent_to - silent_from > 2.5 * RATE
+        assert np.max(np.abs(out[silent_from:silent_to])) == 0.0
+        # The ramp into the silence: no step (a 10 ms fade of the playing sound).
+        ramp = out[silent_from - int(0.012 * RATE):silent_from]
+        assert np.max(np.abs(np.diff(ramp))) < 0.01
+        assert np.max(np.abs(out[opened + lag - RATE // 2:opened + lag])) > 1e-3                  # playing before
+        assert np.max(np.abs(out[closed + lag + RATE // 10:closed + lag + RATE // 2])) > 1e-3     # and after
