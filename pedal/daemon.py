@@ -387,10 +387,10 @@ class Pedal:
         self._remember(model=None, rig=entry.name, rig_changes=dict(changes))
         self._show()
 
-    def _chain(self, rig: Rig, source: str, load: bool = True) -> tuple[tuple, list[Model]]:
+    def _chain(self, rig: Rig, source: str, load=True) -> tuple[tuple, list[Model]]:
         """(key, models) of ``rig``'s captures: the key (each capture's bytes and submodel, the
-        gains of pedal.levels.chain_gains_db, measured once per chain and kept) and, when
-        ``load``, fresh Models for the engine."""
+        gains of pedal.levels.chain_gains_db, measured once per chain and kept) and, when ``load``
+        (a bool, or a test of the key), fresh Models for the engine, their knobs where the rig has them."""
         captures, knobs = [], []
         for n, capture in enumerate(rig.captures, 1):
             index = self.library.lookup(capture.model)
@@ -401,16 +401,20 @@ class Pedal:
                 entry = dataclasses.replace(entry, size=capture.size)
             captures.append((n, entry, capture.input_gain_db))
             knobs.append(_knob_values(entry, capture.knobs, source, f"capture[{n}].knobs"))
-        chain = tuple((entry.data, entry.playing, drive) for _, entry, drive in captures)
-        gains = self._chain_levels.get(chain)
-        models = []
-        if load or gains is None:
+
+        def fresh_models() -> list[Model]:
+            models = []
             for n, entry, _ in captures:
                 try:
                     models.append(entry.load())
                 except ModelError as error:
                     raise ControlError(f"{source}: capture[{n}]: {entry.name}: {error}") from None
+            return models
+        chain = tuple((entry.data, entry.playing, drive) for _, entry, drive in captures)
+        gains = self._chain_levels.get(chain)
+        models = []
         if gains is None:
+            models = fresh_models()
             _, first, drive = captures[0]
             alone = None
             if len(captures) == 1 and drive == 0.0:  # a rig of one: the capture's own loudness, as bare
@@ -419,19 +423,21 @@ class Pedal:
             # Measured with the knobs at their defaults, as pedalctl render does: a knob turned up plays louder.
             gains = levels.chain_gains_db(models, [d for _, _, d in captures], self.config.sound.interface_dbu, alone)
             self._chain_levels[chain] = gains
-            models = models if load else []
+        key = (tuple((data, playing) for data, playing, _ in chain), tuple(gains[0]), tuple(gains[1]))
+        if not (load(key) if callable(load) else load):
+            return key, []
+        models = models or fresh_models()   # those just measured, else new ones
         for model, (_, entry, _), values in zip(models, captures, knobs):
             for index, value in values:   # where the rig has them, from the first sample
                 model.set_knob(entry.info["knobs"][index]["name"], value)
-        return ((tuple((data, playing) for data, playing, _ in chain), tuple(gains[0]), tuple(gains[1])), models)
+        return key, models
 
     def _put_chain(self, rig: Rig, source: str, strict: bool) -> None:
         """Puts ``rig`` into the engine: its captures, unless they are the chain playing already,
         with its sound staged to arrive with them (Engine.stage); else its sound now. Its knobs
         go where the rig has them (gliding, when the chain plays on)."""
-        key, _ = self._chain(rig, source, load=False)
-        if key != self._chain_playing:
-            key, models = self._chain(rig, source)
+        key, models = self._chain(rig, source, load=lambda key: key != self._chain_playing)
+        if models:
             self._put_sound(rig, strict, staged=True)
             self.engine.set_chain(models, list(key[1]), list(key[2]))
             self._chain_playing = key

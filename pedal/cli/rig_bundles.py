@@ -21,7 +21,7 @@ from pathlib import Path
 from pedal import cabinets, rigs
 from pedal.cli.common import Cli, CliError
 from pedal.cli.library import after_change, read_input
-from pedal.cli.rigs import _existing, _irs, import_directories, finish_imports, rig_cost, rig_store
+from pedal.cli.rigs import existing_rig, finish_imports, import_directories, ir_store, rig_cost, rig_store
 from pedal.files import write_atomically
 from pedal.library import EXTENSIONS
 from pedal.rig_bundle import BUNDLE_SUFFIX, BundleError, read_bundle, write_bundle
@@ -53,7 +53,7 @@ def register(actions, parent) -> None:
 # --- export ------------------------------------------------------------------------------------
 
 def run_export(cli: Cli) -> int:
-    path, rig = _existing(cli, cli.args.name)
+    path, rig = existing_rig(cli, cli.args.name)
     models = ModelStore(cli.models_dir())
     captures = {}
     for n, capture in enumerate(rig.captures, 1):
@@ -63,7 +63,7 @@ def run_export(cli: Cli) -> int:
         captures[capture.model] = (found.name, found.read_bytes())
     cabinet = None
     if rig.sound.ir:
-        found = _irs(cli).find(rig.sound.ir)
+        found = ir_store(cli).find(rig.sound.ir)
         if found is None:
             raise CliError(f"{path.name}: cabinet: no impulse response called {rig.sound.ir!r}")
         cabinet = (rig.sound.ir, found.read_bytes())
@@ -107,7 +107,7 @@ def run_import(cli: Cli) -> int:
         raise CliError(str(error)) from None
     finish_imports(cli)
     rate, period = cli.rate_and_period()
-    models, irs = ModelStore(cli.models_dir(), max_bytes=max_model), _irs(cli)
+    models, irs = ModelStore(cli.models_dir(), max_bytes=max_model), ir_store(cli)
 
     # Every capture: the library's own when it holds these bytes, else validated as an upload is.
     names, pending, installs = {}, {}, []

@@ -19,7 +19,8 @@ from pedal.cli.common import Cli, CliError
 from pedal.cli.library import after_change
 from pedal.store import ModelStore, StoreError, stored_metadata
 
-__all__ = ["find_rig", "register", "rig_cost", "rig_engine", "rig_putter", "rig_store"]
+__all__ = ["existing_rig", "find_rig", "finish_imports", "import_directories", "ir_store", "register", "rig_cost",
+           "rig_engine", "rig_putter", "rig_store"]
 
 
 def register(commands, parent) -> None:
@@ -93,7 +94,7 @@ def rig_store(cli: Cli) -> ModelStore:
     return rigs.store(directory)
 
 
-def _irs(cli: Cli) -> ModelStore:
+def ir_store(cli: Cli) -> ModelStore:
     if cli.library_given:
         directory = Path(cli.args.library).parent / "irs"
     else:
@@ -103,7 +104,7 @@ def _irs(cli: Cli) -> ModelStore:
 
 def import_directories(cli: Cli) -> list[Path]:
     """Every directory a rig import writes into, in the order their locks are taken."""
-    return [Path(cli.models_dir()), _irs(cli).directory, rig_store(cli).directory]
+    return [Path(cli.models_dir()), ir_store(cli).directory, rig_store(cli).directory]
 
 
 def finish_imports(cli: Cli) -> int:
@@ -129,7 +130,7 @@ def find_rig(cli: Cli, name: str) -> tuple[Path, rigs.Rig] | None:
         raise CliError(str(error)) from None
 
 
-def _existing(cli: Cli, name: str) -> tuple[Path, rigs.Rig]:
+def existing_rig(cli: Cli, name: str) -> tuple[Path, rigs.Rig]:
     found = find_rig(cli, name)
     if found is None:
         raise CliError(f"no rig called {name!r} in {rig_store(cli).directory} (`pedalctl rig list`)")
@@ -144,7 +145,7 @@ def _store(cli: Cli, rig: rigs.Rig, replace: bool) -> tuple[Path, object]:
     store = rig_store(cli)
     try:
         models = ModelStore(cli.models_dir())
-        rigs.check_references(rig, models, _irs(cli))
+        rigs.check_references(rig, models, ir_store(cli))
         for n, capture in enumerate(rig.captures, 1):
             if capture.knobs:
                 knobs = _model_of(models, capture.model).knobs
@@ -211,7 +212,7 @@ def run_new(cli: Cli) -> int:
 
 
 def run_show(cli: Cli) -> int:
-    path, rig = _existing(cli, cli.args.name)
+    path, rig = existing_rig(cli, cli.args.name)
     return cli.emit(dict(_summary(rig), file=str(path)), path.read_text(encoding="utf-8").rstrip("\n"))
 
 
@@ -234,7 +235,7 @@ def run_list(cli: Cli) -> int:
 
 
 def run_set(cli: Cli) -> int:
-    path, rig = _existing(cli, cli.args.name)
+    path, rig = existing_rig(cli, cli.args.name)
     for setting in cli.args.settings:
         key, sep, value = setting.partition("=")
         if not sep or not key.strip():
@@ -250,7 +251,7 @@ def run_set(cli: Cli) -> int:
 
 
 def run_rename(cli: Cli) -> int:
-    path, rig = _existing(cli, cli.args.old)
+    path, rig = existing_rig(cli, cli.args.old)
     store = rig_store(cli)
     try:
         target = store.rename(path.stem, cli.args.new)
@@ -339,7 +340,7 @@ def _cabinet(cli: Cli, rig: rigs.Rig, pending=None):
     if pending is not None:
         return pending
     try:
-        _, samples, ir_rate = cabinets.load(_irs(cli), rig.sound.ir)
+        _, samples, ir_rate = cabinets.load(ir_store(cli), rig.sound.ir)
     except cabinets.CabinetError as error:
         raise CliError(f"{rig.name}.toml: cabinet: {error}") from None
     return samples[:, 0], ir_rate
