@@ -91,6 +91,8 @@ def test_opened_from_the_socket_it_reads_the_guitar_20_times_a_second_and_mutes_
     assert np.abs(played(pedal, 200)).max() == 0.0
     status = request(socket, {"cmd": "status"})
     assert status["tuner"]["on"] and status["tuner"]["reading"]["note"] == "A"
+    shown = pedalctl("--socket", socket, "status").out
+    assert "tuner      open (mute, A4 = 440 Hz): A2 +" in shown
     closed = request(socket, {"cmd": "tuner", "on": False})
     assert closed["tuner"]["on"] is False
     assert wait_for(lambda: np.abs(played(pedal, 20)).max() > 0.5 * amp)   # the amp again

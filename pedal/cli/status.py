@@ -4,6 +4,7 @@
     model      plexi (2 of 5)
     rig        crunch (1 of 3 rigs): TS9 -> plexi, live changes: eq.bass_db   (while a rig plays, instead)
     bypass     off
+    tuner      open (mute, A4 = 440 Hz): E2 -3.1 cents                     (while tuning only)
     size       0.5: submodel 1 of 2 (WaveNet, 1871 parameters)     (models with submodels only)
     audio      running at 48000 Hz, period 128 frames (2.67 ms), SCHED_FIFO
     latency    5.98 ms round trip
@@ -64,6 +65,12 @@ def format_status(s: dict) -> str:
     else:
         lines = [("model", f"{s.get('model')}{position}" + (" (bundled default)" if s.get("default") else ""))]
     lines.append(("bypass", "on" if s.get("bypass") else "off"))
+    tuner = s.get("tuner") or {}
+    if tuner.get("on"):   # the output is muted (or dry) while it is open
+        reading = tuner.get("reading") or {}
+        heard = (f"{reading['note']}{reading['octave']} {reading['cents']:+.1f} cents" if reading.get("note")
+                 else "no note")
+        lines.append(("tuner", f"open ({tuner.get('output')}, A4 = {tuner.get('a4'):g} Hz): {heard}"))
     submodel = s.get("submodel")
     if isinstance(submodel, dict):  # a model with submodels (NAM A2): the one playing
         lines.append(("size", f"{s.get('size'):g}: submodel {submodel['index'] + 1} of {submodel['count']} "
