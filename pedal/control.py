@@ -55,6 +55,7 @@ line saying how to join the group.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import json
 import logging
@@ -310,39 +311,41 @@ def request(socket_path: Path | str, message: dict, timeout: float = 5.0) -> dic
     ConnectionRefusedError) or does not answer within ``timeout`` seconds
     (TimeoutError), and ControlError when the answer is not a response.
     """
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.settimeout(timeout)
-        connection.connect(str(socket_path))
-        connection.sendall(json.dumps(message).encode() + b"\n")
+    with _sent(socket_path, message, timeout) as connection:
         reply = bytearray()
         while not reply.endswith(b"\n"):
             chunk = connection.recv(65536)
             if not chunk:
                 break
             reply += chunk
-    try:
-        response = json.loads(reply)
-    except ValueError:
-        raise ControlError(f"the daemon's answer is not a JSON line: {bytes(reply[:200])!r}") from None
-    if not isinstance(response, dict) or "ok" not in response:
-        raise ControlError(f"the daemon's answer is not a response: {response!r}")
-    return response
+    return _response(bytes(reply))
 
 
 def stream(socket_path: Path | str, message: dict, timeout: float = 5.0) -> Iterator[dict]:
     """Sends one request whose answer is a stream, and yields each line of it (a dict with
     "ok") until the daemon ends it. Raises as ``request`` does; TimeoutError when no line
     comes for ``timeout`` seconds. Closing the generator hangs up."""
+    with _sent(socket_path, message, timeout) as connection, connection.makefile("rb") as lines:
+        for line in lines:
+            yield _response(line)
+
+
+@contextlib.contextmanager
+def _sent(socket_path: Path | str, message: dict, timeout: float):
+    """A connection to the daemon with ``message`` sent on it."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(timeout)
         connection.connect(str(socket_path))
         connection.sendall(json.dumps(message).encode() + b"\n")
-        with connection.makefile("rb") as lines:
-            for line in lines:
-                try:
-                    response = json.loads(line)
-                except ValueError:
-                    raise ControlError(f"the daemon's answer is not a JSON line: {line[:200]!r}") from None
-                if not isinstance(response, dict) or "ok" not in response:
-                    raise ControlError(f"the daemon's answer is not a response: {response!r}")
-                yield response
+        yield connection
+
+
+def _response(line: bytes) -> dict:
+    """One line of the daemon's answer, checked."""
+    try:
+        response = json.loads(line)
+    except ValueError:
+        raise ControlError(f"the daemon's answer is not a JSON line: {line[:200]!r}") from None
+    if not isinstance(response, dict) or "ok" not in response:
+        raise ControlError(f"the daemon's answer is not a response: {response!r}")
+    return response
