@@ -8,16 +8,16 @@ short press of the main switch moves to the next sound (a rig, or a model); hold
 for ``long_press_s`` toggles bypass (the moment the time is reached, not on release, so
 the foot feels it); holding on to ``hold_s`` opens the tuner (undoing that bypass, so the
 sound comes back as it was when the tuner closes); an optional second switch goes to the
-previous one. While the tuner is open any press of any switch closes it, and does nothing else. A double press
-(a second press within ``double_press_s``) has an action only where one is set, and only
-there is a short press held back that long to tell the two apart. Contact bounce is
-filtered here, by time, because gpiozero's own bounce_time is not honoured by its mock
-pins and differs between pin libraries.
+previous one. While the tuner is open any press of any switch closes it, and does nothing
+else. A double press (a second press within ``double_press_s``) has an action only where
+one is set, and only there is a short press held back that long to tell the two apart.
+Contact bounce is filtered here, by time, because gpiozero's own bounce_time is not
+honoured by its mock pins and differs between pin libraries.
 
 The LED is on while a model plays, off when bypassed and blinks while loading
 or after an error. While tuning it is the tuner's needle (README: steady in tune,
-slow blink flat, fast blink sharp, a short flash each second with no note). Without a GPIO chip (not a Pi) the pedal runs without
-switches and says so once.
+slow blink flat, fast blink sharp, a short flash each second with no note). Without
+a GPIO chip (not a Pi) the pedal runs without switches and says so once.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class LedState(enum.Enum):
     ACTIVE = "active"      # steady on: a model plays
     BYPASSED = "bypassed"  # off
     BUSY = "busy"          # blinking: loading, or something needs attention
-    # The tuner (pedal.tuner.led_state_of picks one for each reading).
+    # The tuner (pedal.live_tuner.led_state_of picks one for each reading).
     IN_TUNE = "in tune"    # steady on: within 2 cents
     FLAT = "flat"          # slow blink
     SHARP = "sharp"        # fast blink
@@ -143,9 +143,8 @@ class Footswitch:
                 return
             self._long_fired = True
             first_short, self._second = self._second, False
-        if first_short and self._run(self._on_short):  # a short press, then a long one: each does its own
-            return
-        if self._run(self._on_long):
+        # A short press, then a long one: each does its own, unless one uses the press up.
+        if (first_short and self._run(self._on_short)) or self._run(self._on_long):
             with self._lock:
                 self._used_up = press
 

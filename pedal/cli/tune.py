@@ -98,7 +98,7 @@ def _live(cli: Cli) -> int:
         if not closed_by_pedal:
             cli.try_ask("tuner", on=False)
     if closed_by_pedal:
-        cli.note("the tuner was closed on the pedal (a footswitch press)")
+        cli.note("the tuner was closed on the pedal (a footswitch press, or another client)")
     return 0
 
 
