@@ -178,7 +178,8 @@ Pitch PitchDetector::measure(double threshold_db) noexcept {
     // over several of them (a low note's over up to twice the window, as much as was heard):
     // the error of a period measured in noise falls with the cube of the time it is measured over.
     const double note = rate_ / period;
-    const std::size_t settle = settle_samples(note);
+    // (A refined period may lie a little below kLowestHz: its start is kept within the scratch.)
+    const std::size_t settle = std::min(settle_samples(note), fundamental_x_.size() - 2 * full_window_);
     const std::size_t heard = full - heard_from_.load(std::memory_order_relaxed);
     const std::size_t length = std::min(heard > settle ? heard - settle : 0,
                                         std::clamp(static_cast<std::size_t>(kFundamentalPeriods * rate_ / note),
