@@ -22,15 +22,13 @@ import time
 from typing import Callable, Iterator
 
 from pedal.footswitch import LedState
-from pedal.tuner import NoteHold, Reading, check_a4, reading_of
+from pedal.tuner import IN_TUNE_CENTS, READ_EVERY_S, NoteHold, Reading, check_a4, reading_of
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IN_TUNE_CENTS", "LiveTuner", "READ_EVERY_S", "led_state_of"]
+__all__ = ["LiveTuner", "led_state_of"]
 
-READ_EVERY_S = 0.05     # 20 readings a second
 IDLE_BEAT_S = 1.0       # a watcher hears {"tuning": false} this often while the tuner is closed
-IN_TUNE_CENTS = 2.0     # the LED's steady light
 
 
 def led_state_of(reading: Reading) -> LedState:

@@ -21,7 +21,8 @@ import numpy as np
 
 from pedal.core import Pitch, PitchDetector
 
-__all__ = ["A4_RANGE", "DEFAULT_A4", "NOTE_NAMES", "NoteHold", "Reading", "Tuner", "note_of", "read_take", "reading_of"]
+__all__ = ["A4_RANGE", "DEFAULT_A4", "IN_TUNE_CENTS", "NOTE_NAMES", "READ_EVERY_S", "NoteHold", "Reading", "Tuner",
+           "note_of", "read_take", "reading_of"]
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 DEFAULT_A4 = 440.0
@@ -29,6 +30,7 @@ A4_RANGE = (400.0, 480.0)
 HOLD_CENTS = 60.0          # beyond this from the note shown, the nearest note is taken again
 THRESHOLD_DB = -50.0       # RMS below which there is no note: a string rung out, or hum
 READ_EVERY_S = 0.05        # one reading per 50 ms
+IN_TUNE_CENTS = 2.0        # within this, a string reads as in tune (the LED's steady light, pedalctl's "in tune")
 
 
 def midi_of(hz: float, a4: float = DEFAULT_A4) -> float:

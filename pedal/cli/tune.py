@@ -117,5 +117,5 @@ def _shown(line: dict) -> str:
     if line.get("note") is None:
         return f"--        no note    {needle(None)}  ({line.get('level_db', -200):.0f} dBFS)"
     name = f"{line['note']}{line['octave']}"
-    in_tune = "  in tune" if abs(line["cents"]) <= 2.0 else ""
+    in_tune = "  in tune" if abs(line["cents"]) <= tuner.IN_TUNE_CENTS else ""
     return f"{name:<4} {line['cents']:+6.1f} cents {needle(line['cents'])} {line['hz']:8.2f} Hz{in_tune}"
