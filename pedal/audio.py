@@ -33,6 +33,7 @@ import errno
 import logging
 import os
 import resource
+import select
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ import numpy as np
 
 from pedal.alsa import alsaaudio
 from pedal.sample_formats import FORMATS, PREFERENCE, Decoder, Encoder, SampleFormat
+from pedal.xruns import CAPTURE, PLAYBACK, STREAM, XrunAccount, XrunLog, moment_of, steal_ticks
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,9 @@ __all__ = ["AudioError", "AudioInterface", "Applied", "lock_memory", "make_realt
 
 PERIOD_RANGE = (32, 1024)
 RETRY_SECONDS = 1.0
+# A device that delivers nothing for this long is lost (closed and reopened, as after an error):
+# far beyond any scheduling stall, short enough to come back within a second of its return.
+SILENT_DEVICE_S = 0.5
 XRUN_LOG_INTERVAL_S = 10.0
 
 
@@ -219,6 +224,10 @@ class AudioInterface:
         self._process = process
         self._factory = pcm_factory
         self._prime_periods = max(1, min(prime_periods, settings.periods))
+        self.xrun_notes = XrunLog(settings.rate, settings.period, self._prime_periods)
+        self.xrun_account = XrunAccount()
+        self._changed_at: int | None = None
+        self._steal = steal_ticks()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._capture = self._playback = None
@@ -273,13 +282,23 @@ class AudioInterface:
         """True while the audio thread runs (periods flow) or keeps retrying a vanished device."""
         return self._thread is not None and self._thread.is_alive() and self.state in ("running", "waiting")
 
+    def changed(self) -> None:
+        """The sound changed (a model or rig swapped in): xruns near it count as the change's."""
+        self._changed_at = self.frames
+
     def report(self) -> None:
-        """Logs new xruns, at most one line per XRUN_LOG_INTERVAL_S. Call from the control side."""
+        """Accounts the new xruns by cause and moment (``xrun_account``) and logs them, at most one
+        line per XRUN_LOG_INTERVAL_S. Call from the control side, every housekeeping tick."""
+        rate = self.settings.rate
+        steal, self._steal = self._steal, steal_ticks()
+        for xrun in self.xrun_notes.take(stolen=self._steal > steal):
+            since_change = None if self._changed_at is None else abs(xrun.at_s - self._changed_at / rate)
+            self.xrun_account.add(xrun, moment_of(xrun.at_s, since_change))
         new = self.xruns - self._reported_xruns
         now = time.monotonic()
         if new > 0 and now - self._last_xrun_log >= XRUN_LOG_INTERVAL_S:
-            log.warning("audio: %d xrun%s since the last report (%d in all); recovered",
-                        new, "" if new == 1 else "s", self.xruns)
+            log.warning("audio: %d xrun%s since the last report (%d in all: %s); recovered",
+                        new, "" if new == 1 else "s", self.xruns, self.xrun_account.describe())
             self._reported_xruns, self._last_xrun_log = self.xruns, now
 
     # -- opening and closing (control side at start, audio thread on re-open) --------------
@@ -305,6 +324,7 @@ class AudioInterface:
         self._silence = self._encoder.silence(self._prime_periods * frames)
         self._capture, self._playback = capture, playback
         self.capture, self.playback = capture_applied, playback_applied
+        self.xrun_notes.retime(frames)
 
     def _close(self) -> None:
         playback, capture = self._playback, self._capture
@@ -368,15 +388,37 @@ class AudioInterface:
         capture, playback = self._capture, self._playback
         decoder, encoder = self._decoder, self._encoder
         x, y, process, frames = self._input, self._output, self._process, self._decoder.frames
-        clock, stopping = time.perf_counter, self._stopping
+        clock, stopping, notes = time.perf_counter, self._stopping, self.xrun_notes
+        # Wait for capture through poll() with a timeout rather than in a blocking read: a device
+        # that stops without an error (jackd killed, a stalled USB interface) would otherwise
+        # hold the thread in read() for ever. ALSA's revents says whether a period is there.
+        poller = select.poll()
+        for fd, mask in capture.polldescriptors():
+            poller.register(fd, mask)
+        silent_ms, ready, revents = int(SILENT_DEVICE_S * 1000), select.POLLIN, capture.polldescriptors_revents
+        stalled_s = notes.slack_s + notes.period_s
+        notes.start_thread()
         self._prime()
+        done = clock()   # when the previous period was written
+        busy = 0.0       # how long it took
+        flowing = False  # a period went through (the wait for the first one includes the stream's start)
+        started = False  # the first read starts the capture stream (until then there is nothing to poll for)
         while not stopping.is_set():
+            if started:
+                events = poller.poll(silent_ms)
+                if not events:
+                    raise alsaaudio.ALSAAudioError(f"no audio from {self.capture.device!r} for {SILENT_DEVICE_S:g} s")
+                if not revents(events) & ready:
+                    continue
             n, data = capture.read()
+            started = n > 0
             if n <= 0:
                 if n == -errno.EPIPE:  # overrun; pyalsaaudio has prepared the capture again
+                    notes.note(CAPTURE, self.frames, clock() - done, busy)
                     self.xruns += 1
                     playback.drop()     # restart playback from the primed latency
                     self._prime()
+                    done = clock()
                 continue
             start = clock()
             if n == frames:
@@ -387,10 +429,18 @@ class AudioInterface:
                 n = decoder.decode(data, x)
                 process(x[:n], y[:n])
                 raw = encoder.encode(y[:n])
-            self.busy_s += clock() - start
+            end = clock()
+            self.busy_s += end - start
             if playback.write(raw) < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
+                notes.note(PLAYBACK, self.frames, start - done, end - start)
                 self.xruns += 1
                 self._prime()
+            elif start - done > stalled_s and flowing:
+                # Longer than the buffer holds, and ALSA saw nothing: the device's clock stopped with
+                # us (JACK's clients live in this process; SIGSTOP). What it played meanwhile was lost.
+                notes.note(STREAM, self.frames, start - done, end - start)
+                self.xruns += 1
+            done, busy, flowing = clock(), end - start, True
             self.periods += 1
             self.frames += n
             # Let go of this block's objects before waiting for the next, so

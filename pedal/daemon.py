@@ -357,6 +357,7 @@ class Pedal:
                     model.set_knob(entry.info["knobs"][index_of_knob]["name"], value)
                 self._put_sound(live, strict=False, staged=True)   # arrives with the model
                 self.engine.set_model(model, input_db, output_db)
+                self.audio.changed()
                 self._chain_playing = key
             else:
                 self._put_sound(live, strict=False)
@@ -440,6 +441,7 @@ class Pedal:
         if models:
             self._put_sound(rig, strict, staged=True)
             self.engine.set_chain(models, list(key[1]), list(key[2]))
+            self.audio.changed()
             self._chain_playing = key
         else:
             self._put_sound(rig, strict)
@@ -747,9 +749,10 @@ class Pedal:
             save_state(self.state_path, new)
             self._state_error = ""
         except OSError as error:
-            if str(error) != self._state_error:  # once per distinct failure
-                log.warning("cannot save the state to %s (%s); running on", self.state_path, error)
-                self._state_error = str(error)
+            reason = error.strerror or str(error)   # not the temporary file's name, new each time
+            if reason != self._state_error:  # once per distinct failure
+                log.warning("cannot save the state to %s (%s); running on", self.state_path, reason)
+                self._state_error = reason
 
     def _show_tuning(self, led: LedState) -> None:
         """The tuner's needle on the LED (on the tuner's thread)."""
@@ -850,7 +853,8 @@ class Pedal:
                     default=bool(self.library.entries and self.library.entries[0].default),
                     input_gain_db=live.input_level_db, output_level_db=live.output_level_db,
                     audio=audio.state, problem=audio.problem, rate=rate, period=audio.period,
-                    latency_ms=round(self.latency_ms(), 3), xruns=audio.xruns, frames=audio.frames,
+                    latency_ms=round(self.latency_ms(), 3), xruns=audio.xruns,
+                    xrun_causes=audio.xrun_account.as_status(), frames=audio.frames,
                     cpu={"avg_percent": round(cpu_avg, 2), "max_percent": round(cpu_max, 2),
                          "recent_avg_percent": round(self._recent_cpu[0], 2),
                          "recent_max_percent": round(self._recent_cpu[1], 2)},
@@ -901,8 +905,10 @@ class Pedal:
 
     def summary(self) -> str:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
+        self.audio.report()   # the xruns of the last moments, accounted
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
-                f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns}")
+                f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns} "
+                f"({self.audio.xrun_account.describe()})")
 
 
 def _knob_values(entry, positions: dict[str, float], source: str, key: str) -> list[tuple[int, float]]:

@@ -10,7 +10,11 @@ driver clocks the audio, ALSA's `file` plugin feeds the clip in as the
 capture and records the playback, and pedald
 runs on those devices unchanged, through the bundled default model. It prints
 a status line every 5 s, stops after DEMO_SECONDS (environment, default 30)
-with a summary line, and writes what it played to build/demo-out.wav.
+with a summary line (xruns: how many in the first second and after, and their
+causes), and writes what it played to build/demo-out.wav. DEMO_PERIOD (default
+128) sets the period in frames, for JACK and pedald alike; DEMO_LOAD (default 0)
+starts that many processes spinning at normal priority beside it, as a compile
+would.
 
 The pieces (JackDummy, write_asoundrc, write_config) are what the end-to-end
 test uses too.
@@ -18,6 +22,7 @@ test uses too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -98,6 +103,18 @@ class JackDummy:
             time.sleep(0.1)
         self.__exit__()
         return False
+
+    def kill(self) -> None:
+        """Kills the server (SIGKILL), as a crash would: its clients lose their device."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+    def restart(self) -> None:
+        """Starts the server again under the same name, as after a crash: its clients may come back."""
+        self.kill()
+        if not self._start(self.realtime):
+            raise JackError(f"jackd did not start again; see {self.log_path or 'its output'}")
 
     def __exit__(self, *exc) -> None:
         process, self.process = self.process, None
@@ -183,9 +200,25 @@ def run_on_card() -> int:
     return 1  # not reached
 
 
-def run_on_jack(seconds: float) -> int:
+SPIN = "while True:\n    sum(i * i for i in range(10000))\n"
+
+
+@contextlib.contextmanager
+def spinning(count: int):
+    """``count`` processes that keep a core each busy at normal priority, killed on exit."""
+    spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(count)]
+    try:
+        yield spinners
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def run_on_jack(seconds: float, period: int = PERIOD, load: int = 0) -> int:
     print("demo: no sound card here (no ALSA card); playing a DI clip through pedald on JACK's dummy driver "
-          f"for {seconds:g} s", flush=True)
+          f"for {seconds:g} s at a {period}-frame period" + (f", {load} spinning process(es) beside it" if load else ""),
+          flush=True)
     if not JackDummy.available():
         print("demo: jackd is not installed (Debian package jackd2; tools/setup-system.sh run)", file=sys.stderr)
         return 1
@@ -194,9 +227,9 @@ def run_on_jack(seconds: float) -> int:
         di_raw, out_raw = directory / "di.raw", directory / "out.raw"
         write_di(di_raw, seconds + 10.0, phrase=di_clip())  # the bundled guitar phrase, 48 kHz
         write_asoundrc(directory, di_raw, out_raw)
-        config = write_config(directory)
+        config = write_config(directory, period=period)
         try:
-            with JackDummy(log_path=directory / "jackd.log") as jack:
+            with JackDummy(period=period, log_path=directory / "jackd.log") as jack, spinning(load):
                 env = jack.env()
                 env["HOME"] = str(directory)
                 result = subprocess.run(daemon_command(config, "--demo", "--seconds", f"{seconds:g}"), env=env)
@@ -217,7 +250,7 @@ def main(argv=None) -> int:
     if sound_cards() or Path("/proc/asound/cards").exists() and Path("/proc/asound/cards").read_text().strip() \
             not in ("", "--- no soundcards ---"):
         return run_on_card()
-    return run_on_jack(seconds)
+    return run_on_jack(seconds, int(os.environ.get("DEMO_PERIOD", PERIOD)), int(os.environ.get("DEMO_LOAD", "0")))
 
 
 if __name__ == "__main__":

@@ -113,6 +113,13 @@ def stored_metadata(model_path: Path | str, data: bytes) -> dict | None:
     return meta
 
 
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def clean_leftovers(directory: Path | str) -> int:
     """Removes temporary files a killed upload left, unless an upload runs right
     now (its temporary file is not a leftover). Never waits; returns how many."""
@@ -227,8 +234,19 @@ class ModelStore:
             old = self.find(clean)
             target = self.directory / f"{clean}{extension}"
             # The sidecar first: until the model lands, it describes other bytes and is ignored.
-            write_atomically(*sidecar_of(target, data, metadata), mode=FILE_MODE)
-            write_atomically(target, data, mode=FILE_MODE)
+            sidecar, sidecar_data = sidecar_of(target, data, metadata)
+            old_sidecar = _read_or_none(sidecar)
+            write_atomically(sidecar, sidecar_data, mode=FILE_MODE)
+            try:
+                write_atomically(target, data, mode=FILE_MODE)
+            except OSError:
+                # The model did not land (a full disk): nothing of this upload stays behind.
+                with contextlib.suppress(OSError):
+                    if old_sidecar is None:
+                        sidecar.unlink()
+                    else:
+                        write_atomically(sidecar, old_sidecar, mode=FILE_MODE)
+                raise
             if old is not None and old != target:  # replaced under another case or extension
                 self._unlink(old)
                 fsync_directory(self.directory)

@@ -114,6 +114,45 @@ def test_a_vanished_device_is_waited_for_and_comes_back(monkeypatch, caplog):
     assert "device lost (No such device [in])" in caplog.text and "devices back" in caplog.text
 
 
+def test_a_device_that_stops_without_an_error_is_given_up_after_half_a_second_and_reopened(monkeypatch, caplog):
+    # jackd killed under ALSA's jack plugin: no error, no data, a blocking read would wait for ever.
+    monkeypatch.setattr(audio, "RETRY_SECONDS", 0.05)
+    settings = Audio(capture_device="in", playback_device="out", period=32, capture_channels=1,
+                     playback_channels=1)
+    capture = FakePCM(frames=periods_of(np.zeros(0, np.float32), 1, FORMATS["S32_LE"], 32))
+    interface = run_interface(capture, FakePCM(), settings, lambda x, out: np.copyto(out, x))
+    interface.start()
+    try:
+        assert wait_for(lambda: interface.periods >= 3)
+        capture.silent = True
+        assert wait_for(lambda: interface.state == "waiting", 2.0)
+        assert interface.problem == f"no audio from 'in' for {audio.SILENT_DEVICE_S:g} s" and interface.healthy()
+        capture.silent = False
+        assert wait_for(lambda: interface.state == "running" and interface.reopens >= 1, 2.0)
+        periods = interface.periods
+        assert wait_for(lambda: interface.periods > periods + 3)
+    finally:
+        interface.stop()
+    assert "device lost (no audio from 'in' for 0.5 s)" in caplog.text
+
+
+def test_an_overrun_is_noted_with_its_moment_and_a_cause():
+    settings = Audio(capture_device="in", playback_device="out", period=32, capture_channels=1,
+                     playback_channels=1)
+    capture = FakePCM(frames=periods_of(np.zeros(0, np.float32), 1, FORMATS["S32_LE"], 32), fail=-errno.EPIPE)
+    interface = run_interface(capture, FakePCM(), settings, lambda x, out: np.copyto(out, x))
+    interface.start()
+    try:
+        assert wait_for(lambda: interface.periods >= 3)
+        interface.report()
+    finally:
+        interface.stop()
+    account = interface.xrun_account.as_status()
+    assert account["by_moment"] == {"first second": 1, "change": 0, "steady": 0}
+    assert sum(account["by_cause"].values()) == 1
+    assert account["last"][0]["side"] == "capture" and account["last"][0]["at_s"] == 0.0
+
+
 def test_an_absent_device_at_start_is_waited_for():
     settings = Audio(capture_device="nowhere-pedal-test", playback_device="nowhere-pedal-test")
     interface = AudioInterface(settings, lambda x, out: None)

@@ -2,6 +2,8 @@
 keep what is written, with the abilities (formats, rate, period) a device would have."""
 
 import contextlib
+import os
+import select
 import time
 
 import numpy as np
@@ -32,6 +34,7 @@ class FakePCM:
         self.abilities = dict(formats=formats, rate=rate, channels=channels, period=period)
         self.frames = frames  # capture: the signal to deliver, as an iterator of periods
         self.fail = fail
+        self._silent = False
         self.written = []
         self.opened = []
 
@@ -48,6 +51,34 @@ class FakePCM:
 
     def getformats(self):
         return {name: 0 for name in self.abilities["formats"]}
+
+    def polldescriptors(self):
+        # A pipe holding a byte while the device delivers: always ready, read() paces it.
+        if not hasattr(self, "_ready"):
+            self._ready = os.pipe()
+            os.write(self._ready[1], b"x")
+        return [(self._ready[0], select.POLLIN)]
+
+    def polldescriptors_revents(self, events):
+        return select.POLLIN
+
+    @property
+    def silent(self) -> bool:
+        return self._silent
+
+    @silent.setter
+    def silent(self, silent: bool) -> None:
+        """True: a device that stopped without an error (jackd killed): its poll never fires."""
+        self.polldescriptors()
+        if silent and not self._silent:
+            os.read(self._ready[0], 1)
+        elif self._silent and not silent:
+            os.write(self._ready[1], b"x")
+        self._silent = silent
+
+    def __del__(self):
+        for fd in getattr(self, "_ready", ()):
+            os.close(fd)
 
     def read(self):
         if self.fail is not None:
