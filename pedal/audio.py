@@ -391,11 +391,11 @@ class AudioInterface:
         clock, stopping, notes = time.perf_counter, self._stopping, self.xrun_notes
         # Wait for capture through poll() with a timeout rather than in a blocking read: a device
         # that stops without an error (jackd killed, a stalled USB interface) would otherwise
-        # hold the thread in read() for ever. ALSA's revents says whether a period is there.
+        # hold the thread in read() for ever. ALSA's revents says whether the device has news.
         poller = select.poll()
         for fd, mask in capture.polldescriptors():
             poller.register(fd, mask)
-        silent_ms, ready, revents = int(SILENT_DEVICE_S * 1000), select.POLLIN, capture.polldescriptors_revents
+        silent_ms, revents = int(SILENT_DEVICE_S * 1000), capture.polldescriptors_revents
         stalled_s = notes.slack_s + notes.period_s
         notes.start_thread()
         self._prime()
@@ -408,7 +408,7 @@ class AudioInterface:
                 events = poller.poll(silent_ms)
                 if not events:
                     raise alsaaudio.ALSAAudioError(f"no audio from {self.capture.device!r} for {SILENT_DEVICE_S:g} s")
-                if not revents(events) & ready:
+                if not revents(events):  # woken with no period there yet (an error reads as one: read() says which)
                     continue
             n, data = capture.read()
             started = n > 0

@@ -135,7 +135,7 @@ def moment_of(at_s: float, since_change_s: float | None) -> str:
 class XrunAccount:
     """The xruns so far by cause and by moment, and the last few, for status and the demo's summary."""
 
-    KEEP = 8
+    KEEP = 64
 
     def __init__(self) -> None:
         self.by_cause = dict.fromkeys(CAUSES, 0)

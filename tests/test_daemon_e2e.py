@@ -15,6 +15,7 @@ import pytest
 from pedal import render
 from pedal.control import request
 from pedal.demo import RATE, JackDummy, write_asoundrc, write_config, write_di
+from tests.support.alignment import compare, lag_near, pieces, xrun_frames
 from tests.support.jack_pedald import pedald_on_jack
 from tests.support.paths import ROOT
 from tests.support.waiting import daemon_status, wait_for
@@ -48,36 +49,43 @@ def offline(model_path, di, latencies=None):
     return out
 
 
-def lag_of(out, reference, search=4096, begin=RATE // 2):
-    """The delay of ``reference`` in ``out`` (cross-correlation over 1.5 s from ``begin``)."""
-    window = reference[begin:begin + 3 * RATE // 2]
-    scores = [float(np.dot(out[begin + lag:begin + lag + len(window)], window)) for lag in range(search)]
-    return int(np.argmax(scores))
-
-
-# Xruns in pedald's first second of audio are issue 23's (start-up: JACK reports pedald's client
-# "not finished" around 0.3 s, about one run in three after another e2e test on this 2-core
-# machine). Each one primes playback with PRIME periods of silence again, so the output is that
-# much later from then on: the tests count them, expect the output exactly that much later,
-# compare from STARTUP_S on, and allow no xrun after it.
-STARTUP_S = 1.0
+# Xruns on this 2-core virtual machine come from the machine (issue 23: a bare C SCHED_FIFO thread
+# is woken 2-12 ms late while these tests run beside a busy core, on a kernel without preemption).
+# Each one ALSA reports primes playback with PRIME periods of silence again, which the recording
+# keeps: the comparisons cut the output at pedald's xruns and align each piece on its own
+# (tests.support.alignment), so they check the samples whatever the xruns, and print them.
 PRIME = 2
 
 
-def spoiled_by_xruns(xruns: int) -> None:
-    """Xruns after start-up (issue 23, item 3: not yet removed) shift the output by a prime each,
-    at moments the test cannot see exactly: the samples cannot be compared. Marked as the
-    expected failure it is, with the count, rather than passed or hidden."""
-    if xruns:
-        pytest.xfail(f"{xruns} xrun(s) after start-up (issue 23): the samples cannot line up")
+def xruns_of(status: dict) -> list[int]:
+    """The input frames of pedald's xruns, all of them (the status keeps the last 64)."""
+    frames = xrun_frames(status, RATE)
+    assert len(frames) == status["xruns"], f"{status['xruns']} xruns: more than the status keeps"
+    return frames
 
 
-def startup(at):
-    """(xruns in the first second of audio, frames from which the output is compared, extra lag)."""
-    early = at(STARTUP_S)["xruns"]
-    if early:
-        print(f"\nE2E: {early} xrun(s) in the first second of audio (issue 23); compared from {STARTUP_S + 0.1:g} s")
-    return early, int((STARTUP_S + 0.1) * RATE) if early else 0, early * PRIME * PERIOD
+def first_lag(out, reference, status: dict, until: int) -> int:
+    """The output's lag as it started: measured over the first second without an xrun after 0.5 s
+    (the engine's warm-up and crossfade done), less the primes of the xruns ALSA reported before it
+    (those pedald saw alone, side "stream", add none)."""
+    xruns = xruns_of(status)
+    for begin, end, _ in pieces(xruns, RATE // 2, until):
+        if end - begin >= RATE:
+            return lag_near(out, reference, begin, begin + RATE, 0, 4096) - primed_before(status, begin)
+    pytest.fail(f"no second without an xrun to measure the lag: xruns at frames {xruns}")
+
+
+def primed_before(status: dict, frame: int) -> int:
+    """The silence (frames) pedald primed playback with again for the xruns ALSA reported before
+    ``frame`` of the input (those pedald saw alone, side "stream", add none)."""
+    return PRIME * PERIOD * sum(x["side"] != "stream" and round(x["at_s"] * RATE) < frame
+                                for x in status["xrun_causes"]["last"])
+
+
+def describe_xruns(status: dict) -> str:
+    causes = status["xrun_causes"]
+    return (f"xruns {status['xruns']} (by moment {causes['by_moment']}, by cause {causes['by_cause']})"
+            if status["xruns"] else "xruns 0")
 
 
 # How often the tests ask pedald for its status: each answer is work for its control threads, which
@@ -121,8 +129,6 @@ def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(p
 
     status, at, first = watch(daemon, sock, directory)
     assert first["model"] == "a_first" and first["models"] == 2 and first["period"] == PERIOD
-    early, start, shift = startup(at)
-
     before_switch = at(4.0)["frames"]
     assert request(sock, {"cmd": "press", "pin": 17, "seconds": 0.05})["ok"]  # short: next model
     # The comparison windows start SETTLE after what these polls see; the daemon posted the
@@ -143,30 +149,28 @@ def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(p
     state = (directory / "state.json").read_text()
     assert '"model": "b_second"' in state and '"bypass": true' in state
 
-    spoiled_by_xruns(last["xruns"] - early)
     out = np.fromfile(out_raw, "<f4")
     engine_latencies = []
     first_render, second_render = offline(FIRST, di), offline(SECOND, di, engine_latencies)
-    lag = lag_of(out, first_render, begin=start + RATE // 2)
+    xruns = xruns_of(last)
     # Against the offline chain, the delay is the two periods of silence pedald primes playback with;
     # the latency pedald reports adds the chain's own (the second model's, playing at the end).
-    assert lag == PRIME * PERIOD + shift
-    assert last["latency_ms"] == pytest.approx((lag - shift + engine_latencies[0]) / RATE * 1000, abs=0.01)
-    played = out[lag:lag + len(di)]
-    assert len(played) == len(di)
+    lag = first_lag(out, first_render, last, before_switch)
+    assert lag == PRIME * PERIOD
+    assert last["latency_ms"] == pytest.approx((lag + engine_latencies[0]) / RATE * 1000, abs=0.01)
 
     # Same code, same float32 input (FLOAT_LE through the file plugin: no
     # conversion loss), same block size: the output is the offline render to
     # float32 rounding; 1e-6 leaves room for nothing else.
     tolerance = 1e-6
-    error_first = np.max(np.abs(played[start:before_switch] - first_render[start:before_switch]))
-    error_second = np.max(np.abs(played[after_switch + SETTLE:before_bypass] -
-                                 second_render[after_switch + SETTLE:before_bypass]))
+    error_first, _ = compare(out, first_render, xruns, 0, before_switch, lag, PRIME * PERIOD)
+    error_second, _ = compare(out, second_render, xruns, after_switch + SETTLE, before_bypass, lag, PRIME * PERIOD)
     # Bypassed, the dry signal comes out as late as the effect did (the engine keeps them aligned).
     delay = int(engine_latencies[0])
-    error_bypass = np.max(np.abs(played[after_bypass + SETTLE:] - di[after_bypass + SETTLE - delay:len(di) - delay]))
+    dry = np.concatenate([np.zeros(delay, np.float32), di])[:len(di)]
+    error_bypass, _ = compare(out, dry, xruns, after_bypass + SETTLE, len(di), lag, PRIME * PERIOD)
     print(f"\nE2E: lag {lag} frames ({lag / RATE * 1000:.2f} ms), max |error| model A {error_first:.2e}, "
-          f"model B {error_second:.2e}, bypass {error_bypass:.2e}; xruns {last['xruns']}, "
+          f"model B {error_second:.2e}, bypass {error_bypass:.2e}; {describe_xruns(last)}, "
           f"engine cpu avg {last['cpu']['avg_percent']:.1f}% max {last['cpu']['max_percent']:.1f}% of a "
           f"{PERIOD}-frame period, SCHED_FIFO {last['realtime']}")
     assert error_first <= tolerance
@@ -179,7 +183,7 @@ def test_the_daemon_plays_switches_and_bypasses_exactly_like_the_offline_chain(p
     # (50x the tolerance the second model is held to, so the comparison above could not pass by accident)
     assert np.max(np.abs(second_render[after_switch:before_bypass] - first_render[after_switch:before_bypass])) > 0.01
     assert np.all(np.isfinite(out))
-    assert last["xruns"] == early, log
+    assert "Traceback" not in log
 
 
 # --- rigs -----------------------------------------------------------------------------------------
@@ -248,7 +252,6 @@ def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it
 
     status, at, first = watch(daemon, sock, directory)
     assert first["rig"] == "crunch" and first["captures"] == ["drive", "amp"] and first["ir"] == "box"
-    early, start, shift = startup(at)
     playing = at(4.0)
     before_switch = playing["frames"]
     assert request(sock, {"cmd": "press", "pin": 17, "seconds": 0.05})["ok"]  # short: the next rig
@@ -260,24 +263,21 @@ def test_a_rig_of_two_captures_and_a_cabinet_plays_as_pedalctl_render_renders_it
     assert "stopped after" in (directory / "pedald.log").read_text()
     assert '"rig": "clean"' in (directory / "state.json").read_text()
 
-    spoiled_by_xruns(last["xruns"] - early)
     out = np.fromfile(out_raw, "<f4")
     crunch, clean = rendered(directory, "crunch"), rendered(directory, "clean")
-    lag = lag_of(out, crunch, begin=start + RATE // 2)
-    assert lag == round(playing["latency_ms"] / 1000 * RATE) + shift   # the primed periods and the chain's latency
-    played = out[lag:lag + len(di)]
+    xruns = xruns_of(last)
+    lag = first_lag(out, crunch, last, before_switch)
+    assert lag == round(playing["latency_ms"] / 1000 * RATE)   # the primed periods and the chain's latency
     # The clean rig is one capture, so its chain is 69 frames (one rate bridge) less late.
-    lag_clean = round(last["latency_ms"] / 1000 * RATE) + shift
+    lag_clean = round(last["latency_ms"] / 1000 * RATE)
     assert lag_clean == lag - 69
-    played_clean = out[lag_clean:lag_clean + len(di)]
-    begin = max(COLD_START, start)
-    error_crunch = np.max(np.abs(played[begin:before_switch] - crunch[begin:before_switch]))
+    error_crunch, _ = compare(out, crunch, xruns, COLD_START, before_switch, lag, PRIME * PERIOD)
     # The render's last samples heard the silence after di.wav where pedald heard the clip go on
     # (a rate bridge looks ahead by its latency): the comparison ends a little before.
     end = len(di) - 512
-    error_clean = np.max(np.abs(played_clean[after_switch + SETTLE:end] - clean[after_switch + SETTLE:end]))
+    error_clean, _ = compare(out, clean, xruns, after_switch + SETTLE, end, lag_clean, PRIME * PERIOD)
     print(f"\nE2E rigs: lag {lag} frames, max |error| crunch (2 captures + cabinet) {error_crunch:.2e}, "
-          f"clean {error_clean:.2e}; xruns {last['xruns']}, cpu avg {last['cpu']['avg_percent']:.1f}% "
+          f"clean {error_clean:.2e}; {describe_xruns(last)}, cpu avg {last['cpu']['avg_percent']:.1f}% "
           f"max {last['cpu']['max_percent']:.1f}%")
     # The first rig: the same samples as the offline render, to float32 rounding (as the first model
     # above). The next rig's rate bridge starts at the switch, on a grid offset by a fraction of a
@@ -340,17 +340,17 @@ def test_pedalctl_tune_reads_strings_played_into_the_pedal_and_the_output_is_sil
     last = at(2 * TUNER_NOTE_S + 0.5)
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(15) == 0
-    spoiled_by_xruns(last["xruns"])
+    xruns_of(last)
+    print(f"E2E tuner: {describe_xruns(last)}")
     # The output, as recorded: silent while tuning, playing around it. The frame counts are the
     # status's just before `pedalctl tune` started (it opens the tuner a moment later) and just
-    # after it closed it; the silence starts within the 10 ms ramp of the opening. Each xrun
-    # primes playback with silence again: the output is that much later from then on.
+    # after it closed it; the silence starts within the 10 ms ramp of the opening. Each xrun ALSA
+    # reports primes playback with silence again: the output is that much later from then on.
     out = np.fromfile(out_raw, "<f4")
     latency = round(last["latency_ms"] / 1000 * RATE)
     for opened, closed in spans:
-        lag_open = latency + opened["xruns"] * PRIME * PERIOD
-        lag_close = latency + closed["xruns"] * PRIME * PERIOD
-        begin, end = opened["frames"] + lag_open, closed["frames"] + lag_close
+        begin = opened["frames"] + latency + primed_before(last, opened["frames"])
+        end = closed["frames"] + latency + primed_before(last, closed["frames"])
         sounding = np.flatnonzero(np.abs(out[begin:end]) > 0)
         ramp_end = sounding[np.flatnonzero(np.diff(sounding) > 1)[0]] if np.any(np.diff(sounding) > 1) else sounding[-1]
         silent_from, silent_to = begin + ramp_end + 1, end - 2 * PERIOD
