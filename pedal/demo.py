@@ -216,9 +216,9 @@ def spinning(count: int):
 
 
 def run_on_jack(seconds: float, period: int = PERIOD, load: int = 0) -> int:
+    beside = f", {load} spinning process(es) beside it" if load else ""
     print("demo: no sound card here (no ALSA card); playing a DI clip through pedald on JACK's dummy driver "
-          f"for {seconds:g} s at a {period}-frame period" + (f", {load} spinning process(es) beside it" if load else ""),
-          flush=True)
+          f"for {seconds:g} s at a {period}-frame period{beside}", flush=True)
     if not JackDummy.available():
         print("demo: jackd is not installed (Debian package jackd2; tools/setup-system.sh run)", file=sys.stderr)
         return 1

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CAPTURE", "PLAYBACK", "STREAM", "CAUSES", "MOMENTS", "Xrun", "XrunAccount", "XrunLog", "moment_of", "steal_ticks"]
+__all__ = ["CAPTURE", "PLAYBACK", "STREAM", "CAUSES", "MOMENTS", "Xrun", "XrunAccount", "XrunLog", "moment_of",
+           "steal_ticks"]
 
 CAPTURE, PLAYBACK, STREAM = 0, 1, 2
 # "stream": a stall longer than the buffer that ALSA did not report, because the device's clock
