@@ -55,6 +55,7 @@ RETRY_SECONDS = 1.0
 # far beyond any scheduling stall, short enough to come back within a second of its return.
 SILENT_DEVICE_S = 0.5
 XRUN_LOG_INTERVAL_S = 10.0
+STALLED_S = 0.05
 
 
 class AudioError(RuntimeError):
@@ -396,7 +397,9 @@ class AudioInterface:
         for fd, mask in capture.polldescriptors():
             poller.register(fd, mask)
         silent_ms, revents = int(SILENT_DEVICE_S * 1000), capture.polldescriptors_revents
-        stalled_s = notes.slack_s + notes.period_s
+        # A stall ALSA did not see: longer than the buffer, and than the few milliseconds a busy
+        # machine can hold every thread (JACK's dummy clock included, which then loses nothing).
+        stalled_s = max(notes.slack_s + notes.period_s, STALLED_S)
         notes.start_thread()
         self._prime()
         done = clock()   # when the previous period was written

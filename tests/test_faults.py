@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from pedal.control import request
+from pedal.demo import RATE, JackDummy, write_asoundrc, write_config, write_di
 from pedal.files import TEMPORARY_PREFIX
-from pedal.demo import RATE, JackDummy, daemon_command, write_asoundrc, write_config, write_di
-from tests.support.paths import ROOT
-from tests.support.pedalctl import DATA
+from tests.support.jack_pedald import pedald_on_jack
+from tests.support.pedalctl import DATA, pedalctl
 from tests.support.waiting import daemon_status, wait_for
 
 pytestmark = pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)")
@@ -28,27 +28,12 @@ POLL_S = 0.05
 @contextlib.contextmanager
 def playing(directory, config, seconds=60.0):
     """(jack, daemon, status): pedald playing the DI clip on a private JACK server."""
-    with JackDummy(RATE, PERIOD, log_path=directory / "jackd.log") as jack:
-        env = jack.env()
-        env["HOME"] = str(directory)
-        with open(directory / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", str(seconds)), env=env, cwd=ROOT,
-                                      stdout=log, stderr=subprocess.STDOUT)
-
+    with pedald_on_jack(directory, config, PERIOD, seconds) as daemon:
         def status():
             return daemon_status(directory / "control.sock", daemon, directory / "pedald.log")
 
-        try:
-            wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run", poll=POLL_S)
-            yield jack, daemon, status
-        finally:
-            if daemon.poll() is None:
-                daemon.terminate()
-                try:
-                    daemon.wait(15)
-                except subprocess.TimeoutExpired:
-                    daemon.kill()
-                    daemon.wait(10)
+        wait_for(lambda: (s := status()) and s["audio"] == "running" and s, 30, "audio to run", poll=POLL_S)
+        yield daemon.jack, daemon, status
 
 
 def devices(directory, seconds=60.0):
@@ -152,8 +137,6 @@ def test_pedald_stopped_for_2_s_recovers_counts_the_xrun_and_its_output_keeps_it
 # --- the disk is full --------------------------------------------------------------------------------
 
 def test_a_full_disk_refuses_an_upload_with_no_space_left_and_keeps_the_library_and_the_state(tmp_path):
-    from tests.support.pedalctl import pedalctl
-
     devices(tmp_path)
     with small_tmpfs(tmp_path / "disk", 512) as disk:
         models = disk / "models"
@@ -186,8 +169,6 @@ def test_a_full_disk_refuses_an_upload_with_no_space_left_and_keeps_the_library_
 # --- the state directory is read-only -----------------------------------------------------------
 
 def test_a_read_only_state_directory_is_said_once_and_pedald_plays_on(tmp_path):
-    from tests.support.pedalctl import pedalctl
-
     devices(tmp_path)
     models = tmp_path / "models"
     models.mkdir()

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from pedal.control import request
 from pedal.demo import RATE, JackDummy, daemon_command, write_config
 from tests.support.paths import ROOT, shared_model
 from tests.support.waiting import daemon_status, wait_for
@@ -85,7 +86,6 @@ def test_the_round_trip_is_the_two_primed_periods_and_the_limiters_look_ahead(tm
                 sock = tmp_path / "control.sock"
                 status = wait_for(lambda: (s := daemon_status(sock, daemon, tmp_path / "pedald.log")) and
                                   s["audio"] == "running" and s, 30, "audio to run", poll=0.05)
-                from pedal.control import request
                 assert request(sock, {"cmd": "bypass", "on": True})["ok"]
                 through_pedal = meter.measure()
                 status = daemon_status(sock, daemon, tmp_path / "pedald.log")

@@ -24,6 +24,7 @@ def pedald_on_jack(directory, config, period: int, seconds: float, mock_gpio: bo
         with open(directory / "pedald.log", "wb") as log:
             daemon = subprocess.Popen(daemon_command(config, "--seconds", str(seconds)), env=env, cwd=ROOT,
                                       stdout=log, stderr=subprocess.STDOUT)
+        daemon.jack = jack   # for the tests that kill and restart the server under it
         try:
             yield daemon
         finally:
