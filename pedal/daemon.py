@@ -1,8 +1,7 @@
-"""pedald: the pedal daemon. Wires the audio interface, the engine, the
+"""The pedal daemon's Pedal: wires the audio interface, the engine, the
 footswitch, the models library, the control socket and the state file.
 
-    pedald [--config /etc/pedal/pedal.toml] [--models DIR] [--demo] [--seconds N]
-    python -m pedal.daemon ...
+pedald the process (its command line and real-time set-up) is pedal.pedald.
 
 Two sides, as in docs/architecture.md. The audio thread (pedal.audio) reads a
 period, calls Engine.process and writes; nothing else. Everything that may
@@ -34,27 +33,16 @@ without GPIO (the demo, the end-to-end tests) is driven as one with it.
 
 from __future__ import annotations
 
-import os
-
-# numpy's OpenBLAS would start a thread per core, each with a large buffer that
-# mlockall then makes resident; the daemon does no linear algebra. Set before
-# numpy is first imported (pedal.levels, pedal.audio).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import argparse
 import dataclasses
 import gc
 import logging
-import signal
-import sys
 import threading
 import time
 from pathlib import Path
 
 from pedal import cabinets, commands, housekeeping, levels, rigs, submodels, transaction
 from pedal.actions import Action
-from pedal.audio import AudioError, AudioInterface, lock_memory, make_realtime
-from pedal.config import DEFAULT_PATH, ConfigError, load_config
+from pedal.audio import AudioInterface
 from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, Model, ModelError
 from pedal.store import ModelStore, StoreError, stored_metadata
@@ -72,18 +60,6 @@ log = logging.getLogger("pedald")
 _LEVEL_KEYS = {"input_gain_db": "input_level_db", "output_level_db": "output_level_db"}
 
 MAX_BLOCK = 1024          # the largest period pedal.audio accepts
-# The GIL is handed between threads at this interval (CPython's default is 5 ms,
-# longer than a 128-frame period): the audio thread waits at most this long for
-# it when a control thread runs Python code.
-SWITCH_INTERVAL_S = 0.0005
-# ... but only while the thread holding the GIL runs. At normal priority, any
-# busy process on the machine preempts it (for milliseconds, CFS's slice) while
-# it holds the GIL, and the SCHED_FIFO audio thread waits that long: priority
-# inversion, and an xrun. So every other thread of pedald (main, control socket,
-# footswitch) runs SCHED_FIFO too, at the lowest priority: below the audio
-# thread and JACK, above everything ordinary. They run for microseconds at a time.
-CONTROL_PRIORITY = 1
-THREAD_STACK_BYTES = 1 << 20  # 1 MiB (Linux's default is 8 MiB)
 
 
 class Pedal:
@@ -357,8 +333,7 @@ class Pedal:
                     model.set_knob(entry.info["knobs"][index_of_knob]["name"], value)
                 self._put_sound(live, strict=False, staged=True)   # arrives with the model
                 self.engine.set_model(model, input_db, output_db)
-                self.audio.changed()
-                self._chain_playing = key
+                self._swapped(key)
             else:
                 self._put_sound(live, strict=False)
         except (ModelError, ControlError) as error:
@@ -441,11 +416,15 @@ class Pedal:
         if models:
             self._put_sound(rig, strict, staged=True)
             self.engine.set_chain(models, list(key[1]), list(key[2]))
-            self.audio.changed()
-            self._chain_playing = key
+            self._swapped(key)
         else:
             self._put_sound(rig, strict)
         self._put_knobs(rig, source)
+
+    def _swapped(self, key: tuple) -> None:
+        """The engine was handed the chain ``key``: it plays, and xruns near now count as the change's."""
+        self.audio.changed()
+        self._chain_playing = key
 
     def _put_knobs(self, rig: Rig, source: str) -> None:
         for stage, capture in enumerate(rig.captures):
@@ -905,7 +884,6 @@ class Pedal:
 
     def summary(self) -> str:
         cpu_avg, cpu_max = self.cpu.percent(self.cpu.total)
-        self.audio.report()   # the xruns of the last moments, accounted
         return (f"{self.audio.frames / self.config.audio.rate:.1f} s, latency {self.latency_ms():.1f} ms, "
                 f"cpu avg {cpu_avg:.0f}% max {cpu_max:.0f}%, xruns {self.audio.xruns} "
                 f"({self.audio.xrun_account.describe()})")
@@ -929,60 +907,3 @@ def _stepped(entry, by: int) -> float | None:
 def _is_mock(factory) -> bool:
     from gpiozero.pins.mock import MockFactory
     return isinstance(factory, MockFactory)
-
-
-def _pin_factory():
-    if os.environ.get("PEDAL_GPIO_MOCK") != "1":
-        return None
-    from gpiozero.pins.mock import MockFactory
-    log.info("footswitch: mock GPIO (PEDAL_GPIO_MOCK=1)")
-    return MockFactory()
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="pedald", description="The pedal daemon.")
-    parser.add_argument("--config", default=str(DEFAULT_PATH), help="configuration file (default: %(default)s)")
-    parser.add_argument("--models", help="models directory (default: [library] models_dir)")
-    parser.add_argument("--demo", action="store_true", help="print a status line every 5 s and a summary at the end")
-    parser.add_argument("--seconds", type=float, help="stop after this many seconds")
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        print(f"pedald: {error}", file=sys.stderr)
-        return 2
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    # Before any other thread starts, so that all of them inherit it (the audio thread raises its own).
-    if config.realtime.priority > CONTROL_PRIORITY:
-        make_realtime(CONTROL_PRIORITY, "control threads")
-    # mlockall makes every thread's whole stack resident: our threads need little.
-    threading.stack_size(THREAD_STACK_BYTES)
-    if config.realtime.lock_memory:
-        lock_memory()
-    pedal = Pedal(config, models_dir=args.models, pin_factory=_pin_factory(), demo=args.demo)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: pedal.stop())
-    try:
-        pedal.start()
-    except (AudioError, ControlError) as error:
-        print(f"pedald: {error}", file=sys.stderr)
-        pedal.close()
-        return 1
-    try:
-        pedal.run(args.seconds)
-    finally:
-        pedal.close()
-    summary = pedal.summary()
-    log.info("stopped after %s", summary)
-    if args.demo:
-        print(f"demo: {summary}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -189,7 +189,7 @@ def write_di(path: Path, seconds: float, rate: int = RATE, phrase: np.ndarray | 
 
 
 def daemon_command(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "pedal.daemon", "--config", str(config), *args]
+    return [sys.executable, "-m", "pedal.pedald", "--config", str(config), *args]
 
 
 def run_on_card() -> int:

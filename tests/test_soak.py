@@ -28,7 +28,8 @@ def test_two_minutes_beside_a_busy_core_without_memory_growth_or_xruns_of_pedald
     print(f"\nSOAK: {lines[-2]}")
     assert figures["rss_growth_kb"] <= 0
     # Each xrun keeps a record of its cause in status (the last 64, pedal.xruns.XrunAccount): about
-    # 0.5 KiB that stays, which the trend sees as growth while those records fill.
+    # 0.5 KiB that stays, which the trend (bytes per 10 minutes, from 2 minutes) reads as growth
+    # while those records fill: up to 1 KiB each, times 600 s / 120 s.
     assert figures["python_trend_bytes"] <= 256 + 1024 * min(figures["xruns"], 64) * 600 / 120
     own = {cause: figures["xrun_causes"]["by_cause"].get(cause, 0) for cause in ("over budget", "page faults")}
     assert own == {"over budget": 0, "page faults": 0}, figures["xrun_causes"]

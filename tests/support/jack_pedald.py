@@ -17,21 +17,28 @@ from tests.support.paths import ROOT
 @contextlib.contextmanager
 def pedald_on_jack(directory, config, period: int, seconds: float, mock_gpio: bool = False):
     with JackDummy(RATE, period, log_path=directory / "jackd.log") as jack:
-        env = jack.env()
-        env["HOME"] = str(directory)
-        if mock_gpio:
-            env["PEDAL_GPIO_MOCK"] = "1"
-        with open(directory / "pedald.log", "wb") as log:
-            daemon = subprocess.Popen(daemon_command(config, "--seconds", str(seconds)), env=env, cwd=ROOT,
-                                      stdout=log, stderr=subprocess.STDOUT)
-        daemon.jack = jack   # for the tests that kill and restart the server under it
-        try:
+        with pedald_on(jack, directory, config, seconds, mock_gpio) as daemon:
             yield daemon
-        finally:
-            if daemon.poll() is None:
-                daemon.terminate()
-                try:
-                    daemon.wait(15)
-                except subprocess.TimeoutExpired:
-                    daemon.kill()
-                    daemon.wait(10)
+
+
+@contextlib.contextmanager
+def pedald_on(jack, directory, config, seconds: float, mock_gpio: bool = False):
+    """pedald on a JACK server already running (a test that starts its own clients first)."""
+    env = jack.env()
+    env["HOME"] = str(directory)
+    if mock_gpio:
+        env["PEDAL_GPIO_MOCK"] = "1"
+    with open(directory / "pedald.log", "wb") as log:
+        daemon = subprocess.Popen(daemon_command(config, "--seconds", str(seconds)), env=env, cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    daemon.jack = jack   # for the tests that kill and restart the server under it
+    try:
+        yield daemon
+    finally:
+        if daemon.poll() is None:
+            daemon.terminate()
+            try:
+                daemon.wait(15)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait(10)
