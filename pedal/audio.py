@@ -24,6 +24,14 @@ waits on the control side; it only counts (xruns, periods) for the control
 side to read and report (``report``). The one exception is a device that has
 gone away: then there is no audio to protect, and the thread waits, retries
 every second and logs.
+
+The latency is the primed periods, and stays so: what capture holds plus what
+playback holds is checked each period (``avail``). After an xrun the thread
+puts it back at once (silence ahead of the output where the device ran dry,
+input left unplayed where it holds too much), and a drift no xrun reported
+(JACK skipping one of ALSA's jack clients for a cycle) once it has held for
+DRIFTED_S. Re-priming blindly after an underrun added what capture held meanwhile
+to the latency, for as long as the pedal played.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ import numpy as np
 
 from pedal.alsa import alsaaudio
 from pedal.sample_formats import FORMATS, PREFERENCE, Decoder, Encoder, SampleFormat
-from pedal.xruns import CAPTURE, PLAYBACK, STREAM, XrunAccount, XrunLog, moment_of, steal_ticks
+from pedal.xruns import CAPTURE, LATENCY, PLAYBACK, STREAM, XrunAccount, XrunLog, moment_of, steal_ticks
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,40 @@ RETRY_SECONDS = 1.0
 SILENT_DEVICE_S = 0.5
 XRUN_LOG_INTERVAL_S = 10.0
 STALLED_S = 0.05
+# The latency held off the primed one by a period or more for this long is put back (a device
+# that stood still on one side and not the other without reporting it: JACK skipping a client).
+DRIFTED_S = 0.05
+
+
+class DriftWatch:
+    """Whether the latency the device holds has left the primed one, for good: a period or more
+    off, the same way, at every one of ``periods`` checks in a row. One period off at a single
+    check is ordinary (a device period falling between reading capture and reading playback; on
+    JACK, the playback client's cycle run after the capture client's and this thread's).
+
+        >>> watch = DriftWatch(periods=19, period=128)
+        >>> watch.off(held - target)   # each period: None, or the frames to correct (+ too many)
+    """
+
+    def __init__(self, periods: int, period: int) -> None:
+        self.periods, self.period = periods, period
+        self._run = 0      # checks in a row off the same way
+        self._least = 0    # the smallest offset among them: what was surely held off
+
+    def off(self, offset: int) -> int | None:
+        if -self.period < offset < self.period:
+            self._run = 0
+            return None
+        if self._run and (offset > 0) == (self._least > 0):
+            self._least = min(self._least, offset) if offset > 0 else max(self._least, offset)
+        else:
+            self._least = offset
+            self._run = 0
+        self._run += 1
+        if self._run < self.periods:
+            return None
+        self._run = 0
+        return self._least
 
 
 class AudioError(RuntimeError):
@@ -251,8 +293,8 @@ class AudioInterface:
 
     @property
     def latency_frames(self) -> int:
-        """Frames between a sample's capture and its playback that our buffering adds:
-        the silence primed into playback (the converters' and the engine's come on top)."""
+        """Frames between a sample's capture and its playback that our buffering adds: the primed
+        periods, which the audio thread keeps the device holding (the engine's latency comes on top)."""
         return self._prime_periods * self.period
 
     def start(self, priority: int | None = None) -> None:
@@ -278,6 +320,7 @@ class AudioInterface:
             self._thread = None
         self._close()
         self.state = "stopped"
+        self.report()   # the last moments' xruns, accounted
 
     def healthy(self) -> bool:
         """True while the audio thread runs (periods flow) or keeps retrying a vanished device."""
@@ -323,6 +366,8 @@ class AudioInterface:
         self._input = np.zeros(frames, np.float32)
         self._output = np.zeros(frames, np.float32)
         self._silence = self._encoder.silence(self._prime_periods * frames)
+        self._silence_per_frame = self._silence.size // (self._prime_periods * frames)
+        self._buffer = playback_applied.period * playback_applied.periods
         self._capture, self._playback = capture, playback
         self.capture, self.playback = capture_applied, playback_applied
         self.xrun_notes.retime(frames)
@@ -382,6 +427,29 @@ class AudioInterface:
         # while the first capture period fills.
         self._playback.write(self._silence)
 
+    def _held(self) -> int:
+        """Frames between the device's input and its output now: captured and not yet read, plus
+        written and not yet played. Read capture first: a device period that falls between the
+        two reads then shows as a period too few, never as one too many."""
+        captured, free = self._capture.avail(), self._playback.avail()
+        # Negative: an errno (an xrun, a stopped stream), which holds nothing.
+        return max(captured, 0) + (self._buffer - free if 0 <= free <= self._buffer else 0)
+
+    def _realign(self, pending: int) -> int:
+        """Puts the latency back to the primed periods: what the device holds, plus the ``pending``
+        frames about to be written. Too little (playback ran dry, or started a device period before
+        capture): silence goes ahead of them. Too much (capture went on while playback stood still,
+        or a backlog after an underrun): returns how many whole periods of input to leave unplayed."""
+        return self._correct(self._held() + pending - self.latency_frames)
+
+    def _correct(self, off: int) -> int:
+        if off < 0:
+            silence = self._silence[:-off * self._silence_per_frame]
+            if self._playback.write(silence) < 0:  # playback had run dry too: pyalsaaudio prepared it
+                self._playback.write(silence)
+            return 0
+        return off // self.period
+
     def _stream(self) -> None:
         """The real-time loop: read, convert, process, convert, write. No logging,
         locks, allocations of our own (pyalsaaudio makes one bytes object per read,
@@ -400,12 +468,17 @@ class AudioInterface:
         # A stall ALSA did not see: longer than the buffer, and than the few milliseconds a busy
         # machine can hold every thread (JACK's dummy clock included, which then loses nothing).
         stalled_s = max(notes.slack_s + notes.period_s, STALLED_S)
+        # What the device holds, checked each period: a drift the device did not report is put back.
+        held, target = self._held, self.latency_frames
+        drift = DriftWatch(max(2, round(DRIFTED_S / notes.period_s)), frames)
         notes.start_thread()
         self._prime()
         done = clock()   # when the previous period was written
         busy = 0.0       # how long it took
         flowing = False  # a period went through (the wait for the first one includes the stream's start)
         started = False  # the first read starts the capture stream (until then there is nothing to poll for)
+        aligned = False  # the latency was put where it is primed to be since capture (re)started
+        skip = 0         # periods of input to leave unplayed: the device holds that much too much
         while not stopping.is_set():
             if started:
                 events = poller.poll(silent_ms)
@@ -419,9 +492,15 @@ class AudioInterface:
                 if n == -errno.EPIPE:  # overrun; pyalsaaudio has prepared the capture again
                     notes.note(CAPTURE, self.frames, clock() - done, busy)
                     self.xruns += 1
-                    playback.drop()     # restart playback from the primed latency
-                    self._prime()
+                    playback.drop()     # both sides restart together, from the primed latency
+                    aligned = False
                     done = clock()
+                continue
+            if not aligned:  # capture (re)started: playback may have run a device period ahead or behind
+                skip, aligned = self._realign(n), True
+            if skip:
+                skip -= 1
+                done = clock()
                 continue
             start = clock()
             if n == frames:
@@ -437,12 +516,22 @@ class AudioInterface:
             if playback.write(raw) < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
                 notes.note(PLAYBACK, self.frames, start - done, end - start)
                 self.xruns += 1
-                self._prime()
+                # Capture kept what came meanwhile: with it, this period and the silence ahead the
+                # latency is the primed one again (priming afresh would add the backlog to it).
+                skip = self._realign(n)
+                if skip:
+                    skip -= 1    # this period is the first left unplayed
+                else:
+                    playback.write(raw)
             elif start - done > stalled_s and flowing:
                 # Longer than the buffer holds, and ALSA saw nothing: the device's clock stopped with
                 # us (JACK's clients live in this process; SIGSTOP). What it played meanwhile was lost.
                 notes.note(STREAM, self.frames, start - done, end - start)
                 self.xruns += 1
+            elif (off := drift.off(held() - target)) is not None:
+                notes.note(LATENCY, self.frames, start - done, end - start)
+                self.xruns += 1
+                skip = self._correct(off)
             done, busy, flowing = clock(), end - start, True
             self.periods += 1
             self.frames += n

@@ -33,13 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CAPTURE", "PLAYBACK", "STREAM", "CAUSES", "MOMENTS", "Xrun", "XrunAccount", "XrunLog", "moment_of",
+__all__ = ["CAPTURE", "LATENCY", "PLAYBACK", "STREAM", "CAUSES", "MOMENTS", "Xrun", "XrunAccount", "XrunLog", "moment_of",
            "steal_ticks"]
 
-CAPTURE, PLAYBACK, STREAM = 0, 1, 2
+CAPTURE, PLAYBACK, STREAM, LATENCY = 0, 1, 2, 3
 # "stream": a stall longer than the buffer that ALSA did not report, because the device's clock
 # stopped with the audio thread (JACK's clients run in this process: SIGSTOP stops both).
-SIDES = ("capture", "playback", "stream")
+# "latency": the device held a period more or less than primed, and said nothing (JACK skipped
+# one of ALSA's jack clients for a cycle: playback stood still while capture went on); put back.
+SIDES = ("capture", "playback", "stream", "latency")
 CAUSES = ("device", "late", "machine stall", "page faults", "over budget")
 MOMENTS = ("first second", "change", "steady")
 ROWS = 256          # xruns kept for the control side to read; older ones are only counted
@@ -49,7 +51,7 @@ _FIELDS = 5         # frames, side, gap_s, busy_s, major faults since the previo
 @dataclass(frozen=True)
 class Xrun:
     at_s: float       # seconds of audio played when it happened
-    side: str         # "capture" (overrun), "playback" (underrun) or "stream" (see SIDES)
+    side: str         # "capture" (overrun), "playback" (underrun), "stream" or "latency" (see SIDES)
     cause: str        # one of CAUSES
     gap_s: float      # the audio thread's wait between the previous period's end and this one's data
     busy_s: float     # the audio thread's processing time of the period before

@@ -9,7 +9,7 @@ import pytest
 
 import alsaaudio
 from pedal import audio
-from pedal.audio import AudioError, AudioInterface, negotiate
+from pedal.audio import AudioError, AudioInterface, DriftWatch, negotiate
 from pedal.config import Audio
 from pedal.sample_formats import FORMATS
 from tests.support.fake_alsa import FakePCM, periods_of
@@ -94,6 +94,69 @@ def test_an_overrun_is_counted_and_playback_reprimed():
         assert interface.xruns == 1
     finally:
         interface.stop()
+
+
+def test_a_drift_is_one_that_holds_the_same_way_at_every_check_and_the_surely_held_part_is_corrected():
+    watch = DriftWatch(periods=4, period=128)
+    # A period off now and then, or off one way and then the other: a device period between two reads.
+    assert [watch.off(offset) for offset in (0, 128, 0, 130, -128, 128, -200, 0)] == [None] * 8
+    # Off the same way four times in a row: the least of them is what was surely held too much.
+    assert [watch.off(offset) for offset in (256, 128, 140, 256)] == [None, None, None, 128]
+    assert [watch.off(offset) for offset in (-128, -300, -129, -128)] == [None, None, None, -128]
+
+
+def _float_stream(signal, **playback):
+    """An interface on a float device that copies ``signal`` (32-frame periods) through."""
+    settings = Audio(capture_device="in", playback_device="out", period=32, capture_channels=1, playback_channels=1)
+    capture = FakePCM(formats=("FLOAT_LE",), frames=periods_of(signal, 1, FORMATS["FLOAT_LE"], 32))
+    playback = FakePCM(formats=("FLOAT_LE",), **playback)
+    return run_interface(capture, playback, settings, lambda x, out: np.copyto(out, x)), playback
+
+
+def _played(playback):
+    return np.frombuffer(b"".join(playback.written), "<f4")
+
+
+def test_an_underrun_plays_the_late_period_after_silence_that_restores_the_primed_latency():
+    signal = np.linspace(0.1, 0.9, 32 * 20, dtype=np.float32)
+    interface, playback = _float_stream(signal, underrun_at=5)   # write 0 primes; writes 1-4 are periods 0-3
+    interface.start()
+    try:
+        assert wait_for(lambda: interface.periods >= 12)
+    finally:
+        interface.stop()
+    out = _played(playback)
+    # The device ran dry and kept nothing: a period of silence and the late period make the
+    # primed two again (priming afresh would have added a period of latency for ever).
+    np.testing.assert_array_equal(out[:64], 0)
+    np.testing.assert_array_equal(out[64:64 + 4 * 32], signal[:4 * 32])
+    np.testing.assert_array_equal(out[192:224], 0)
+    np.testing.assert_array_equal(out[224:224 + 8 * 32], signal[4 * 32:12 * 32])
+    assert interface.xruns == 1 and interface.xrun_account.last[0]["side"] == "playback"
+
+
+def test_a_period_of_latency_the_device_gained_without_a_word_is_given_back():
+    # JACK skipping ALSA's playback client for a cycle: playback stands still, capture goes on,
+    # and from then on everything is heard a period later. After DRIFTED_S it is put back.
+    signal = np.linspace(0.1, 0.9, 32 * 400, dtype=np.float32)
+    interface, playback = _float_stream(signal)
+    interface.start()
+    try:
+        assert wait_for(lambda: interface.periods >= 10)
+        playback.stand_still(1)
+        assert wait_for(lambda: interface.xruns == 1)
+        xrun, = interface.xrun_notes.take()
+        assert wait_for(lambda: interface.periods >= xrun.at_s * 48000 / 32 + 10)
+        held = interface._held()
+    finally:
+        interface.stop()
+    assert xrun.side == "latency" and held == interface.latency_frames
+    # The period after the one it was seen at was left unplayed to give the period back; the rest
+    # plays in order.
+    out = _played(playback)[64:]
+    seen = round(xrun.at_s * 48000) + 32
+    np.testing.assert_array_equal(out[:seen], signal[:seen])
+    np.testing.assert_array_equal(out[seen:seen + 32 * 8], signal[seen + 32:seen + 32 * 9])
 
 
 def test_a_vanished_device_is_waited_for_and_comes_back(monkeypatch, caplog):

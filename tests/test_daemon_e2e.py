@@ -51,8 +51,9 @@ def offline(model_path, di, latencies=None):
 
 # Xruns on this 2-core virtual machine come from the machine (issue 23: a bare C SCHED_FIFO thread
 # is woken 2-12 ms late while these tests run beside a busy core, on a kernel without preemption).
-# Each one ALSA reports primes playback with PRIME periods of silence again, which the recording
-# keeps: the comparisons cut the output at pedald's xruns and align each piece on its own
+# At each one pedald puts the latency back to its PRIME periods (silence ahead of the output, or
+# input left unplayed), which moves the recording by up to a prime either way: the comparisons
+# cut the output at pedald's xruns and align each piece on its own
 # (tests.support.alignment), so they check the samples whatever the xruns, and print them.
 PRIME = 2
 
@@ -66,9 +67,8 @@ def xruns_of(status: dict) -> list[int]:
 
 def first_lag(out, reference, status: dict, until: int, expected: int) -> int:
     """The output's lag as it started, measured before the first xrun (from 0.1 s: the render
-    starts cold as pedald did). An xrun moves the recording by up to a prime, less what the file
-    plugin had not yet written when playback was dropped: after one, the lag is no longer the
-    latency. With an xrun in the first 0.35 s there is nothing to measure: ``expected``, said so."""
+    starts cold as pedald did). An xrun moves the recording by up to a prime either way: after
+    one, the lag is no longer the latency. With an xrun in the first 0.35 s there is nothing to measure: ``expected``, said so."""
     for begin, end, before in pieces(xruns_of(status), RATE // 10, until):
         if before == 0 and end - begin >= SHORTEST:
             return lag_near(out, reference, begin, min(end, begin + RATE), 0, 4096)
@@ -77,9 +77,8 @@ def first_lag(out, reference, status: dict, until: int, expected: int) -> int:
 
 
 def primed_before(status: dict, frame: int) -> int:
-    """The silence (frames) pedald primed playback with again for the xruns ALSA reported before
-    ``frame`` of the input (those pedald saw alone, side "stream", add none). The recording may
-    hold a period less for each: what the file plugin had not written when playback was dropped."""
+    """How far the recording may have moved, either way, for the xruns before ``frame`` of the
+    input: a prime for each the device saw (those pedald saw alone, side "stream", move nothing)."""
     return PRIME * PERIOD * sum(x["side"] != "stream" and round(x["at_s"] * RATE) < frame
                                 for x in status["xrun_causes"]["last"])
 
@@ -346,8 +345,8 @@ def test_pedalctl_tune_reads_strings_played_into_the_pedal_and_the_output_is_sil
     print(f"E2E tuner: {describe_xruns(last)}")
     # The output, as recorded: silent while tuning, playing around it. The frame counts are the
     # status's just before `pedalctl tune` started (it opens the tuner a moment later) and just
-    # after it closed it; the silence starts within the 10 ms ramp of the opening. Each xrun ALSA
-    # reports primes playback with silence again: the output is that much later from then on.
+    # after it closed it; the silence starts within the 10 ms ramp of the opening. An xrun moves
+    # the output by up to a prime either way from then on: the silence is looked for within that.
     out = np.fromfile(out_raw, "<f4")
     latency = round(last["latency_ms"] / 1000 * RATE)
     for opened, closed in spans:
@@ -355,8 +354,7 @@ def test_pedalctl_tune_reads_strings_played_into_the_pedal_and_the_output_is_sil
         end = closed["frames"] + latency + primed_before(last, closed["frames"])
         sounding = np.flatnonzero(np.abs(out[begin:end]) > 0)
         ramp_end = sounding[np.flatnonzero(np.diff(sounding) > 1)[0]] if np.any(np.diff(sounding) > 1) else sounding[-1]
-        # (the recording may hold less of each prime than primed_before counts: that much margin more)
-        silent_from, silent_to = begin + ramp_end + 1, end - 2 * PERIOD - primed_before(last, closed["frames"])
+        silent_from, silent_to = begin + ramp_end + 1, end - 2 * PERIOD - 2 * primed_before(last, closed["frames"])
         print(f"E2E tuner: silent {(silent_to - silent_from) / RATE:.2f} s of the {(end - begin) / RATE:.2f} s "
               f"pedalctl tune ran; it opened {ramp_end / RATE * 1000:.0f} ms after it started")
         assert ramp_end < RATE // 2 and silent_to - silent_from > 2.5 * RATE

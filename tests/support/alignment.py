@@ -1,13 +1,14 @@
 """Comparing what pedald played (as ALSA's file plugin recorded it) with an offline render, when
 xruns happened on the way.
 
-The recording holds every frame pedald wrote, in order; pedald processed every captured frame
-(the file plugin reads the DI from its file as pedald reads, so an overrun loses no input). An
-xrun that ALSA reports makes pedald prime playback with silence again, which the recording keeps:
-from there on, the output is later than the input by more. So the input's timeline is cut at each
-xrun (pedald's status says at which frame, ``xrun_causes.last``), and each piece is compared at its
-own lag, found by cross-correlation near where the xruns put it; a margin either side of an xrun
-is left out (the periods around it may have been dropped from the device's buffer).
+The recording holds every frame pedald wrote, in order (the file plugin reads the DI from its file
+as pedald reads, so an overrun loses no input). At an xrun pedald puts the latency back to its
+primed periods: with silence ahead of the output where the device ran dry (the recording keeps it:
+from there on the output is later than the input by that much), or by leaving input unplayed where
+the device held too much (earlier by that much): at most a prime either way. So the input's timeline
+is cut at each xrun (pedald's status says at which frame, ``xrun_causes.last``), and each piece is
+compared at its own lag, found by cross-correlation near where the xruns put it; a margin either
+side of an xrun is left out (the periods around it may have been dropped from the device's buffer).
 
     >>> error, lags = compare(out, render, xrun_frames, lo, hi, first_lag=256, reprime=256)
 """
@@ -48,8 +49,8 @@ def lag_near(out, reference, begin: int, end: int, low: int, high: int) -> int:
 
 def compare(out, reference, xruns: list[int], lo: int, hi: int, first_lag: int, reprime: int):
     """(max |out - reference| over the pieces of [lo, hi), [(begin, end, lag), ...]). Before any
-    xrun the lag is ``first_lag``; after k of them it is searched between first_lag and
-    first_lag + (k + 1) * reprime (each reported xrun adds at most one prime)."""
+    xrun the lag is ``first_lag``; after k of them it is searched within (k + 1) * reprime of it
+    (each xrun moves it by at most one prime, either way)."""
     error, lags = 0.0, []
     for begin, end, before in pieces(xruns, lo, hi):
         if before == 0:
@@ -57,7 +58,8 @@ def compare(out, reference, xruns: list[int], lo: int, hi: int, first_lag: int, 
         elif end - begin < SHORTEST:
             continue
         else:
-            lag = lag_near(out, reference, begin, end, first_lag, first_lag + (before + 1) * reprime)
+            reach = (before + 1) * reprime
+            lag = lag_near(out, reference, begin, end, max(0, first_lag - reach), first_lag + reach)
         if begin + lag >= len(out):
             continue
         end = min(end, len(out) - lag)

@@ -2,12 +2,14 @@
 keep what is written, with the abilities (formats, rate, period) a device would have."""
 
 import contextlib
+import errno
 import os
 import select
 import time
 
 import numpy as np
 
+from pedal.alsa import alsaaudio
 from pedal.sample_formats import FORMATS
 
 NAMES = {f.alsa: f.name for f in FORMATS.values()}
@@ -27,13 +29,20 @@ def interleave(channels, sample_format):
 
 class FakePCM:
     """Acts like alsaaudio.PCM on a device with fixed abilities: whatever it cannot
-    do it silently replaces, as pyalsaaudio does."""
+    do it silently replaces, as pyalsaaudio does.
+
+    Its clock is the capture's: each period read is a device period, in which a running playback
+    (the one opened after that capture, as on one card) plays a period of what was written."""
+
+    _last_capture = None
 
     def __init__(self, formats=("S32_LE",), rate=None, channels=None, period=None, frames=None, fail=None,
-                 **_):
+                 underrun_at=None, **_):
         self.abilities = dict(formats=formats, rate=rate, channels=channels, period=period)
         self.frames = frames  # capture: the signal to deliver, as an iterator of periods
         self.fail = fail
+        self.underrun_at = underrun_at  # playback: the write (counted from 0) that finds the device run dry
+        self.writes = 0
         self._silent = False
         self.written = []
         self.opened = []
@@ -44,7 +53,20 @@ class FakePCM:
         self.info_ = {"format_name": name, "rate": a["rate"] or rate, "channels": a["channels"] or channels,
                       "period_size": a["period"] or periodsize, "periods": periods}
         self.opened.append(name)
+        if type == alsaaudio.PCM_CAPTURE:
+            self.delivered, self.held_back, FakePCM._last_capture = 0, 0, self
+        else:
+            self.clock, self._queued, self._since = FakePCM._last_capture, 0, None
         return self
+
+    def _played(self) -> int:
+        return 0 if self._since is None or self.clock is None else self.clock.delivered - self._since
+
+    def avail(self):
+        if not hasattr(self, "clock"):
+            return self.held_back  # capture: reading keeps up, nothing waits but a backlog
+        buffer = self.info_["period_size"] * self.info_["periods"]
+        return buffer - max(self._queued - self._played(), 0)
 
     def info(self):
         return dict(self.info_)
@@ -87,14 +109,29 @@ class FakePCM:
                 raise failure
             return failure, b""
         time.sleep(0.001)
-        return next(self.frames)
+        n, data = next(self.frames)
+        self.delivered += max(n, 0)
+        return n, data
+
+    def stand_still(self, periods: int) -> None:
+        """Playback misses ``periods`` device periods and says nothing (JACK skipping its client):
+        a blocking write waits them out, so that much more waits in capture from then on."""
+        self.clock.held_back += periods * self.info_["period_size"]
 
     def write(self, data):
+        self.writes += 1
+        if self.writes - 1 == self.underrun_at:  # run dry: pyalsaaudio prepares playback again
+            self.drop()
+            return -errno.EPIPE
         self.written.append(bytes(data))
+        if self._since is None and self.clock is not None:  # a stopped playback starts with its first write
+            self._since = self.clock.delivered
+        self._queued += len(self.written[-1]) // (FORMATS[self.info_["format_name"]].width * self.info_["channels"])
         return len(data)
 
     def drop(self):
-        pass
+        if hasattr(self, "clock"):
+            self._queued, self._since = 0, None
 
     def close(self):
         pass
