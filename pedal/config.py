@@ -20,6 +20,7 @@ from typing import Any
 from pedal.actions import parse_action
 from pedal.checks import is_number
 from pedal.core import PARAMS
+from pedal.midi.mapping import check_cc_table
 
 DEFAULT_PATH = Path("/etc/pedal/pedal.toml")
 
@@ -110,6 +111,15 @@ TUNER_OUTPUTS = ("mute", "through")
 
 
 @dataclass(frozen=True)
+class Midi:
+    """MIDI controllers (pedal.midi): program change N plays the Nth rig or model of the
+    footswitch's order; [midi.cc] says which control change moves what."""
+    enabled: bool = True
+    channel: int | None = None        # 1..16; "omni": every channel
+    cc: dict[int, str] = field(default_factory=dict)   # CC number -> target ([midi.cc] target = CC)
+
+
+@dataclass(frozen=True)
 class Config:
     audio: Audio = field(default_factory=Audio)
     realtime: Realtime = field(default_factory=Realtime)
@@ -118,6 +128,7 @@ class Config:
     control: Control = field(default_factory=Control)
     sound: Sound = field(default_factory=Sound)
     tuner: Tuner = field(default_factory=Tuner)
+    midi: Midi = field(default_factory=Midi)
 
 
 # (section, key) -> (lowest, highest) for numbers that have a sensible range.
@@ -143,13 +154,14 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("sound", "interface_dbu"): (-10.0, 30.0),
     ("tuner", "a4"): (400.0, 480.0),
     ("tuner", "threshold_db"): (-80.0, -20.0),
+    ("midi", "channel"): (1, 16),
 }
 
 
 def _check_value(path: Path, section: str, key: str, value: Any, kind: Any) -> Any:
     where = f"{path}: [{section}] {key}"
     optional = kind == (int | None)
-    if optional and value in ("none", "off"):  # TOML has no null: "none" turns an optional pin off
+    if optional and value in ("none", "off", "omni"):  # TOML has no null: "none" turns an optional pin off
         return None
     base = int if kind in (int, int | None) else kind
     if base is bool:
@@ -161,7 +173,8 @@ def _check_value(path: Path, section: str, key: str, value: Any, kind: Any) -> A
             raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
         return value
     if not is_number(value):
-        expected = "an integer" + (' or "none"' if optional else "") if base is int else "a number"
+        word = "omni" if (section, key) == ("midi", "channel") else "none"
+        expected = "an integer" + (f' or "{word}"' if optional else "") if base is int else "a number"
         raise ConfigError(f"{where}: expected {expected}, got {value!r}")
     if base is int and not float(value).is_integer():
         raise ConfigError(f"{where}: expected an integer, got {value!r}")
@@ -181,6 +194,8 @@ def _build_section(path: Path, name: str, cls, table: Any):
             raise ConfigError(f"{path}: [{name}] unknown key {key!r}; known: {', '.join(kinds)}")
         if kinds[key] == tuple[Switch, ...]:
             values[key] = _switches(path, f"{name}.{key}", value)
+        elif kinds[key] == dict[int, str]:
+            values[key] = _cc_table(path, f"{name}.{key}", value)
         else:
             values[key] = _check_value(path, name, key, value, kinds[key])
         if key in ACTION_KEYS:
@@ -205,6 +220,15 @@ def _switches(path: Path, name: str, value: Any) -> tuple[Switch, ...]:
             raise ConfigError(f"{path}: [{name}[{n}]] pin: missing (the BCM pin of this switch)")
         switches.append(_build_section(path, f"{name}[{n}]", Switch, table))
     return tuple(switches)
+
+
+def _cc_table(path: Path, name: str, value: Any) -> dict[int, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table of target = CC number, got {value!r}")
+    try:
+        return check_cc_table(value)
+    except ValueError as error:
+        raise ConfigError(f"{path}: [{name}] {error}") from None
 
 
 def parse_config(text: str, path: Path | str = "<config>") -> Config:

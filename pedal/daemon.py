@@ -443,6 +443,18 @@ class Pedal:
                 self._play(index)
             return self._now()
 
+    def select_position(self, position: int) -> dict:
+        """Plays what is at ``position`` of the footswitch's order (the rigs, then the models;
+        MIDI program change N plays position N)."""
+        with self._lock:
+            count = len(self.rigs) + len(self.library.entries)
+            if not 0 <= position < count:
+                raise ControlError(f"there {'is' if count == 1 else 'are'} {count} rigs and models "
+                                   f"(0..{count - 1}); nothing at {position}" if count else "no models")
+            if position != self.position:
+                self._play_position(position)
+            return self._now()
+
     def select_rig(self, name: str) -> dict:
         """Plays the rig called ``name`` as its file has it (its live changes dropped)."""
         with self._lock:
@@ -583,6 +595,30 @@ class Pedal:
                 raise ControlError(f"rig {rig.name}: no capture with a {'larger' if by > 0 else 'smaller'} size")
             self._change(changes)
             return dict(self._now(), sizes=changes)
+
+    def set_size_share(self, share: float) -> str:
+        """Plays the NAM A2 captures of what plays at the submodel ``share`` of the way from their
+        smallest (0) to their largest (1): a MIDI CC's size. A line saying what each plays."""
+        with self._lock:
+            rig = self._rig_playing()
+            if rig is None:
+                if self.current is None:
+                    raise ControlError("no models")
+                entry = self.library.entries[self.current]
+                if not entry.submodels:
+                    raise ControlError(f"{entry.name} plays at one size only")
+                size = _share_of_sizes(entry, share)
+                self.set_size(self.current, size)
+                return f"{entry.name} at size {size:g}"
+            changes = {}
+            for n, capture in enumerate(self._live().captures, 1):
+                entry = self.library.entries[self.library.lookup(capture.model)]
+                if entry.submodels:
+                    changes[f"capture[{n}].size"] = _share_of_sizes(entry, share)
+            if not changes:
+                raise ControlError(f"rig {rig.name}: no capture with sizes")
+            self._change(changes)
+            return ", ".join(f"{key} {size:g}" for key, size in changes.items())
 
     def set_bypass(self, on: bool) -> dict:
         with self._lock:
@@ -895,6 +931,12 @@ def _knob_values(entry, positions: dict[str, float], source: str, key: str) -> l
         return rigs.knob_positions(positions, entry.info.get("knobs") or [], entry.name, f"{source}: {key}")
     except RigError as error:
         raise ControlError(str(error)) from None
+
+
+def _share_of_sizes(entry, share: float) -> float:
+    """The size ``share`` of the way through ``entry``'s submodels, smallest to largest."""
+    values = sorted(submodel["max_value"] for submodel in entry.submodels)
+    return values[round(share * (len(values) - 1))]
 
 
 def _stepped(entry, by: int) -> float | None:

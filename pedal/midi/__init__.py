@@ -1,0 +1,9 @@
+"""MIDI from a controller: what its messages do to the pedal.
+
+    mapping.py   pedal.toml's [midi] and [midi.cc]: the channel, and which CC moves what
+    router.py    MIDI bytes in, the pedal's actions out (program change: a rig; CC: a level,
+                 a knob, bypass, the tuner), the latest value per target when they come fast
+
+The audio thread never sees MIDI: the router acts through the Pedal's own actions, as the
+control socket does, which hand changes to the engine lock-free and glide them like every knob.
+"""
