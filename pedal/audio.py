@@ -513,7 +513,9 @@ class AudioInterface:
                 raw = encoder.encode(y[:n])
             end = clock()
             self.busy_s += end - start
-            if playback.write(raw) < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
+            written = playback.write(raw)
+            finished = clock()
+            if written < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
                 notes.note(PLAYBACK, self.frames, start - done, end - start)
                 self.xruns += 1
                 # Capture kept what came meanwhile: with it, this period and the silence ahead the
@@ -523,16 +525,18 @@ class AudioInterface:
                     skip -= 1    # this period is the first left unplayed
                 else:
                     playback.write(raw)
-            elif start - done > stalled_s and flowing:
+            elif finished - done > stalled_s and flowing:
                 # Longer than the buffer holds, and ALSA saw nothing: the device's clock stopped with
                 # us (JACK's clients live in this process; SIGSTOP). What it played meanwhile was lost.
-                notes.note(STREAM, self.frames, start - done, end - start)
+                # Timed from the last write to this one: the stop may fall in the wait or in the
+                # processing (then the wait before looked ordinary); it counts as a wait either way.
+                notes.note(STREAM, self.frames, finished - done, 0.0)
                 self.xruns += 1
             elif (off := drift.off(held() - target)) is not None:
                 notes.note(LATENCY, self.frames, start - done, end - start)
                 self.xruns += 1
                 skip = self._correct(off)
-            done, busy, flowing = clock(), end - start, True
+            done, busy, flowing = finished, end - start, True
             self.periods += 1
             self.frames += n
             # Let go of this block's objects before waiting for the next, so

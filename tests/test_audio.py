@@ -3,6 +3,7 @@
 import errno
 import logging
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -157,6 +158,31 @@ def test_a_period_of_latency_the_device_gained_without_a_word_is_given_back():
     seen = round(xrun.at_s * 48000) + 32
     np.testing.assert_array_equal(out[:seen], signal[:seen])
     np.testing.assert_array_equal(out[seen:seen + 32 * 8], signal[seen + 32:seen + 32 * 9])
+
+
+def test_a_stall_the_device_did_not_see_counts_wherever_it_fell_in_the_period():
+    # JACK's clients stop with pedald (SIGSTOP): ALSA reports nothing. A stop during processing
+    # leaves the wait before it ordinary; it is timed from one write to the next.
+    signal = np.linspace(0.1, 0.9, 32 * 200, dtype=np.float32)
+    calls = []
+
+    def process(x, out):
+        calls.append(1)
+        if len(calls) == 20:
+            time.sleep(0.08)
+        np.copyto(out, x)
+
+    settings = Audio(capture_device="in", playback_device="out", period=32, capture_channels=1, playback_channels=1)
+    capture = FakePCM(formats=("FLOAT_LE",), frames=periods_of(signal, 1, FORMATS["FLOAT_LE"], 32))
+    interface = run_interface(capture, FakePCM(formats=("FLOAT_LE",)), settings, process)
+    interface.start()
+    try:
+        assert wait_for(lambda: interface.periods >= 30)
+    finally:
+        interface.stop()
+    assert interface.xruns == 1
+    xrun, = interface.xrun_account.last
+    assert xrun["side"] == "stream" and xrun["gap_s"] >= 0.08 and xrun["at_s"] == round(19 * 32 / 48000, 3)
 
 
 def test_a_vanished_device_is_waited_for_and_comes_back(monkeypatch, caplog):
