@@ -70,6 +70,8 @@ VARIANTS = {
 LINK = ["-shared", "-Wl,-z,relro", "-Wl,-z,now"]
 
 # What the target needs to build the extensions: headers and ALSA's link library.
+# The packages below pedal/ that pedald and pedalctl import (the trainer stays out: PyTorch).
+SUBPACKAGES = ("cli", "midi")
 SYSROOT_PACKAGES = [f"libpython{PYVER}-dev", "libasound2-dev", "libasound2"]
 
 
@@ -280,7 +282,7 @@ def install(source: Path, target: Path, mode: int = 0o644) -> None:
 
 
 def console_scripts(bin_dir: Path) -> list[str]:
-    """/usr/bin/<name> for each [project.scripts] entry (pedald, and pedalctl once it exists)."""
+    """/usr/bin/<name> for each [project.scripts] entry (pedald, pedalctl)."""
     names = []
     for name, entry in project().get("scripts", {}).items():
         module, function = entry.split(":")
@@ -301,6 +303,9 @@ def stage(target: Target, version: str) -> Path:
     for source in sorted((ROOT / "pedal").glob("*.py")):
         if source.name != "_build_core.py":  # build time only
             install(source, package / source.name)
+    for subpackage in SUBPACKAGES:
+        for source in sorted((ROOT / "pedal" / subpackage).glob("*.py")):
+            install(source, package / subpackage / source.name)
     for source in sorted((ROOT / "pedal" / "data").iterdir()):
         install(source, package / "data" / source.name)
     build_core(target, package)

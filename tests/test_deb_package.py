@@ -114,6 +114,7 @@ print(alsaaudio.__name__, np.isfinite(wet).all(), float(np.abs(wet).max()) > 0.0
 '""")
     assert out.split() == ["pedal._vendor.alsaaudio", "True", "True"]
     assert "pedald" in sh(debian, "pedald --help")
+    assert "upload" in sh(debian, "pedalctl --help")   # pedalctl's own package (pedal.cli) is there too
 
 
 def test_pedald_plays_with_the_root_read_only_and_writes_only_its_state_directory(debian):
