@@ -28,7 +28,8 @@ every second and logs.
 The latency is the primed periods, and stays so: what capture holds plus what
 playback holds is checked each period (``avail``). After an xrun the thread
 puts it back at once (silence ahead of the output where the device ran dry,
-input left unplayed where it holds too much), and a drift no xrun reported
+input left unplayed where it holds too much: still run through the chain, so
+that its state is the whole input's), and a drift no xrun reported
 (JACK skipping one of ALSA's jack clients for a cycle) once it has held for
 DRIFTED_S. Re-priming blindly after an underrun added what capture held meanwhile
 to the latency, for as long as the pedal played.
@@ -498,10 +499,6 @@ class AudioInterface:
                 continue
             if not aligned:  # capture (re)started: playback may have run a device period ahead or behind
                 skip, aligned = self._realign(n), True
-            if skip:
-                skip -= 1
-                done = clock()
-                continue
             start = clock()
             if n == frames:
                 decoder.decode(data, x)
@@ -513,10 +510,19 @@ class AudioInterface:
                 raw = encoder.encode(y[:n])
             end = clock()
             self.busy_s += end - start
+            self.periods += 1
+            self.frames += n
+            if skip:
+                # Input left unplayed still goes through the chain, so that the models' state and the
+                # rate bridge hear every sample, as an offline render of the same input does.
+                skip -= 1
+                done = clock()
+                data = raw = None
+                continue
             written = playback.write(raw)
             finished = clock()
             if written < 0:  # underrun (-EPIPE); pyalsaaudio has prepared playback again
-                notes.note(PLAYBACK, self.frames, start - done, end - start)
+                notes.note(PLAYBACK, self.frames - n, start - done, end - start)
                 self.xruns += 1
                 # Capture kept what came meanwhile: with it, this period and the silence ahead the
                 # latency is the primed one again (priming afresh would add the backlog to it).
@@ -530,15 +536,13 @@ class AudioInterface:
                 # us (JACK's clients live in this process; SIGSTOP). What it played meanwhile was lost.
                 # Timed from the last write to this one: the stop may fall in the wait or in the
                 # processing (then the wait before looked ordinary); it counts as a wait either way.
-                notes.note(STREAM, self.frames, finished - done, 0.0)
+                notes.note(STREAM, self.frames - n, finished - done, 0.0)
                 self.xruns += 1
             elif (off := drift.off(held() - target)) is not None:
-                notes.note(LATENCY, self.frames, start - done, end - start)
+                notes.note(LATENCY, self.frames - n, start - done, end - start)
                 self.xruns += 1
                 skip = self._correct(off)
             done, busy, flowing = finished, end - start, True
-            self.periods += 1
-            self.frames += n
             # Let go of this block's objects before waiting for the next, so
             # that the loop holds the same few objects at every wait (the
             # memory reading of the soak's 0-byte check counts them).

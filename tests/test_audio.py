@@ -106,12 +106,13 @@ def test_a_drift_is_one_that_holds_the_same_way_at_every_check_and_the_surely_he
     assert [watch.off(offset) for offset in (-128, -300, -129, -128)] == [None, None, None, -128]
 
 
-def _float_stream(signal, **playback):
-    """An interface on a float device that copies ``signal`` (32-frame periods) through."""
+def _float_stream(signal, process=lambda x, out: np.copyto(out, x), **playback):
+    """An interface on a float device that plays ``signal`` (32-frame periods) through ``process``
+    (a copy unless told)."""
     settings = Audio(capture_device="in", playback_device="out", period=32, capture_channels=1, playback_channels=1)
     capture = FakePCM(formats=("FLOAT_LE",), frames=periods_of(signal, 1, FORMATS["FLOAT_LE"], 32))
     playback = FakePCM(formats=("FLOAT_LE",), **playback)
-    return run_interface(capture, playback, settings, lambda x, out: np.copyto(out, x)), playback
+    return run_interface(capture, playback, settings, process), playback
 
 
 def _played(playback):
@@ -140,7 +141,14 @@ def test_a_period_of_latency_the_device_gained_without_a_word_is_given_back():
     # JACK skipping ALSA's playback client for a cycle: playback stands still, capture goes on,
     # and from then on everything is heard a period later. After DRIFTED_S it is put back.
     signal = np.linspace(0.1, 0.9, 32 * 400, dtype=np.float32)
-    interface, playback = _float_stream(signal)
+    sums = np.zeros(1, np.float64)
+
+    def running_sum(x, out):   # a chain with memory: each output sample is the sum of all input so far
+        summed = sums[0] + np.cumsum(x, dtype=np.float64)
+        np.copyto(out, summed, casting="same_kind")
+        sums[0] = summed[-1]
+
+    interface, playback = _float_stream(signal, running_sum)
     interface.start()
     try:
         assert wait_for(lambda: interface.periods >= 10)
@@ -153,11 +161,11 @@ def test_a_period_of_latency_the_device_gained_without_a_word_is_given_back():
         interface.stop()
     assert xrun.side == "latency" and held == interface.latency_frames
     # The period after the one it was seen at was left unplayed to give the period back; the rest
-    # plays in order.
-    out = _played(playback)[64:]
+    # plays in order. The chain heard that period all the same: its memory is the whole input's.
+    out, expected = _played(playback)[64:], np.cumsum(signal, dtype=np.float64).astype(np.float32)
     seen = round(xrun.at_s * 48000) + 32
-    np.testing.assert_array_equal(out[:seen], signal[:seen])
-    np.testing.assert_array_equal(out[seen:seen + 32 * 8], signal[seen + 32:seen + 32 * 9])
+    np.testing.assert_array_equal(out[:seen], expected[:seen])
+    np.testing.assert_array_equal(out[seen:seen + 32 * 8], expected[seen + 32:seen + 32 * 9])
 
 
 def test_a_stall_the_device_did_not_see_counts_wherever_it_fell_in_the_period():
