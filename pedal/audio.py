@@ -52,7 +52,8 @@ import numpy as np
 
 from pedal.alsa import alsaaudio
 from pedal.sample_formats import FORMATS, PREFERENCE, Decoder, Encoder, SampleFormat
-from pedal.xruns import CAPTURE, LATENCY, PLAYBACK, STREAM, XrunAccount, XrunLog, moment_of, steal_ticks
+from pedal.xruns import (CAPTURE, DRIFTED_S, LATENCY, PLAYBACK, STREAM, DriftWatch, XrunAccount, XrunLog,
+                          moment_of, steal_ticks)
 
 log = logging.getLogger(__name__)
 
@@ -65,42 +66,6 @@ RETRY_SECONDS = 1.0
 SILENT_DEVICE_S = 0.5
 XRUN_LOG_INTERVAL_S = 10.0
 STALLED_S = 0.05
-# The latency held off the primed one by a period or more for this long is put back (a device
-# that stood still on one side and not the other without reporting it: JACK skipping a client).
-DRIFTED_S = 0.05
-
-
-class DriftWatch:
-    """Whether the latency the device holds has left the primed one, for good: a period or more
-    off, the same way, at every one of ``periods`` checks in a row. One period off at a single
-    check is ordinary (a device period falling between reading capture and reading playback; on
-    JACK, the playback client's cycle run after the capture client's and this thread's).
-
-        >>> watch = DriftWatch(periods=19, period=128)
-        >>> watch.off(held - target)   # each period: None, or the frames to correct (+ too many)
-    """
-
-    def __init__(self, periods: int, period: int) -> None:
-        self.periods, self.period = periods, period
-        self._run = 0      # checks in a row off the same way
-        self._least = 0    # the smallest offset among them: what was surely held off
-
-    def off(self, offset: int) -> int | None:
-        if -self.period < offset < self.period:
-            self._run = 0
-            return None
-        if self._run and (offset > 0) == (self._least > 0):
-            self._least = min(self._least, offset) if offset > 0 else max(self._least, offset)
-        else:
-            self._least = offset
-            self._run = 0
-        self._run += 1
-        if self._run < self.periods:
-            return None
-        self._run = 0
-        return self._least
-
-
 class AudioError(RuntimeError):
     """The device works but cannot run as configured; the message is one line that says why."""
 

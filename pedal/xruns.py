@@ -23,7 +23,8 @@ The audio thread writes into preallocated numpy rows and only then counts the xr
 the control side reads rows that are complete. At the xrun the thread's own rusage
 is read (its major faults): the xrun has already happened, so that system call
 costs no deadline. The control side reads the machine's steal time each housekeeping
-tick and passes what it saw to ``take``.
+tick and passes what it saw to ``take``. ``DriftWatch`` tells the audio thread of the one kind
+no device reports: the latency it holds drifted a period or more from the primed one, for good.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CAPTURE", "LATENCY", "PLAYBACK", "STREAM", "CAUSES", "MOMENTS", "Xrun", "XrunAccount", "XrunLog", "moment_of",
-           "steal_ticks"]
+__all__ = ["CAPTURE", "CAUSES", "DRIFTED_S", "DriftWatch", "LATENCY", "MOMENTS", "PLAYBACK", "STREAM", "Xrun",
+           "XrunAccount", "XrunLog", "moment_of", "steal_ticks"]
 
 CAPTURE, PLAYBACK, STREAM, LATENCY = 0, 1, 2, 3
 # "stream": a stall longer than the buffer that ALSA did not report, because the device's clock
@@ -112,6 +113,42 @@ class XrunLog:
                               self.cause_of(gap_s, busy_s, major_faults, stolen), round(gap_s, 5), round(busy_s, 5)))
         self._taken = noted
         return taken
+
+
+# The latency held off the primed one by a period or more for this long is put back (a device
+# that stood still on one side and not the other without reporting it: JACK skipping a client).
+DRIFTED_S = 0.05
+
+
+class DriftWatch:
+    """Whether the latency the device holds has left the primed one, for good: a period or more
+    off, the same way, at every one of ``periods`` checks in a row. One period off at a single
+    check is ordinary (a device period falling between reading capture and reading playback; on
+    JACK, the playback client's cycle run after the capture client's and this thread's).
+
+        >>> watch = DriftWatch(periods=19, period=128)
+        >>> watch.off(held - target)   # each period: None, or the frames to correct (+ too many)
+    """
+
+    def __init__(self, periods: int, period: int) -> None:
+        self.periods, self.period = periods, period
+        self._run = 0      # checks in a row off the same way
+        self._least = 0    # the smallest offset among them: what was surely held off
+
+    def off(self, offset: int) -> int | None:
+        if -self.period < offset < self.period:
+            self._run = 0
+            return None
+        if self._run and (offset > 0) == (self._least > 0):
+            self._least = min(self._least, offset) if offset > 0 else max(self._least, offset)
+        else:
+            self._least = offset
+            self._run = 0
+        self._run += 1
+        if self._run < self.periods:
+            return None
+        self._run = 0
+        return self._least
 
 
 def steal_ticks() -> int:

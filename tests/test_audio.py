@@ -10,9 +10,10 @@ import pytest
 
 import alsaaudio
 from pedal import audio
-from pedal.audio import AudioError, AudioInterface, DriftWatch, negotiate
+from pedal.audio import AudioError, AudioInterface, negotiate
 from pedal.config import Audio
 from pedal.sample_formats import FORMATS
+from pedal.xruns import DriftWatch
 from tests.support.fake_alsa import FakePCM, periods_of
 from tests.support.waiting import wait_for
 
