@@ -16,6 +16,7 @@ from pedal import submodels, tuner
 from pedal.checks import in_range
 from pedal.control import ControlError, Handler, Stream
 from pedal.core import PARAMS
+from pedal.midi.service import LEARN_S
 
 __all__ = ["EQ_RANGES", "GATE_RANGES", "LEVEL_RANGES", "handlers"]
 
@@ -42,6 +43,7 @@ def handlers(pedal, press: bool = False) -> dict[str, Handler]:
              "gate": lambda m: pedal.set_gate(_settings(m, GATE_RANGES), m.get("on")),
              "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m), "rig": lambda m: _rig(pedal, m),
              "knob": lambda m: _knob(pedal, m), "tuner": lambda m: _tuner(pedal, m),
+             "midi": lambda m: _midi(pedal.midi, m),
              "info": lambda m: pedal.info(pedal.model_named(_name(m)))}
     if press:
         table["press"] = lambda m: _press(pedal, m)
@@ -170,6 +172,31 @@ def _tuner(pedal, message: dict) -> dict | Stream:
     if a4 is not None:
         a4 = _checked_number("a4", a4, *tuner.A4_RANGE)
     return pedal.set_tuner(message.get("on"), a4)
+
+
+def _midi(midi, message: dict) -> dict | Stream:
+    """The MIDI mapping and ports (no field), or one of: "learn" a target (waits up to "seconds"
+    for the next CC), "forget" a learned target, "watch" what arrives (a stream)."""
+    asked = [key for key in ("learn", "forget", "watch") if key in message]
+    if len(asked) > 1:
+        raise ControlError(f"midi: one of learn, forget or watch at a time, got {', '.join(asked)}")
+    if midi is None:
+        if not asked:
+            return {"enabled": False}
+        raise ControlError("MIDI is off ([midi] enabled = false in pedal.toml)")
+    if not asked:
+        return midi.show()
+    if asked[0] == "watch":
+        if message["watch"] is not True:
+            raise ControlError(f"watch must be true, got {message['watch']!r}")
+        return Stream(midi.watch())
+    target = message[asked[0]]
+    if not isinstance(target, str):
+        raise ControlError(f"{asked[0]} must be a target's name, got {target!r}")
+    if asked[0] == "forget":
+        return {"target": target, "forgotten": midi.forget(target), **midi.show()}
+    timeout = _checked_number("seconds", message.get("seconds", 30.0), *LEARN_S)
+    return {"target": target, "control": midi.learn(target, timeout), **midi.show()}
 
 
 def _press(pedal, message: dict) -> dict:

@@ -21,6 +21,7 @@ from pedal.actions import parse_action
 from pedal.checks import is_number
 from pedal.core import PARAMS
 from pedal.midi.mapping import check_cc_table
+from pedal.midi.ports import BACKENDS as MIDI_BACKENDS
 
 DEFAULT_PATH = Path("/etc/pedal/pedal.toml")
 
@@ -115,6 +116,7 @@ class Midi:
     """MIDI controllers (pedal.midi): program change N plays the Nth rig or model of the
     footswitch's order; [midi.cc] says which control change moves what."""
     enabled: bool = True
+    backend: str = "auto"             # "alsa" (the sequencer), "jack", or "auto": ALSA where it exists
     channel: int | None = None        # 1..16; "omni": every channel
     cc: dict[int, str] = field(default_factory=dict)   # CC number -> target ([midi.cc] target = CC)
 
@@ -255,6 +257,9 @@ def parse_config(text: str, path: Path | str = "<config>") -> Config:
     if config.tuner.output not in TUNER_OUTPUTS:
         raise ConfigError(f"{path}: [tuner] output: expected one of {', '.join(TUNER_OUTPUTS)}, "
                           f"got {config.tuner.output!r}")
+    if config.midi.backend not in MIDI_BACKENDS:
+        raise ConfigError(f"{path}: [midi] backend: expected one of {', '.join(MIDI_BACKENDS)}, "
+                          f"got {config.midi.backend!r}")
     if config.audio.input_channel >= config.audio.capture_channels:
         raise ConfigError(f"{path}: [audio] input_channel {config.audio.input_channel} is not one of the "
                           f"{config.audio.capture_channels} capture channels (they count from 0)")

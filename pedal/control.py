@@ -28,6 +28,10 @@ pedal.daemon's Pedal acts):
     tuner {"watch": true}                 a stream: one line per reading (20 a second) while tuning,
                                           {"tuning": false} when it closes and each second while closed;
                                           it goes on until the client hangs up
+    midi                                  the MIDI ports, channel and mapping (CC -> target, learned or not)
+    midi {"learn": T[, "seconds": S]}     the next CC to arrive moves target T from now on (kept in the state)
+    midi {"forget": T}                    drop what was learned for T (pedal.toml's mapping applies again)
+    midi {"watch": true}                  a stream: each message as it arrives and what it did
     press {"pin": P, "seconds": S}        only with PEDAL_GPIO_MOCK=1 (mock pins): hold footswitch pin P
                                           down for S seconds (0..5), as a foot would
 
@@ -76,7 +80,7 @@ __all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "Strea
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
 COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir", "size",
-            "info", "tuner")
+            "info", "tuner", "midi")
 MAX_LINE = 64 * 1024
 Handler = Callable[[dict], dict]
 

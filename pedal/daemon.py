@@ -49,6 +49,7 @@ from pedal.store import ModelStore, StoreError, stored_metadata
 from pedal.footswitch import LedState, PedalControls
 from pedal.library import ModelLibrary
 from pedal.live_tuner import LiveTuner
+from pedal.midi.service import MidiService, start_midi
 from pedal.rig_library import RigEntry, RigLibrary
 from pedal.state import load_state, save_state, settings_set
 from pedal.rigs import Rig, RigError
@@ -86,6 +87,7 @@ class Pedal:
         self.tuner = LiveTuner(self.engine, config.tuner, show=self._show_tuning)
         self.controls: PedalControls | None = None
         self.server: ControlServer | None = None
+        self.midi: MidiService | None = None
         self.position: int | None = None   # what plays: a rig's index, or len(rigs) + a model's
         # (model file bytes, submodel playing or None) -> (input, output) gain dB
         self._levels: dict[tuple[bytes, int | None], tuple[float, float]] = {}
@@ -112,6 +114,7 @@ class Pedal:
             self._play_saved()
         self._start_controls()
         self._start_server()
+        self._start_midi()
         # Start-up made most of the objects this process will ever have: collect
         # once and freeze them, so later collections (which hold the GIL the audio
         # thread needs) are short. Done before audio starts, never while it runs.
@@ -136,10 +139,20 @@ class Pedal:
         self.server = server
         log.info("control socket %s", server.path)
 
+    def _start_midi(self) -> None:
+        if self.config.midi.enabled:
+            self.midi = start_midi(self.config.midi, self, self.state.midi_cc, remember=self._remember_midi)
+
+    def _remember_midi(self, learned: dict[str, int]) -> None:
+        with self._lock:
+            self._remember(midi_cc=learned)
+
     def stop(self) -> None:
         self._stop.set()
 
     def close(self) -> None:
+        if self.midi is not None:
+            self.midi.close()
         self.tuner.close()
         if self.controls is not None:
             self.controls.close()
@@ -879,7 +892,7 @@ class Pedal:
                     realtime=audio.realtime, uptime_s=round(time.monotonic() - self.started_at, 1),
                     memory=self._memory, peaks=housekeeping.peaks_db(stats), models_dir=str(self.library.directory),
                     irs_dir=self.config.library.irs_dir, rigs_dir=str(self.rigs.directory), **self._size_status(),
-                    tuner=self.tuner.state(),
+                    tuner=self.tuner.state(), midi=self.midi.ports.names if self.midi else None,
                     ir=live.sound.ir, eq=settings_set(live.sound.eq), gate=settings_set(live.sound.gate),
                     rig_changes=dict(self.state.rig_changes))
 

@@ -64,6 +64,7 @@ class State:
     rig: str | None = None        # name of the rig playing
     rig_changes: dict[str, float | bool | str] = field(default_factory=dict)
     knobs: dict[str, dict[str, float]] = field(default_factory=dict)   # a bare model's knobs, by model name
+    midi_cc: dict[str, int] = field(default_factory=dict)   # `pedalctl midi learn`: target -> CC number
 
 
 def _valid(state: dict) -> State:
@@ -87,7 +88,24 @@ def _valid(state: dict) -> State:
         rig = None
     return State(model=model, bypass=state.get("bypass", False), sound=_sound(extra), rig=rig or None,
                  rig_changes=_rig_changes(state.get("rig_changes", {})), knobs=_knobs(state.get("knobs", {})),
-                 **numbers)
+                 midi_cc=_midi_cc(state.get("midi_cc", {})), **numbers)
+
+
+def _midi_cc(learned) -> dict:
+    """The CCs `pedalctl midi learn` stored; one that is no longer valid is dropped, with a warning."""
+    from pedal.midi.mapping import check_cc_table   # the engine's ranges come with it: only when read
+    if not isinstance(learned, dict):
+        log.warning("state: the learned MIDI CCs are not an object (%r); dropped", learned)
+        return {}
+    kept = {}
+    for target, control in learned.items():
+        try:
+            check_cc_table({**kept, target: control})   # a CC learned twice is refused too
+        except ValueError as error:
+            log.warning("state: learned MIDI CC dropped: %s", error)
+            continue
+        kept[target] = control
+    return kept
 
 
 def _knobs(knobs) -> dict:

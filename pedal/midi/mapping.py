@@ -6,7 +6,8 @@
 
 Program change N plays the Nth of the footswitch's order (the rigs, then the models), counting
 from 0, as MIDI floorboards number them; bank select (CC 0 and 32) reaches past 128. These CCs
-and the channel-mode ones (120-127) cannot be mapped.
+and the channel-mode ones (120-127) cannot be mapped. A CC learned with `pedalctl midi learn` (kept in
+the state file) goes over what pedal.toml maps (``with_learned``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 
 from pedal.core import PARAMS
 
-__all__ = ["KNOBS", "RESERVED", "TARGETS", "Mapping", "check_cc_table", "level_of", "on_of", "share_of"]
+__all__ = ["KNOBS", "RESERVED", "TARGETS", "Mapping", "check_cc_table", "check_learnable", "level_of", "on_of",
+           "share_of", "with_learned"]
 
 KNOBS = 8   # knob1 .. knob8: the knobs of what plays, in the order `pedalctl knob` lists them
 TARGETS = {
@@ -63,6 +65,23 @@ def check_cc_table(table: dict) -> dict[int, str]:
             raise ValueError(f"{target}: CC {control} already moves {mapped[control]}")
         mapped[control] = target
     return mapped
+
+
+def check_learnable(target: str, control: int | None = None) -> None:
+    """ValueError unless ``target`` can be learned (and ``control``, when given, can move it)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; one of: {', '.join(TARGETS)}")
+    if control is not None:
+        check_cc_table({target: control})
+
+
+def with_learned(cc: dict[int, str], learned: dict[str, int]) -> dict[int, str]:
+    """pedal.toml's {CC: target} with what `pedalctl midi learn` stored ({target: CC}) on top: a
+    learned target leaves the CC the file gave it, and a learned CC the target the file gave it."""
+    merged = {control: target for control, target in cc.items()
+              if target not in learned and control not in learned.values()}
+    merged.update({control: target for target, control in learned.items()})
+    return merged
 
 
 def on_of(value: int) -> bool:

@@ -35,6 +35,11 @@ class Router:
         self.messages = 0                       # whole channel messages read
         self._refused: dict[str, str] = {}      # target -> the refusal last logged
 
+    @property
+    def program_pending(self) -> bool:
+        """A program change came that the next ``apply`` plays."""
+        return self._program is not None
+
     def feed(self, data: bytes) -> None:
         """Bytes as a port delivered them (any split: a message may continue in the next call)."""
         for message in self._parser.feed(data):
