@@ -5,8 +5,10 @@
                  a knob, bypass, the tuner), the latest value per target when they come fast
     ports.py     the MIDI input ports (python-rtmidi: the ALSA sequencer, or JACK), every one
                  there is, and those plugged in or out since the last look
-    service.py   the MIDI thread: polls the ports, feeds the router, looks for new ports each
-                 second; learning a CC and the monitor's stream
+    reader.py    the process that holds the ports (rtmidi holds the GIL through its calls) and
+                 passes what arrives to pedald, a line each; ReaderProcess is pedald's end
+    service.py   the MIDI thread: takes the reader's lines to the router; learning a CC and the
+                 monitor's stream
 
 The audio thread never sees MIDI: the router acts through the Pedal's own actions, as the
 control socket does, which hand changes to the engine lock-free and glide them like every knob.
