@@ -71,7 +71,8 @@ LINK = ["-shared", "-Wl,-z,relro", "-Wl,-z,now"]
 
 # What the target needs to build the extensions: headers and ALSA's link library.
 # The packages below pedal/ that pedald and pedalctl import (the trainer stays out: PyTorch).
-SUBPACKAGES = ("cli", "midi")
+SUBPACKAGES = ("cli", "midi", "web")
+UNITS = ("pedald.service", "pedal-web.service", "pedal-web.socket")
 SYSROOT_PACKAGES = [f"libpython{PYVER}-dev", "libasound2-dev", "libasound2"]
 
 
@@ -308,12 +309,15 @@ def stage(target: Target, version: str) -> Path:
             install(source, package / subpackage / source.name)
     for source in sorted((ROOT / "pedal" / "data").iterdir()):
         install(source, package / "data" / source.name)
+    for source in sorted((ROOT / "pedal" / "web" / "static").iterdir()):
+        install(source, package / "web" / "static" / source.name)
     build_core(target, package)
     alsaaudio_license = build_alsaaudio(target, package)
 
     (root / "usr" / "bin").mkdir(parents=True)
     scripts = console_scripts(root / "usr" / "bin")
-    install(ROOT / "systemd" / "pedald.service", root / "lib" / "systemd" / "system" / "pedald.service")
+    for unit in UNITS:
+        install(ROOT / "systemd" / unit, root / "lib" / "systemd" / "system" / unit)
     install(ROOT / "pedal" / "data" / "pedal.toml.example", root / "etc" / "pedal" / "pedal.toml")
 
     doc = root / "usr" / "share" / "doc" / "pedal"

@@ -44,6 +44,7 @@ def handlers(pedal, press: bool = False) -> dict[str, Handler]:
              "ir": lambda m: _ir(pedal, m), "size": lambda m: _size(pedal, m), "rig": lambda m: _rig(pedal, m),
              "knob": lambda m: _knob(pedal, m), "tuner": lambda m: _tuner(pedal, m),
              "midi": lambda m: _midi(pedal.midi, m),
+             "claim": lambda m: pedal.claim(_checked_number("seconds", m.get("seconds", 30.0), 1.0, 60.0)),
              "info": lambda m: pedal.info(pedal.model_named(_name(m)))}
     if press:
         table["press"] = lambda m: _press(pedal, m)

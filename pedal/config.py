@@ -122,6 +122,14 @@ class Midi:
 
 
 @dataclass(frozen=True)
+class Web:
+    """pedal-web, the page for a phone (pedal.web): its own process, reaching pedald through the socket."""
+    password_file: str = "/var/lib/pedal/web/password.json"   # a salted scrypt hash, never the password
+    address: str = "0.0.0.0"          # where it listens when systemd does not hand it a socket
+    port: int = 80
+
+
+@dataclass(frozen=True)
 class Config:
     audio: Audio = field(default_factory=Audio)
     realtime: Realtime = field(default_factory=Realtime)
@@ -131,6 +139,7 @@ class Config:
     sound: Sound = field(default_factory=Sound)
     tuner: Tuner = field(default_factory=Tuner)
     midi: Midi = field(default_factory=Midi)
+    web: Web = field(default_factory=Web)
 
 
 # (section, key) -> (lowest, highest) for numbers that have a sensible range.
@@ -157,6 +166,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("tuner", "a4"): (400.0, 480.0),
     ("tuner", "threshold_db"): (-80.0, -20.0),
     ("midi", "channel"): (1, 16),
+    ("web", "port"): (1, 65535),
 }
 
 

@@ -32,6 +32,8 @@ pedal.daemon's Pedal acts):
     midi {"learn": T[, "seconds": S]}     the next CC to arrive moves target T from now on (kept in the state)
     midi {"forget": T}                    drop what was learned for T (pedal.toml's mapping applies again)
     midi {"watch": true}                  a stream: each message as it arrives and what it did
+    claim [{"seconds": S}]                waits up to S (30) s for a footswitch press and uses it up: the web
+                                          page's proof that the one setting its password stands at the pedal
     press {"pin": P, "seconds": S}        only with PEDAL_GPIO_MOCK=1 (mock pins): hold footswitch pin P
                                           down for S seconds (0..5), as a foot would
 
@@ -80,7 +82,7 @@ __all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "Strea
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
 COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir", "size",
-            "info", "tuner", "midi")
+            "info", "tuner", "midi", "claim")
 MAX_LINE = 64 * 1024
 Handler = Callable[[dict], dict]
 

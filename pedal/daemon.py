@@ -99,6 +99,8 @@ class Pedal:
         # Sizes chosen in this run that the sidecar could not keep (or None: measuring failed), by file bytes.
         self._sizes: dict[bytes, float | None] = {}
         self._lock = threading.RLock()
+        self._claim_lock = threading.Lock()
+        self._claiming: threading.Event | None = None   # set by the next footswitch press (web page claim)
         self._stop = threading.Event()
         self._state_error = ""
         self.cpu = housekeeping.CpuMeter(config.audio.period / config.audio.rate)
@@ -552,6 +554,11 @@ class Pedal:
         """A footswitch press's action (pedal.actions, as pedal.toml sets it; on a timer thread).
         One that cannot be done now is logged in one line and the pedal plays on. While the
         tuner is open any press closes it and does nothing else: True (the press is used up)."""
+        claiming = self._claiming
+        if claiming is not None and not claiming.is_set():
+            claiming.set()
+            log.info("footswitch: press used to claim the web page")
+            return True
         if self.tuner.tuning:
             self.set_tuner(False)
             return True
@@ -571,6 +578,20 @@ class Pedal:
         except ControlError as error:
             log.warning("footswitch: %s%s: %s", action.verb, f" {action.argument}" if action.argument else "", error)
         return False
+
+    def claim(self, seconds: float) -> dict:
+        """Waits up to ``seconds`` for a footswitch press and uses it up (it does nothing else):
+        the web page's proof that whoever sets its password stands at the pedal."""
+        with self._claim_lock:
+            if self._claiming is not None:
+                raise ControlError("another claim is waiting for the footswitch")
+            self._claiming = claimed = threading.Event()
+        try:
+            if not claimed.wait(seconds):
+                raise ControlError(f"no footswitch press within {seconds:g} s")
+        finally:
+            self._claiming = None
+        return {"claimed": True}
 
     def set_tuner(self, on: bool | None = None, a4: float | None = None) -> dict:
         """Opens (``on`` True) or closes the tuner, or toggles it (None). While open the output

@@ -25,6 +25,7 @@ GOLDEN = ROOT / "csrc" / "tests" / "golden"
 OLD, NEW = "0.1.0~test1", "0.1.0~test2"   # dpkg orders ~test1 < ~test2 < 0.1.0
 SITE = "usr/lib/python3/dist-packages/pedal"
 UNIT_LINK = "etc/systemd/system/multi-user.target.wants/pedald.service"
+WEB_LINK = "etc/systemd/system/sockets.target.wants/pedal-web.socket"
 # The read-only run plays pedald on JACK's dummy driver, as the end-to-end test does.
 PLAY_PACKAGES = ["jackd2", "libasound2-plugins"]
 # Left out of "nothing left after purge": dpkg's and apt's own records, logs, and
@@ -99,6 +100,8 @@ def test_install_makes_the_user_the_directories_and_enables_pedald(debian):
         ["pedal:pedal 755", "pedal:pedal 2775"]
     # Enabled at boot: deb-systemd-helper made the link although no systemd runs here.
     assert os.readlink(root / UNIT_LINK) == "/lib/systemd/system/pedald.service"
+    assert os.readlink(root / WEB_LINK) == "/lib/systemd/system/pedal-web.socket"
+    assert sh(debian, "stat -c '%U:%G %a' /var/lib/pedal/web").strip() == "pedal:pedal 2770"
     assert list((root / SITE / "__pycache__").glob("daemon.cpython-311.pyc")), "py3compile byte-compiled the package"
 
 
@@ -115,6 +118,7 @@ print(alsaaudio.__name__, np.isfinite(wet).all(), float(np.abs(wet).max()) > 0.0
     assert out.split() == ["pedal._vendor.alsaaudio", "True", "True"]
     assert "pedald" in sh(debian, "pedald --help")
     assert "upload" in sh(debian, "pedalctl --help")   # pedalctl's own package (pedal.cli) is there too
+    assert "web page" in sh(debian, "pedal-web --help")   # on Debian's aiohttp
 
 
 def test_pedald_plays_with_the_root_read_only_and_writes_only_its_state_directory(debian):

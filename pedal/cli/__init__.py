@@ -8,7 +8,7 @@
     pedalctl --library /media/sd/var/lib/pedal/models list
 
 Every command takes --json. One module per group of commands (library,
-playing, sound, rigs, status, offline, tune, midi, system), each registering one function per command;
+playing, sound, rigs, status, offline, tune, midi, web, system), each registering one function per command;
 a new command is a ``register_x(commands, parent)`` beside the others.
 """
 
@@ -18,12 +18,12 @@ import argparse
 import json
 import sys
 
-from pedal.cli import library, midi, offline, playing, rigs, sound, status, system, tune
+from pedal.cli import library, midi, offline, playing, rigs, sound, status, system, tune, web
 from pedal.cli.common import Cli, CliError, common_options, parent_options
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (library, playing, status, sound, rigs, offline, tune, midi, system)
+GROUPS = (library, playing, status, sound, rigs, offline, tune, midi, web, system)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,15 +16,13 @@ same happens on DIR, without pedald.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 from pedal import submodels
 from pedal.cli.common import Cli, CliError, parent_options
-from pedal.core import Model, ModelError
-from pedal.library import EXTENSIONS, ModelLibrary
+from pedal.library import ModelLibrary
 from pedal.store import ModelStore, StoreError, stored_metadata
-from pedal.validate import ValidationError, validate
+from pedal.uploads import UploadError, install_model
 
 __all__ = ["register"]
 
@@ -58,16 +56,6 @@ def read_input(cli: Cli, source: str, limit: int, what: str = "model") -> bytes:
         raise CliError(f"{'stdin' if source == '-' else source}: the {what} is larger than the limit of "
                        f"{limit / 2**20:g} MiB ([library] max_model_mb in pedal.toml)")
     return data
-
-
-def _extension(source: str, data: bytes) -> str:
-    suffix = Path(source).suffix.lower() if source != "-" else ""
-    if suffix in EXTENSIONS:
-        return suffix
-    try:
-        return ".nam" if Model.from_json(data).info.get("format") == "nam" else ".json"
-    except ModelError:
-        return ".json"  # validation says what is wrong with it
 
 
 def after_change(cli: Cli, select: str | None = None) -> dict | None:
@@ -108,30 +96,18 @@ def run_upload(cli: Cli) -> int:
     except StoreError as error:
         raise CliError(str(error)) from None
     data = read_input(cli, args.file, store.max_bytes)
-    try:
-        store.check_size(len(data))
-    except StoreError as error:
-        raise CliError(str(error)) from None
     rate, period = cli.rate_and_period()
-    started = time.monotonic()
     try:
-        report = validate(data, rate, period, cli.config.library.max_cpu_percent, args.force,
-                          progress=lambda stage: cli.progress(f"validating {name}: {stage}"))
-    except ValidationError as error:
-        raise CliError(f"{name}: refused: {error}") from None
+        done = install_model(store, name, data, args.file, rate, period, cli.config.library.max_cpu_percent,
+                             force=args.force, replace=args.replace, progress=cli.progress)
+    except UploadError as error:
+        raise CliError(str(error)) from None
     finally:
         cli.progress_done()
-    metadata = dict(report.as_dict(), source=Path(args.file).name if args.file != "-" else "stdin",
-                    uploaded=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    try:
-        path = store.install(name, data, _extension(args.file, data), replace=args.replace, metadata=metadata)
-    except StoreError as error:
-        raise CliError(str(error)) from None
-    except OSError as error:
-        raise CliError(f"cannot write into {store.directory}: {error.strerror or error}") from None
+    report, path = done.report, done.path
     daemon = after_change(cli, select=name if args.select else None)
     human = [f"installed {name!r} as {path} ({len(data) / 1024:.1f} KiB, validated in "
-             f"{time.monotonic() - started:.1f} s)"] + [f"  {line}" for line in report.summary().splitlines()]
+             f"{done.seconds:.1f} s)"] + [f"  {line}" for line in report.summary().splitlines()]
     if daemon is not None:
         human.append(f"  pedald: playing {daemon.get('model')}")
     return cli.emit({"name": name, "file": str(path), "bytes": len(data), "validation": report.as_dict(),

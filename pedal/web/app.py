@@ -1,0 +1,331 @@
+"""pedal-web's HTTP side: one page, a JSON API behind a password, and a WebSocket for the live view.
+
+    GET  /                the page (static/index.html: login, first-use claim, or the pedal)
+    GET  /static/NAME     its script and style
+    GET  /api/session     {"claimed", "logged_in", "csrf" (when logged in)}
+    POST /api/claim       first use only: pedald waits 30 s for a footswitch press; then a claim token
+    POST /api/password    {"claim", "password"} at first use; {"current", "password"} logged in
+    POST /api/login       {"password"}: the session cookie; 5 failed tries a minute per address
+    POST /api/logout
+    GET  /api/status      what plays, levels, CPU, xruns, the models and rigs
+    POST /api/do          {"cmd": ..., ...}: one of ACTIONS, passed to pedald, which checks it
+    POST /api/upload      multipart "file" (and "name", "select"): validated and stored as
+                          `pedalctl upload` does (pedal.uploads), then pedald reloads
+    GET  /api/live        WebSocket: pedald's status every 200 ms (the tuner's needle with it)
+
+Only the page, its files, /api/session, /api/login and the first-use claim answer without a
+session. The session cookie is HttpOnly and SameSite=Strict; every POST made in a session must
+carry its CSRF token in X-CSRF-Token, and a request whose Origin is another site is refused.
+Nothing the client sends becomes a path: a capture's name goes through the store's name check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from pedal.store import ModelStore
+from pedal.uploads import UploadError, install_model
+from pedal.web.link import LinkError, PedaldLink
+from pedal.web.passwords import PasswordError, check_password, generation, password_set, store_password
+from pedal.web.sessions import SESSION_S, LoginLimiter, Sessions
+
+log = logging.getLogger("pedal-web")
+
+__all__ = ["ACTIONS", "build_app"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _key(name: str):
+    """An application key: web.AppKey where aiohttp has it (3.9+), its name on Debian bookworm's 3.8."""
+    return web.AppKey(name, object) if hasattr(web, "AppKey") else name
+
+
+CONFIG, LINK, PASSWORD_FILE, SESSIONS, LIMITER, CLAIMS = (_key(n) for n in (
+    "config", "link", "password_file", "sessions", "limiter", "claims"))
+COOKIE = "pedal_session"
+CLAIM_S = 30.0            # the footswitch press must come within this
+CLAIM_TOKEN_S = 300.0     # after the press, this long to choose a password
+LIVE_S = 0.2              # the live view's refresh
+# What the page may ask of pedald (never a stream, nor the mock footswitch, nor a claim).
+ACTIONS = {"select", "next", "prev", "bypass", "tuner", "set", "eq", "gate", "ir", "knob", "size", "rig", "list",
+           "info"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+OPEN_PATHS = {"/", "/api/session", "/api/login", "/api/claim", "/api/password"}
+
+
+def build_app(config, link: PedaldLink | None = None) -> web.Application:
+    """The application for pedal.toml's settings (a pedal.config.Config)."""
+    max_bytes = int(config.library.max_model_mb * 2 ** 20)
+    app = web.Application(middlewares=[_headers, _guard], client_max_size=max_bytes + 2 ** 16)
+    app[CONFIG] = config
+    app[LINK] = link or PedaldLink(config.control.socket)
+    app[PASSWORD_FILE] = Path(config.web.password_file)
+    app[SESSIONS] = Sessions()
+    app[LIMITER] = LoginLimiter()
+    app[CLAIMS] = {}            # claim token -> when it stops being good
+    app.router.add_get("/", _page)
+    app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
+    app.router.add_get("/api/session", _session)
+    app.router.add_post("/api/claim", _claim)
+    app.router.add_post("/api/password", _password)
+    app.router.add_post("/api/login", _login)
+    app.router.add_post("/api/logout", _logout)
+    app.router.add_get("/api/status", _status)
+    app.router.add_post("/api/do", _do)
+    app.router.add_post("/api/upload", _upload)
+    app.router.add_get("/api/live", _live)
+    return app
+
+
+# --- middlewares ---------------------------------------------------------------------------------
+
+@web.middleware
+async def _headers(request, handler):
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        for key, value in SECURITY_HEADERS.items():
+            error.headers.setdefault(key, value)
+        raise
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+@web.middleware
+async def _guard(request, handler):
+    """No session, nothing but the open paths; a POST from another site or without the session's
+    CSRF token, refused."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in (f"http://{request.host}", f"https://{request.host}"):
+        return _error(403, "a request from another site")
+    session = _session_of(request)
+    open_path = request.path in OPEN_PATHS or request.path.startswith("/static/")
+    if session is None and not open_path:
+        return _error(401, "log in first")
+    if session is not None and request.method == "POST" and request.path != "/api/login":
+        if not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""), session.csrf):
+            return _error(403, "missing or wrong CSRF token (reload the page)")
+    return await handler(request)
+
+
+def _session_of(request):
+    return request.app[SESSIONS].find(request.cookies.get(COOKIE), generation(request.app[PASSWORD_FILE]))
+
+
+def _error(status: int, message: str, **extra) -> web.Response:
+    return web.json_response({"ok": False, "error": message, **extra}, status=status)
+
+
+def _logged_in(response: web.Response, session) -> web.Response:
+    response.set_cookie(COOKIE, session.token, max_age=SESSION_S, httponly=True, samesite="Strict", path="/")
+    return response
+
+
+async def _json(request) -> dict:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text=json.dumps({"ok": False, "error": "expected a JSON object"}),
+                                 content_type="application/json") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"ok": False, "error": "expected a JSON object"}),
+                                 content_type="application/json")
+    return body
+
+
+# --- the page and the session --------------------------------------------------------------------
+
+async def _page(request):
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def _session(request):
+    session = _session_of(request)
+    answer = {"ok": True, "claimed": password_set(request.app[PASSWORD_FILE]), "logged_in": session is not None}
+    if session is not None:
+        answer["csrf"] = session.csrf
+    return web.json_response(answer)
+
+
+async def _claim(request):
+    """First use: the one standing at the pedal presses its footswitch."""
+    if password_set(request.app[PASSWORD_FILE]):
+        return _error(409, "this pedal has a password already: log in")
+    try:
+        await request.app[LINK].ask("claim", timeout=CLAIM_S + 5.0, seconds=CLAIM_S)
+    except LinkError as error:
+        return _error(403, str(error))
+    token = secrets.token_urlsafe(32)
+    claims = request.app[CLAIMS]
+    claims.clear()                               # one claim at a time: the latest press wins
+    claims[token] = time.monotonic() + CLAIM_TOKEN_S
+    log.info("web: claimed by a footswitch press from %s", request.remote)
+    return web.json_response({"ok": True, "claim": token})
+
+
+async def _password(request):
+    """Sets the password: at first use with the claim token, later with the current password."""
+    body = await _json(request)
+    app, path = request.app, request.app[PASSWORD_FILE]
+    if password_set(path):
+        if _session_of(request) is None:
+            return _error(401, "log in first")
+        if not check_password(path, body.get("current")):
+            return _error(403, "the current password is wrong")
+    else:
+        token = body.get("claim")
+        good_until = app[CLAIMS].pop(token, 0.0) if isinstance(token, str) else 0.0
+        if good_until < time.monotonic():
+            return _error(403, "press the footswitch first (claim the pedal)")
+    try:
+        store_password(path, body.get("password"))
+    except PasswordError as error:
+        return _error(400, str(error))
+    except OSError as error:
+        return _error(500, f"cannot store the password: {error.strerror or error}")
+    app[SESSIONS].close_all()
+    session = app[SESSIONS].open(generation(path))
+    log.info("web: password set from %s", request.remote)
+    return _logged_in(web.json_response({"ok": True, "csrf": session.csrf}), session)
+
+
+async def _login(request):
+    limiter, address = request.app[LIMITER], request.remote or "?"
+    wait = limiter.wait_s(address)
+    if wait > 0:
+        return _error(429, f"too many tries: wait {wait:.0f} s", retry_after_s=round(wait))
+    body = await _json(request)
+    if not check_password(request.app[PASSWORD_FILE], body.get("password")):
+        limiter.failed(address)
+        return _error(403, "wrong password")
+    limiter.succeeded(address)
+    session = request.app[SESSIONS].open(generation(request.app[PASSWORD_FILE]))
+    return _logged_in(web.json_response({"ok": True, "csrf": session.csrf}), session)
+
+
+async def _logout(request):
+    request.app[SESSIONS].close(request.cookies.get(COOKIE))
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+# --- the pedal ---------------------------------------------------------------------------------------
+
+async def _status(request):
+    link = request.app[LINK]
+    try:
+        status = await link.ask("status")
+        models = await link.ask("list")
+        rigs = await link.ask("rig", action="list")
+    except LinkError as error:
+        return _error(503, str(error))
+    return web.json_response(dict(status, models=[m["name"] for m in models["models"]],
+                                  rig_names=rigs.get("rigs", [])))
+
+
+async def _do(request):
+    body = await _json(request)
+    command = body.pop("cmd", None)
+    if command not in ACTIONS:
+        return _error(400, f"unknown action {command!r}; one of: {', '.join(sorted(ACTIONS))}")
+    if body.get("watch"):
+        return _error(400, "the live view is /api/live")
+    try:
+        return web.json_response(await request.app[LINK].ask(command, **body))
+    except LinkError as error:
+        return _error(400, str(error))
+
+
+async def _upload(request):
+    """A capture, as `pedalctl upload` stores it: its name checked, validated on this device, stored
+    crash-safely; then pedald reads the directory again (and plays it, with "select")."""
+    config = request.app[CONFIG]
+    store = ModelStore(config.library.models_dir, max_bytes=int(config.library.max_model_mb * 2 ** 20))
+    try:
+        fields = await _upload_fields(request, store.max_bytes)
+    except UploadError as error:
+        return _error(400, str(error))
+    filename, data = fields["file"]
+    name = (fields.get("name") or "").strip() or Path(filename).stem
+    link = request.app[LINK]
+    try:
+        status = await link.ask("status")
+        rate, period = status["rate"], status["period"]
+    except LinkError:
+        rate, period = config.audio.rate, config.audio.period
+    loop = asyncio.get_running_loop()
+    try:
+        done = await loop.run_in_executor(None, lambda: install_model(
+            store, name, data, filename, rate, period, config.library.max_cpu_percent))
+    except UploadError as error:
+        return _error(400, str(error))
+    log.info("web: %s uploaded %s (%d bytes)", request.remote, done.name, len(data))
+    try:
+        answer = await link.ask("reload")
+        if fields.get("select") in ("1", "true", "on"):
+            answer = await link.ask("select", name=done.name)
+    except LinkError as error:
+        answer = {"error": str(error)}
+    return web.json_response({"ok": True, "name": done.name, "bytes": len(data), "summary": done.report.summary(),
+                              "pedald": answer})
+
+
+async def _upload_fields(request, limit: int) -> dict:
+    """The multipart form's fields: "file" as (its file name, bytes), the others as text."""
+    if not request.content_type.startswith("multipart/"):
+        raise UploadError("expected a file (multipart/form-data)")
+    fields, reader = {}, await request.multipart()
+    while (part := await reader.next()) is not None:
+        if part.name == "file":
+            data = bytearray()
+            while chunk := await part.read_chunk(1 << 16):
+                data += chunk
+                if len(data) > limit:
+                    raise UploadError(f"the file is larger than the limit of {limit / 2 ** 20:g} MiB "
+                                      "([library] max_model_mb in pedal.toml)")
+            fields["file"] = (Path(part.filename or "upload.json").name, bytes(data))
+        elif part.name in ("name", "select"):
+            fields[part.name] = (await part.text())[:256]
+    if "file" not in fields or not fields["file"][1]:
+        raise UploadError("no file in the upload")
+    return fields
+
+
+async def _live(request):
+    """pedald's status every LIVE_S, until the page goes away."""
+    socket = web.WebSocketResponse(heartbeat=30.0)
+    await socket.prepare(request)
+    link = request.app[LINK]
+    sender = asyncio.ensure_future(_send_live(socket, link))
+    try:
+        async for message in socket:   # the page sends nothing; this notices it leaving
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        sender.cancel()
+    return socket
+
+
+async def _send_live(socket, link: PedaldLink) -> None:
+    while not socket.closed:
+        try:
+            payload = dict(await link.ask("status"), ok=True)
+        except LinkError as error:
+            payload = {"ok": False, "error": str(error)}
+        await socket.send_str(json.dumps(payload))
+        await asyncio.sleep(LIVE_S)
