@@ -23,7 +23,8 @@ case "${1:-test}" in
     deb) wanted="$common $deb $cross" ;;
     # openssh-server/-client: the pedalctl --host test runs a real sshd on loopback.
     # fluidsynth, fluid-soundfont-gm: the tuner's tests pluck sampled guitars and basses.
-    test) wanted="$common clang libclang-rt-dev qemu-user valgrind systemd openssh-server openssh-client fluidsynth fluid-soundfont-gm $deb $cross" ;;
+    # chromium, chromium-driver: the web page's test drives a real browser, headless.
+    test) wanted="$common clang libclang-rt-dev qemu-user valgrind systemd openssh-server openssh-client fluidsynth fluid-soundfont-gm chromium chromium-driver $deb $cross" ;;
     *) echo "usage: $0 test|run|deb" >&2; exit 2 ;;
 esac
 

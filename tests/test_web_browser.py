@@ -1,0 +1,190 @@
+"""The web page in a real browser (Debian's headless Chromium, driven by Selenium) against a real
+pedald on JACK's dummy driver and a real pedal-web: claim the pedal with a footswitch press and
+set a password, see what plays, switch rig and see the status and the audio follow, upload a
+capture and see it listed, see a refused upload's reason, tune a test tone and read the note,
+log out and in again. Screenshots at phone and desktop sizes go to build/screenshots/."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from pedal.control import request
+from pedal.demo import RATE, JackDummy, write_asoundrc, write_config
+from tests.support.jack_pedald import pedald_on
+from tests.support.paths import ROOT
+from tests.support.pedalctl import DATA
+from tests.support.waiting import daemon_status, wait_for
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra)")
+pytestmark = [
+    pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)"),
+    pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("chromedriver") is None,
+                       reason="no chromium/chromedriver (Debian packages chromium, chromium-driver)"),
+]
+
+GOLDEN = ROOT / "csrc" / "tests" / "golden"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+PERIOD = 128
+PASSWORD = "stage-ready password"
+TONE_HZ = 110.0          # A2, the guitar's fifth string
+RIGS = {"crunch": '[[capture]]\nmodel = "drive"\n\n[[capture]]\nmodel = "amp"\n',
+        "clean": 'output_level_db = -12.0\n\n[[capture]]\nmodel = "amp"\n'}
+PHONE, DESKTOP = (360, 780), (1280, 900)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def pedal_and_page(tmp_path):
+    """pedald (two rigs, a test tone in) on JACK, pedal-web beside it, and a phone-sized browser."""
+    from pedal import rigs
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "drive.json").write_bytes((GOLDEN / "pedalnet_c4_d4_k3.model.json").read_bytes())
+    (models / "amp.json").write_bytes((GOLDEN / "wavenetva_c5_d3_k4_numbers.model.json").read_bytes())
+    (tmp_path / "rigs").mkdir()
+    for name, text in RIGS.items():
+        (tmp_path / "rigs" / f"{name}.toml").write_text(text)
+    rigs.store(tmp_path / "rigs").set_order(list(RIGS))
+    seconds = 120.0
+    tone = 0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(int(seconds * RATE)) / RATE)
+    tone.astype("<f4").tofile(tmp_path / "di.raw")
+    write_asoundrc(tmp_path, tmp_path / "di.raw", tmp_path / "out.raw")
+    port = free_port()
+    config = write_config(tmp_path, period=PERIOD, footswitch="pin = 17\nled_pin = 27\ndebounce_ms = 5.0",
+                          extra=f'[web]\npassword_file = "{tmp_path / "web" / "password.json"}"\n'
+                                f'address = "127.0.0.1"\nport = {port}\n\n[midi]\nenabled = false\n')
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={PHONE[0]},{PHONE[1]}"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium")
+    with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack, \
+            pedald_on(jack, tmp_path, config, seconds, mock_gpio=True) as daemon:
+        web = subprocess.Popen([sys.executable, "-m", "pedal.web.server", "--config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "pedal-web.log", "wb"))
+        browser = webdriver.Chrome(options=options,
+                                   service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
+        try:
+            yield browser, f"http://127.0.0.1:{port}", daemon, tmp_path
+        finally:
+            browser.quit()
+            web.terminate()
+            web.wait(10)
+
+
+def shown(browser, element_id: str) -> str:
+    return browser.find_element("id", element_id).text
+
+
+def until(browser, condition, what, timeout=15.0):
+    """Waits for ``condition(browser)`` to be truthy; saves a screenshot of the failure."""
+    value = wait_for(lambda: _safely(condition, browser), timeout)
+    if not value:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "failed.png"))
+        raise AssertionError(f"timed out waiting for {what}; page says: {shown(browser, 'message')!r}")
+    return value
+
+
+def _safely(condition, browser):
+    try:
+        return condition(browser)
+    except Exception:   # noqa: BLE001 -- the page is still drawing
+        return None
+
+
+def snap(browser, name: str, size) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(*size)
+    time.sleep(0.3)
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    browser.set_window_size(*PHONE)
+
+
+def rms_db(samples) -> float:
+    return 20 * np.log10(np.sqrt(np.mean(np.square(samples, dtype=np.float64))) + 1e-12)
+
+
+def test_a_player_claims_the_pedal_switches_a_rig_uploads_and_tunes_from_a_phone(pedal_and_page):
+    browser, base, daemon, directory = pedal_and_page
+    sock = directory / "control.sock"
+
+    def status():
+        return daemon_status(sock, daemon, directory / "pedald.log")
+    wait_for(lambda: (s := status()) and s["audio"] == "running", 30, "audio to run")
+
+    # First use: the page asks for the footswitch, then for a password.
+    browser.get(base)
+    until(browser, lambda b: b.find_element("id", "claim").is_displayed(), "the claim page")
+    snap(browser, "phone-claim", PHONE)
+    browser.find_element("id", "claim-button").click()
+    time.sleep(0.5)
+    assert request(sock, {"cmd": "press", "pin": 17, "seconds": 0.05})["ok"]
+    until(browser, lambda b: b.find_element("id", "set-password-form").is_displayed(), "the password form")
+    browser.find_element("id", "new-password").send_keys(PASSWORD)
+    browser.find_element("css selector", "#set-password-form button").click()
+
+    # What plays, live.
+    until(browser, lambda b: shown(b, "playing-name") == "crunch", "the playing rig")
+    until(browser, lambda b: "xruns" in shown(b, "health"), "the live health line")
+    listed = [item.text for item in browser.find_elements("css selector", "#sounds li")]
+    print(f"\nWEB: listed {listed}")
+    assert listed == \
+        ["crunchrig", "cleanrig", "ampcapture", "drivecapture"]
+    snap(browser, "phone-pedal", PHONE)
+    snap(browser, "desktop-pedal", DESKTOP)
+
+    # Switch rig: the status and the audio follow.
+    before = status()
+    browser.find_elements("css selector", "#sounds li")[1].click()
+    until(browser, lambda b: shown(b, "playing-name") == "clean", "the page to show the clean rig")
+    after = wait_for(lambda: (s := status()) and s["rig"] == "clean" and s["frames"] > before["frames"] + RATE and s,
+                     10, "a second of the clean rig")
+    assert after["engine"]["model_id"] != before["engine"]["model_id"]
+    out = np.fromfile(directory / "out.raw", "<f4")
+    switched = before["frames"] + PERIOD * 4
+    level_before = rms_db(out[switched - RATE // 2:switched - RATE // 10])
+    level_after = rms_db(out[after["frames"] - RATE // 2:after["frames"] - RATE // 10])
+    print(f"\nWEB: rig switched from the page; output {level_before:.1f} dBFS -> {level_after:.1f} dBFS")
+    assert abs(level_after - level_before) > 1.0
+
+    # Upload a capture by the file picker: checked on the pedal, then listed.
+    capture = directory / "plexi.json"
+    capture.write_bytes(DATA)
+    browser.find_element("id", "upload-file").send_keys(str(capture))
+    until(browser, lambda b: shown(b, "upload-result").startswith("added plexi"), "the upload", timeout=60)
+    until(browser, lambda b: any(li.text.startswith("plexi") for li in b.find_elements("css selector", "#sounds li")),
+          "plexi in the list")
+
+    # A refused upload says why.
+    broken = directory / "broken.nam"
+    broken.write_bytes(b'{"version": "0.5.4", "architecture": "WaveNet"')
+    browser.find_element("id", "upload-file").send_keys(str(broken))
+    until(browser, lambda b: shown(b, "upload-result").startswith("refused: broken: refused:"), "the refusal")
+    snap(browser, "phone-refused-upload", PHONE)
+
+    # Tune the test tone (A2) and read the note.
+    browser.find_element("id", "tuner").click()
+    until(browser, lambda b: shown(b, "tuner-note") == "A2", "the tuner to read A2", timeout=10)
+    snap(browser, "phone-tuner", PHONE)
+    browser.find_element("id", "tuner").click()
+    until(browser, lambda b: not b.find_element("id", "tuner-view").is_displayed(), "the tuner to close")
+
+    # Log out, and back in.
+    browser.find_element("id", "logout").click()
+    until(browser, lambda b: b.find_element("id", "login").is_displayed(), "the login page")
+    browser.find_element("id", "login-password").send_keys(PASSWORD)
+    browser.find_element("css selector", "#login-form button").click()
+    until(browser, lambda b: b.find_element("id", "pedal").is_displayed(), "the pedal after logging in")
+    last = status()
+    print(f"WEB: xruns {last['xruns']} ({last['xrun_causes']['by_moment']})")
