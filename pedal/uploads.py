@@ -1,10 +1,13 @@
-"""A model upload, as `pedalctl upload` and the web page both do it: the name and size checked,
-the bytes validated by the core at the pedal's rate and period (pedal.validate), then stored
-crash-safely with what validation measured (pedal.store). pedald is told afterwards, by the caller.
+"""Uploads, as `pedalctl upload` / `pedalctl ir upload` and the web page all do them: the name and
+size checked, the bytes checked (a model validated by the core at the pedal's rate and period,
+pedal.validate; a cabinet read as a WAV, pedal.cabinets), then stored crash-safely with what the
+check measured (pedal.store). pedald is told afterwards, by the caller.
 
     >>> done = install_model(store, "plexi", data, source="plexi.nam", rate=48000, period=128,
     ...                      max_cpu_percent=70.0)
     >>> done.path, done.report.summary()
+    >>> cabinet = install_cabinet(irs, "4x12", data, source="4x12.wav")
+    >>> cabinet.rate, cabinet.frames
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from pedal import cabinets
 from pedal.core import Model, ModelError
 from pedal.library import EXTENSIONS
 from pedal.store import ModelStore, StoreError
 from pedal.validate import ValidationError, Validation, validate
+from pedal.wavfile import WavError, parse_wav
 
-__all__ = ["Installed", "UploadError", "extension_of", "install_model"]
+__all__ = ["Installed", "InstalledCabinet", "UploadError", "extension_of", "install_cabinet", "install_model"]
 
 
 class UploadError(Exception):
@@ -59,6 +64,31 @@ def install_model(store: ModelStore, name: str, data: bytes, source: str, rate: 
     except OSError as error:
         raise UploadError(f"cannot write into {store.directory}: {error.strerror or error}") from None
     return Installed(name, path, report, time.monotonic() - started)
+
+
+@dataclass(frozen=True)
+class InstalledCabinet:
+    name: str
+    path: Path
+    rate: int
+    frames: int
+    channels: int
+
+
+def install_cabinet(store: ModelStore, name: str, data: bytes, source: str, replace: bool = False) -> InstalledCabinet:
+    """Checks ``data`` as a cabinet impulse response (a WAV: pedal.cabinets) and stores it as ``name``."""
+    try:
+        name = store.check_name(name, replace)
+        store.check_size(len(data))
+        samples, rate = parse_wav(data, "stdin" if source == "-" else Path(source).name)
+        cabinets.check(name, samples, rate)
+        path = store.install(name, data, ".wav", replace=replace,
+                             metadata={"rate": rate, "frames": len(samples), "channels": samples.shape[1]})
+    except (StoreError, WavError, cabinets.CabinetError) as error:
+        raise UploadError(str(error)) from None
+    except OSError as error:
+        raise UploadError(f"cannot write into {store.directory}: {error.strerror or error}") from None
+    return InstalledCabinet(name, path, rate, len(samples), samples.shape[1])
 
 
 def extension_of(source: str, data: bytes) -> str:

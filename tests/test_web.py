@@ -7,14 +7,10 @@ reason shown) and sees the pedal live."""
 
 import asyncio
 import dataclasses
-import http.cookiejar
 import json
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
-import uuid
 
 import pytest
 
@@ -24,52 +20,7 @@ from pedal.config import Web  # noqa: E402
 from pedal.web import app as web_app  # noqa: E402
 from tests.support.pedalctl import DATA, ctl  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
-
-PASSWORD = "correct horse battery"
-
-
-class Visitor:
-    """A browser's HTTP side: cookies kept, the CSRF token sent once it has one."""
-
-    def __init__(self, base: str) -> None:
-        self.base, self.csrf = base, None
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def call(self, path, body=None, headers=None, raw=None, content_type="application/json"):
-        """(HTTP status, the JSON answer or the text, the response headers)."""
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        request = urllib.request.Request(self.base + path, data=data, method="POST" if data is not None else "GET")
-        if data is not None:
-            request.add_header("Content-Type", content_type)
-        if self.csrf:
-            request.add_header("X-CSRF-Token", self.csrf)
-        for key, value in (headers or {}).items():
-            request.add_header(key, value)
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                status, text, answer_headers = response.status, response.read().decode(), response.headers
-        except urllib.error.HTTPError as error:
-            status, text, answer_headers = error.code, error.read().decode(), error.headers
-        try:
-            return status, json.loads(text), answer_headers
-        except ValueError:
-            return status, text, answer_headers
-
-    def log_in(self, password=PASSWORD):
-        status, answer, _ = self.call("/api/login", {"password": password})
-        assert status == 200, answer
-        self.csrf = answer["csrf"]
-
-    def upload(self, filename: str, data: bytes, **fields):
-        boundary = uuid.uuid4().hex
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                 for k, v in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self.call("/api/upload", raw=body, content_type=f"multipart/form-data; boundary={boundary}")
-
+from tests.support.web_visitor import PASSWORD, Visitor  # noqa: E402
 
 @pytest.fixture
 def site(pedal, tmp_path, monkeypatch):
@@ -77,7 +28,7 @@ def site(pedal, tmp_path, monkeypatch):
     monkeypatch.setattr(web_app, "CLAIM_S", 2.0)
     config = dataclasses.replace(pedal.config, web=Web(password_file=str(tmp_path / "web" / "password.json")))
     pedal.web_config = config
-    app = web_app.build_app(config)
+    app = web_app.build_app(config, config_path=str(pedal.config_path))
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     loop = asyncio.new_event_loop()
@@ -301,3 +252,65 @@ def _answers(visitor):
         return visitor.call("/api/session")[1]
     except OSError:
         return None
+
+
+def test_a_cabinet_upload_is_checked_and_played_through_and_a_bad_one_says_why(pedal, site, tmp_path):
+    import numpy as np
+    from pedal import wavfile
+    visitor = claimed(pedal, site)
+    box = np.zeros((2400, 1), np.float32)
+    box[0, 0], box[30, 0] = 0.9, -0.3
+    wavfile.write(tmp_path / "4x12.wav", box, 48000, float32=True)
+    status, answer, _ = visitor.upload("4x12.wav", (tmp_path / "4x12.wav").read_bytes(), select="1")
+    assert status == 200, answer
+    assert answer["summary"] == "cabinet, 2400 frames at 48000 Hz (50 ms)" and answer["pedald"]["ir"] == "4x12"
+    assert visitor.call("/api/status")[1]["irs"] == ["4x12"]
+    status, answer, _ = visitor.upload("silence.wav", _silent_wav(tmp_path))
+    assert status == 400 and "silent" in answer["error"]
+
+
+def _silent_wav(tmp_path):
+    import numpy as np
+    from pedal import wavfile
+    wavfile.write(tmp_path / "silence.wav", np.zeros((480, 1), np.float32), 48000, float32=True)
+    return (tmp_path / "silence.wav").read_bytes()
+
+
+def test_captures_are_renamed_ordered_and_removed_as_pedalctl_does(pedal, site):
+    visitor = claimed(pedal, site)
+    assert visitor.call("/api/library", {"action": "order", "names": ["crunch"]})[1]["order"] == ["crunch"]
+    assert visitor.call("/api/status")[1]["models"] == ["crunch", "clean"]
+    answer = visitor.call("/api/library", {"action": "rename", "old": "clean", "new": "sparkle"})[1]
+    assert answer["name"] == "sparkle" and "sparkle" in visitor.call("/api/status")[1]["models"]
+    assert visitor.call("/api/library", {"action": "remove", "name": "sparkle"})[1]["removed"] == "sparkle"
+    assert visitor.call("/api/status")[1]["models"] == ["crunch"]
+    status, answer, _ = visitor.call("/api/library", {"action": "remove", "name": "../state"})
+    assert status == 400 and (pedal.tmp / "state.json").exists()
+
+
+def test_the_tone_and_the_sliders_ranges_come_from_the_engine(pedal, site):
+    visitor = claimed(pedal, site)
+    visitor.call("/api/do", {"cmd": "eq", "bass_db": 4.0})
+    visitor.call("/api/do", {"cmd": "gate", "threshold_db": -55.0})
+    status = visitor.call("/api/status")[1]
+    assert status["eq"]["bass_db"] == 4.0 and status["gate"]["threshold_db"] == -55.0
+    assert status["ranges"]["bass_db"] == [-15.0, 15.0] and status["ranges"]["output_level_db"] == [-60.0, 12.0]
+    assert status["knobs"] == [] and status["irs"] == []
+
+
+def test_rigs_are_made_changed_and_removed_by_pedalctl_itself(pedal, site):
+    visitor = claimed(pedal, site)
+    status, answer, _ = visitor.call("/api/rig", {"action": "new", "name": "duo", "output_level_db": -3.0,
+                                                  "captures": [{"model": "crunch", "drive_db": 6.0},
+                                                               {"model": "clean"}]})
+    assert status == 200, answer
+    assert [c["model"] for c in answer["captures"]] == ["crunch", "clean"] and answer["output_level_db"] == -3.0
+    assert visitor.call("/api/status")[1]["rig_names"] == ["duo"]
+    status, answer, _ = visitor.call("/api/rig", {"action": "set", "name": "duo", "settings": {"eq.bass_db": 2}})
+    assert status == 200 and "bass_db = 2.0" in (pedal.tmp / "rigs" / "duo.toml").read_text()
+    status, answer, _ = visitor.call("/api/rig", {"action": "new", "name": "ghost", "captures": [{"model": "nope"}]})
+    assert status == 400 and "nope" in answer["error"]
+    status, answer, _ = visitor.call("/api/rig", {"action": "remove", "name": "--help"})
+    assert status == 400 and "--help" in answer["error"]        # a name, never an option
+    assert visitor.call("/api/rig", {"action": "remove", "name": "duo"})[0] == 200
+    assert visitor.call("/api/status")[1]["rig_names"] == []

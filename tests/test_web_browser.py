@@ -19,8 +19,10 @@ from tests.support.jack_pedald import pedald_on
 from tests.support.paths import ROOT
 from tests.support.pedalctl import DATA
 from tests.support.waiting import daemon_status, wait_for
+from tests.support.web_visitor import PASSWORD
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra)")
+pytest.importorskip("selenium.webdriver.support.select", reason="selenium is not installed (the test extra)")
 pytestmark = [
     pytest.mark.skipif(not JackDummy.available(), reason="jackd is not installed (Debian package jackd2)"),
     pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("chromedriver") is None,
@@ -30,7 +32,6 @@ pytestmark = [
 GOLDEN = ROOT / "csrc" / "tests" / "golden"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PERIOD = 128
-PASSWORD = "stage-ready password"
 TONE_HZ = 110.0          # A2, the guitar's fifth string
 RIGS = {"crunch": '[[capture]]\nmodel = "drive"\n\n[[capture]]\nmodel = "amp"\n',
         "clean": 'output_level_db = -12.0\n\n[[capture]]\nmodel = "amp"\n'}
@@ -56,8 +57,7 @@ def pedal_and_page(tmp_path):
         (tmp_path / "rigs" / f"{name}.toml").write_text(text)
     rigs.store(tmp_path / "rigs").set_order(list(RIGS))
     seconds = 120.0
-    tone = 0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(int(seconds * RATE)) / RATE)
-    tone.astype("<f4").tofile(tmp_path / "di.raw")
+    write_di_tone(tmp_path / "di.raw", seconds)
     write_asoundrc(tmp_path, tmp_path / "di.raw", tmp_path / "out.raw")
     port = free_port()
     config = write_config(tmp_path, period=PERIOD, footswitch="pin = 17\nled_pin = 27\ndebounce_ms = 5.0",
@@ -166,12 +166,29 @@ def test_a_player_claims_the_pedal_switches_a_rig_uploads_and_tunes_from_a_phone
     until(browser, lambda b: any(li.text.startswith("plexi") for li in b.find_elements("css selector", "#sounds li")),
           "plexi in the list")
 
+    # A capture whose name is markup shows as text: nothing runs.
+    hostile = directory / "<img src=x onerror=document.title=1>.json"
+    hostile.write_bytes(DATA)
+    browser.find_element("id", "upload-file").send_keys(str(hostile))
+    until(browser, lambda b: any(li.text.startswith("<img src=x onerror=document.title=1>")
+                                 for li in b.find_elements("css selector", "#sounds li")), "the markup as text",
+          timeout=60)
+    assert browser.title == "pedal" and not browser.find_elements("css selector", "#sounds img")
+
     # A refused upload says why.
     broken = directory / "broken.nam"
     broken.write_bytes(b'{"version": "0.5.4", "architecture": "WaveNet"')
     browser.find_element("id", "upload-file").send_keys(str(broken))
     until(browser, lambda b: shown(b, "upload-result").startswith("refused: broken: refused:"), "the refusal")
     snap(browser, "phone-refused-upload", PHONE)
+
+    # Make a rig from the page: pedalctl checks and times it, and it joins the list.
+    browser.find_element("id", "rig-name").send_keys("duo")
+    webdriver.support.select.Select(browser.find_elements("css selector", ".rig-capture")[0]).select_by_value("amp")
+    browser.find_element("css selector", "#rig-form button").click()
+    until(browser, lambda b: shown(b, "message") == "rig duo made", "the new rig", timeout=60)
+    until(browser, lambda b: any(li.text.startswith("duo") for li in b.find_elements("css selector", "#sounds li")),
+          "duo in the list")
 
     # Tune the test tone (A2) and read the note.
     browser.find_element("id", "tuner").click()
@@ -188,3 +205,60 @@ def test_a_player_claims_the_pedal_switches_a_rig_uploads_and_tunes_from_a_phone
     until(browser, lambda b: b.find_element("id", "pedal").is_displayed(), "the pedal after logging in")
     last = status()
     print(f"WEB: xruns {last['xruns']} ({last['xrun_causes']['by_moment']})")
+
+
+def test_a_client_polling_and_uploading_through_the_page_never_disturbs_the_audio(tmp_path):
+    """pedal-web's work (its status polls, an upload validated on its CPU) is another process's:
+    pedald plays on at 0 xruns while a client polls 10 times a second and uploads 3 captures."""
+    from tests.support.web_visitor import Visitor
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "amp.json").write_bytes((GOLDEN / "wavenetva_c5_d3_k4_numbers.model.json").read_bytes())
+    write_di_tone(tmp_path / "di.raw", 60.0)
+    write_asoundrc(tmp_path, tmp_path / "di.raw", tmp_path / "out.raw")
+    port = free_port()
+    config = write_config(tmp_path, period=PERIOD, footswitch="pin = 17\nled_pin = 27",
+                          extra=f'[web]\npassword_file = "{tmp_path / "web" / "password.json"}"\n'
+                                f'address = "127.0.0.1"\nport = {port}\n\n[midi]\nenabled = false\n')
+    from pedal.web.passwords import store_password
+    store_password(tmp_path / "web" / "password.json", PASSWORD)
+    with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack, \
+            pedald_on(jack, tmp_path, config, 60, mock_gpio=True) as daemon:
+        web = subprocess.Popen([sys.executable, "-m", "pedal.web.server", "--config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "pedal-web.log", "wb"))
+        try:
+            sock = tmp_path / "control.sock"
+            wait_for(lambda: (s := daemon_status(sock, daemon, tmp_path / "pedald.log")) and s["frames"] > 1.5 * RATE,
+                     30, "audio past its first second")
+            start = daemon_status(sock, daemon, tmp_path / "pedald.log")
+            visitor = Visitor(f"http://127.0.0.1:{port}")
+            wait_for(lambda: _up(visitor), 30, "pedal-web to answer")
+            visitor.log_in(PASSWORD)
+            polls, uploads, began = 0, 0, time.monotonic()
+            while time.monotonic() - began < 8.0:
+                assert visitor.call("/api/status")[0] == 200
+                polls += 1
+                if polls % 20 == 0 and uploads < 3:
+                    status, answer, _ = visitor.upload(f"take{uploads}.json", DATA)
+                    assert status == 200, answer
+                    uploads += 1
+                time.sleep(0.1)
+            end = daemon_status(sock, daemon, tmp_path / "pedald.log")
+        finally:
+            web.terminate()
+            web.wait(10)
+    during = end["xruns"] - start["xruns"]
+    print(f"\nWEB: {polls} status polls and {uploads} uploads in 8 s: xruns {during} "
+          f"(engine cpu max {end['cpu']['max_percent']}% of a period)")
+    assert uploads == 3 and during == 0, end["xrun_causes"]
+
+
+def write_di_tone(path, seconds):
+    tone = 0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(int(seconds * RATE)) / RATE)
+    tone.astype("<f4").tofile(path)
+
+
+def _up(visitor):
+    try:
+        return visitor.call("/api/session")[0] == 200
+    except OSError:
+        return False

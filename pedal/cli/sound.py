@@ -21,7 +21,7 @@ from pedal.cli.common import Cli, CliError, parent_options
 from pedal.cli.library import read_input
 from pedal.core import PARAMS
 from pedal.store import StoreError
-from pedal.wavfile import WavError, parse_wav
+from pedal.uploads import UploadError, install_cabinet
 
 __all__ = ["register"]
 
@@ -167,20 +167,12 @@ def run_ir_upload(cli: Cli) -> int:
         raise CliError(str(error)) from None
     data = read_input(cli, args.file, store.max_bytes, "impulse response")
     try:
-        samples, rate = parse_wav(data, "stdin" if args.file == "-" else args.file)
-    except WavError as error:
+        done = install_cabinet(store, name, data, args.file, replace=args.replace)
+    except UploadError as error:
         raise CliError(str(error)) from None
-    try:
-        cabinets.check(name, samples, rate)
-    except cabinets.CabinetError as error:
-        raise CliError(str(error)) from None
-    seconds = len(samples) / rate
-    try:
-        path = store.install(name, data, ".wav", replace=args.replace,
-                             metadata={"rate": rate, "frames": len(samples), "channels": samples.shape[1]})
-    except (StoreError, OSError) as error:
-        raise CliError(str(error)) from None
+    path, rate, frames = done.path, done.rate, done.frames
+    seconds = frames / rate
     selected = cli.ask("ir", action="select", name=name) if args.select else None
-    return cli.emit({"name": name, "file": str(path), "rate": rate, "frames": len(samples), "daemon": selected},
-                    f"stored impulse response {name!r}: {len(samples)} frames at {rate} Hz ({seconds * 1000:.0f} ms, "
-                    f"{samples.shape[1]} channel(s), first used)" + ("; playing through it" if selected else ""))
+    return cli.emit({"name": name, "file": str(path), "rate": rate, "frames": frames, "daemon": selected},
+                    f"stored impulse response {name!r}: {frames} frames at {rate} Hz ({seconds * 1000:.0f} ms, "
+                    f"{done.channels} channel(s), first used)" + ("; playing through it" if selected else ""))

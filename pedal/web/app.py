@@ -9,8 +9,13 @@
     POST /api/logout
     GET  /api/status      what plays, levels, CPU, xruns, the models and rigs
     POST /api/do          {"cmd": ..., ...}: one of ACTIONS, passed to pedald, which checks it
-    POST /api/upload      multipart "file" (and "name", "select"): validated and stored as
-                          `pedalctl upload` does (pedal.uploads), then pedald reloads
+    POST /api/upload      multipart "file" (and "name", "select"; "kind": "cabinet" for a .wav):
+                          checked and stored as `pedalctl upload` / `ir upload` do (pedal.uploads)
+    POST /api/library     {"action": "rename", "old", "new"} | {"action": "remove", "name"} |
+                          {"action": "order", "names": [...]}: the captures, as pedalctl does
+    POST /api/rig         {"action": "new", "name", "captures": [{"model", "drive_db"}], "cabinet",
+                          "output_level_db"} | {"action": "set", "name", "settings": {key: value}} |
+                          {"action": "remove", "name"}: `pedalctl rig new/set/remove` itself runs
     GET  /api/live        WebSocket: pedald's status every 200 ms (the tuner's needle with it)
 
 Only the page, its files, /api/session, /api/login and the first-use claim answer without a
@@ -25,13 +30,16 @@ import asyncio
 import json
 import logging
 import secrets
+import sys
 import time
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-from pedal.store import ModelStore
-from pedal.uploads import UploadError, install_model
+from pedal import cabinets
+from pedal.commands import EQ_RANGES, GATE_RANGES, LEVEL_RANGES
+from pedal.store import ModelStore, StoreError
+from pedal.uploads import UploadError, install_cabinet, install_model
 from pedal.web.link import LinkError, PedaldLink
 from pedal.web.passwords import PasswordError, check_password, generation, password_set, store_password
 from pedal.web.sessions import SESSION_S, LoginLimiter, Sessions
@@ -48,8 +56,8 @@ def _key(name: str):
     return web.AppKey(name, object) if hasattr(web, "AppKey") else name
 
 
-CONFIG, LINK, PASSWORD_FILE, SESSIONS, LIMITER, CLAIMS = (_key(n) for n in (
-    "config", "link", "password_file", "sessions", "limiter", "claims"))
+CONFIG, CONFIG_PATH, LINK, PASSWORD_FILE, SESSIONS, LIMITER, CLAIMS = (_key(n) for n in (
+    "config", "config_path", "link", "password_file", "sessions", "limiter", "claims"))
 COOKIE = "pedal_session"
 CLAIM_S = 30.0            # the footswitch press must come within this
 CLAIM_TOKEN_S = 300.0     # after the press, this long to choose a password
@@ -64,13 +72,17 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 OPEN_PATHS = {"/", "/api/session", "/api/login", "/api/claim", "/api/password"}
+# The sliders' ends: the engine's own ranges (pedal.core.PARAMS, through the protocol's checks).
+RANGES = {**LEVEL_RANGES, **EQ_RANGES, **{f"gate_{k}": v for k, v in GATE_RANGES.items()}}
 
 
-def build_app(config, link: PedaldLink | None = None) -> web.Application:
-    """The application for pedal.toml's settings (a pedal.config.Config)."""
+def build_app(config, link: PedaldLink | None = None, config_path: str | None = None) -> web.Application:
+    """The application for pedal.toml's settings (a pedal.config.Config, read from ``config_path``:
+    the rig commands run pedalctl with it)."""
     max_bytes = int(config.library.max_model_mb * 2 ** 20)
     app = web.Application(middlewares=[_headers, _guard], client_max_size=max_bytes + 2 ** 16)
     app[CONFIG] = config
+    app[CONFIG_PATH] = config_path
     app[LINK] = link or PedaldLink(config.control.socket)
     app[PASSWORD_FILE] = Path(config.web.password_file)
     app[SESSIONS] = Sessions()
@@ -86,6 +98,8 @@ def build_app(config, link: PedaldLink | None = None) -> web.Application:
     app.router.add_get("/api/status", _status)
     app.router.add_post("/api/do", _do)
     app.router.add_post("/api/upload", _upload)
+    app.router.add_post("/api/library", _library)
+    app.router.add_post("/api/rig", _rig)
     app.router.add_get("/api/live", _live)
     return app
 
@@ -120,6 +134,11 @@ async def _guard(request, handler):
         if not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""), session.csrf):
             return _error(403, "missing or wrong CSRF token (reload the page)")
     return await handler(request)
+
+
+async def _off_loop(function, *args):
+    """scrypt (tens of milliseconds) and the like, on a worker thread: the loop keeps serving."""
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
 def _session_of(request):
@@ -184,7 +203,7 @@ async def _password(request):
     if password_set(path):
         if _session_of(request) is None:
             return _error(401, "log in first")
-        if not check_password(path, body.get("current")):
+        if not await _off_loop(check_password, path, body.get("current")):
             return _error(403, "the current password is wrong")
     else:
         token = body.get("claim")
@@ -192,7 +211,7 @@ async def _password(request):
         if good_until < time.monotonic():
             return _error(403, "press the footswitch first (claim the pedal)")
     try:
-        store_password(path, body.get("password"))
+        await _off_loop(store_password, path, body.get("password"))
     except PasswordError as error:
         return _error(400, str(error))
     except OSError as error:
@@ -209,8 +228,8 @@ async def _login(request):
     if wait > 0:
         return _error(429, f"too many tries: wait {wait:.0f} s", retry_after_s=round(wait))
     body = await _json(request)
-    if not check_password(request.app[PASSWORD_FILE], body.get("password")):
-        limiter.failed(address)
+    limiter.failed(address)   # counted before the check, so tries sent all at once count too
+    if not await _off_loop(check_password, request.app[PASSWORD_FILE], body.get("password")):
         return _error(403, "wrong password")
     limiter.succeeded(address)
     session = request.app[SESSIONS].open(generation(request.app[PASSWORD_FILE]))
@@ -232,10 +251,13 @@ async def _status(request):
         status = await link.ask("status")
         models = await link.ask("list")
         rigs = await link.ask("rig", action="list")
+        irs = await link.ask("ir", action="list")
+        knobs = await link.ask("knob")
     except LinkError as error:
         return _error(503, str(error))
     return web.json_response(dict(status, models=[m["name"] for m in models["models"]],
-                                  rig_names=rigs.get("rigs", [])))
+                                  rig_names=rigs.get("rigs", []), irs=irs.get("irs", []), knobs=knobs["knobs"],
+                                  ranges=RANGES))
 
 
 async def _do(request):
@@ -263,6 +285,8 @@ async def _upload(request):
     filename, data = fields["file"]
     name = (fields.get("name") or "").strip() or Path(filename).stem
     link = request.app[LINK]
+    if fields.get("kind") == "cabinet" or Path(filename).suffix.lower() == ".wav":
+        return await _upload_cabinet(request, name, filename, data, fields.get("select") in ("1", "true", "on"))
     try:
         status = await link.ask("status")
         rate, period = status["rate"], status["period"]
@@ -285,6 +309,111 @@ async def _upload(request):
                               "pedald": answer})
 
 
+async def _upload_cabinet(request, name: str, filename: str, data: bytes, select: bool):
+    """A cabinet impulse response, as `pedalctl ir upload` stores it; then played through, with "select"."""
+    config, link = request.app[CONFIG], request.app[LINK]
+    try:
+        directory = (await link.ask("status"))["irs_dir"]
+    except LinkError:
+        directory = config.library.irs_dir
+    store = cabinets.store(directory, max_bytes=int(config.library.max_model_mb * 2 ** 20))
+    loop = asyncio.get_running_loop()
+    try:
+        done = await loop.run_in_executor(None, lambda: install_cabinet(store, name, data, filename))
+    except UploadError as error:
+        return _error(400, str(error))
+    log.info("web: %s uploaded cabinet %s (%d bytes)", request.remote, done.name, len(data))
+    summary = f"cabinet, {done.frames} frames at {done.rate} Hz ({done.frames / done.rate * 1000:.0f} ms)"
+    try:
+        answer = await link.ask("ir", action="select", name=done.name) if select else {}
+    except LinkError as error:
+        answer = {"error": str(error)}
+    return web.json_response({"ok": True, "name": done.name, "bytes": len(data), "summary": summary,
+                              "pedald": answer})
+
+
+async def _library(request):
+    """Rename, remove or order the captures, as pedalctl does: in the store, then pedald reloads."""
+    body = await _json(request)
+    config = request.app[CONFIG]
+    store = ModelStore(config.library.models_dir, max_bytes=int(config.library.max_model_mb * 2 ** 20))
+    action = body.get("action")
+    try:
+        if action == "rename" and isinstance(body.get("old"), str) and isinstance(body.get("new"), str):
+            done = {"renamed": body["old"], "name": store.rename(body["old"], body["new"]).stem}
+        elif action == "remove" and isinstance(body.get("name"), str):
+            done = {"removed": store.remove(body["name"]).stem}
+        elif action == "order" and isinstance(body.get("names"), list) and \
+                all(isinstance(n, str) for n in body["names"]):
+            done = {"order": store.set_order(body["names"])}
+        else:
+            return _error(400, 'expected {"action": "rename", "old", "new"}, {"action": "remove", "name"} or '
+                               '{"action": "order", "names": [...]}')
+    except StoreError as error:
+        return _error(400, str(error))
+    except OSError as error:
+        return _error(500, f"cannot change {store.directory}: {error.strerror or error}")
+    try:
+        done["pedald"] = await request.app[LINK].ask("reload")
+    except LinkError as error:
+        done["pedald"] = {"error": str(error)}
+    return web.json_response(dict(done, ok=True))
+
+
+async def _rig(request):
+    """Rigs are made, changed and removed by `pedalctl rig` itself (each checked whole and timed on
+    this device, as from a shell); its one-line refusal is the page's."""
+    body = await _json(request)
+    action, name = body.get("action"), body.get("name")
+    if not isinstance(name, str) or not name:
+        return _error(400, "a rig needs a name")
+    if action == "new":
+        captures = body.get("captures")
+        if not isinstance(captures, list) or not 1 <= len(captures) <= 4 or \
+                not all(isinstance(c, dict) and isinstance(c.get("model"), str) for c in captures):
+            return _error(400, "a rig needs 1 to 4 captures, each {\"model\": NAME}")
+        argv = ["rig", "new"]
+        for capture in captures:
+            argv += [f"--capture={capture['model']}", f"--drive={_number(capture.get('drive_db', 0.0))}"]
+        if isinstance(body.get("cabinet"), str) and body["cabinet"]:
+            argv.append(f"--ir={body['cabinet']}")
+        if "output_level_db" in body:
+            argv.append(f"--output-level={_number(body['output_level_db'])}")
+    elif action == "set":
+        settings = body.get("settings")
+        if not isinstance(settings, dict) or not settings:
+            return _error(400, "rig set needs {\"settings\": {key: value}}")
+        return await _pedalctl(request, ["rig", "set", "--", name, *(f"{k}={v}" for k, v in settings.items())])
+    elif action == "remove":
+        argv = ["rig", "remove"]
+    else:
+        return _error(400, "rig action is one of new, set, remove")
+    return await _pedalctl(request, argv + ["--", name])
+
+
+def _number(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise web.HTTPBadRequest(text=json.dumps({"ok": False, "error": f"expected a number, got {value!r}"}),
+                                 content_type="application/json")
+    return repr(float(value))
+
+
+async def _pedalctl(request, argv: list[str]) -> web.Response:
+    command = [sys.executable, "-m", "pedal.cli", "--json"]
+    if request.app[CONFIG_PATH]:
+        command += ["--config", str(request.app[CONFIG_PATH])]
+    process = await asyncio.create_subprocess_exec(*command, *argv, stdin=asyncio.subprocess.DEVNULL,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    try:
+        answer = json.loads(out.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        answer = {"ok": False, "error": (err.decode().strip().splitlines() or ["pedalctl failed"])[-1]}
+    if process.returncode != 0:
+        return _error(400, answer.get("error") or "pedalctl failed")
+    return web.json_response(dict(answer, ok=True))
+
+
 async def _upload_fields(request, limit: int) -> dict:
     """The multipart form's fields: "file" as (its file name, bytes), the others as text."""
     if not request.content_type.startswith("multipart/"):
@@ -299,7 +428,7 @@ async def _upload_fields(request, limit: int) -> dict:
                     raise UploadError(f"the file is larger than the limit of {limit / 2 ** 20:g} MiB "
                                       "([library] max_model_mb in pedal.toml)")
             fields["file"] = (Path(part.filename or "upload.json").name, bytes(data))
-        elif part.name in ("name", "select"):
+        elif part.name in ("name", "select", "kind"):
             fields[part.name] = (await part.text())[:256]
     if "file" not in fields or not fields["file"][1]:
         raise UploadError("no file in the upload")

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"pedal-web: {error}", file=sys.stderr)
         return 2
-    app = build_app(config)
+    app = build_app(config, config_path=args.config)
     handed = systemd_socket()
     try:
         if handed is not None:

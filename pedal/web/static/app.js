@@ -6,6 +6,9 @@ let csrf = null;
 let live = null;
 let sounds = [];          // [{kind: "rig" | "capture", name}], in footswitch order
 let playingPosition = null;
+let chosenCapture = null;  // the capture or rig the library buttons act on (the last one tapped)
+let chosenKind = null;
+let lastStatus = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,6 +59,24 @@ async function refreshList() {
     .concat(status.models.map((name) => ({ kind: "capture", name })));
   const list = $("sounds");
   list.replaceChildren();
+  $("library-actions").hidden = true;
+  chosenCapture = null;
+  const cabinet = $("cabinet");
+  cabinet.replaceChildren();
+  for (const name of [""].concat(status.irs)) {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name || "none";
+    cabinet.appendChild(option);
+  }
+  const ranges = status.ranges;
+  for (const [id, key] of [["bass", "bass_db"], ["mid", "mid_db"], ["treble", "treble_db"], ["gate", "gate_threshold_db"]]) {
+    $(id).min = ranges[key][0];
+    $(id).max = ranges[key][1];
+  }
+  drawKnobs(status.knobs);
+  fillChoices(document.querySelectorAll(".rig-capture"), status.models);
+  fillChoices([$("rig-cabinet")], status.irs);
   sounds.forEach((sound, position) => {
     const item = document.createElement("li");
     item.textContent = sound.name;
@@ -68,6 +89,32 @@ async function refreshList() {
     list.appendChild(item);
   });
   render(status);
+}
+
+function fillChoices(selects, names) {
+  for (const select of selects) {
+    select.replaceChildren();
+    for (const name of [""].concat(names)) {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name || "none";
+      select.appendChild(option);
+    }
+  }
+}
+
+function drawKnobs(knobs) {
+  const box = $("knobs");
+  box.replaceChildren();
+  for (const knob of knobs) {
+    const label = document.createElement("label");
+    label.textContent = `${knob.name} (${knob.model}) `;
+    const slider = document.createElement("input");
+    Object.assign(slider, { type: "range", min: knob.min, max: knob.max, step: (knob.max - knob.min) / 100, value: knob.value });
+    slider.addEventListener("change", () => act({ cmd: "knob", name: knob.name, capture: knob.capture, value: Number(slider.value) }));
+    label.appendChild(slider);
+    box.appendChild(label);
+  }
 }
 
 function openLive() {
@@ -108,6 +155,21 @@ function render(status) {
     if (document.activeElement !== slider) slider.value = status[key];
     $(`${id}-value`).textContent = `${Number(status[key]).toFixed(1)} dB`;
   }
+  const eq = status.eq || {};
+  for (const [id, value, unit] of [["bass", eq.bass_db ?? 0, "dB"], ["mid", eq.mid_db ?? 0, "dB"],
+                                   ["treble", eq.treble_db ?? 0, "dB"], ["gate", (status.gate || {}).threshold_db, "dBFS"]]) {
+    if (value === undefined || value === null) continue;
+    if (document.activeElement !== $(id)) $(id).value = value;
+    $(`${id}-value`).textContent = `${Number(value).toFixed(1)} ${unit}`;
+  }
+  if (document.activeElement !== $("cabinet")) $("cabinet").value = status.ir || "";
+  $("size-row").hidden = status.size === null || status.size === undefined;
+  if (!$("size-row").hidden) {
+    if (document.activeElement !== $("size")) $("size").value = status.size;
+    $("size-value").textContent = status.submodel ? `${status.submodel.index + 1} of ${status.submodel.count}` : "";
+  }
+  $("save-rig").hidden = !status.rig || Object.keys(status.rig_changes || {}).length === 0;
+  lastStatus = status;
   playingPosition = status.position;
   for (const item of $("sounds").children) {
     item.classList.toggle("playing", Number(item.dataset.position) === playingPosition);
@@ -121,6 +183,27 @@ async function act(body) {
 
 function choose(sound) {
   act(sound.kind === "rig" ? { cmd: "rig", action: "select", name: sound.name } : { cmd: "select", name: sound.name });
+  chosenCapture = sound.name;
+  chosenKind = sound.kind;
+  $("library-actions").hidden = false;
+  $("move-up").hidden = $("rename").hidden = sound.kind !== "capture";
+}
+
+async function rigAction(body) {
+  try {
+    say(body.action === "new" ? `timing rig ${body.name} on the pedal…` : "");
+    await api("/api/rig", body);
+    say(body.action === "new" ? `rig ${body.name} made` : "");
+    await refreshList();
+  } catch (error) { say(error.message); }
+}
+
+async function library(body) {
+  try {
+    say("");
+    await api("/api/library", body);
+    await refreshList();
+  } catch (error) { say(error.message); }
 }
 
 async function upload(file) {
@@ -172,6 +255,36 @@ function wire() {
   for (const [id, key] of [["input", "input_gain_db"], ["output", "output_level_db"]]) {
     $(`${id}-level`).addEventListener("change", (event) => act({ cmd: "set", [key]: Number(event.target.value) }));
   }
+  for (const [id, key] of [["bass", "bass_db"], ["mid", "mid_db"], ["treble", "treble_db"]]) {
+    $(id).addEventListener("change", (event) => act({ cmd: "eq", [key]: Number(event.target.value) }));
+  }
+  $("gate").addEventListener("change", (event) => act({ cmd: "gate", threshold_db: Number(event.target.value) }));
+  $("cabinet").addEventListener("change", (event) =>
+    act(event.target.value ? { cmd: "ir", action: "select", name: event.target.value } : { cmd: "ir", action: "off" }));
+  $("size").addEventListener("change", (event) => {
+    if (lastStatus && lastStatus.model) act({ cmd: "size", name: lastStatus.model, size: Number(event.target.value) });
+  });
+  $("save-rig").addEventListener("click", () => act({ cmd: "rig", action: "save" }));
+  $("move-up").addEventListener("click", () => {
+    const captures = sounds.filter((s) => s.kind === "capture").map((s) => s.name);
+    const at = captures.indexOf(chosenCapture);
+    if (at > 0) { [captures[at - 1], captures[at]] = [captures[at], captures[at - 1]]; library({ action: "order", names: captures }); }
+  });
+  $("rename").addEventListener("click", () => {
+    const name = prompt(`New name for ${chosenCapture}`, chosenCapture);
+    if (name && name !== chosenCapture) library({ action: "rename", old: chosenCapture, new: name });
+  });
+  $("remove").addEventListener("click", () => {
+    if (!confirm(`Remove ${chosenCapture} from the pedal?`)) return;
+    if (chosenKind === "rig") rigAction({ action: "remove", name: chosenCapture });
+    else library({ action: "remove", name: chosenCapture });
+  });
+  $("rig-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const captures = [...document.querySelectorAll(".rig-capture")].map((s) => s.value).filter((v) => v)
+      .map((model) => ({ model }));
+    rigAction({ action: "new", name: $("rig-name").value, captures, cabinet: $("rig-cabinet").value });
+  });
   $("upload-file").addEventListener("change", (event) => { if (event.target.files[0]) upload(event.target.files[0]); });
   const drop = $("drop");
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
