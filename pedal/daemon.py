@@ -552,8 +552,9 @@ class Pedal:
 
     def perform(self, action: Action) -> bool:
         """A footswitch press's action (pedal.actions, as pedal.toml sets it; on a timer thread).
-        One that cannot be done now is logged in one line and the pedal plays on. While the
-        tuner is open any press closes it and does nothing else: True (the press is used up)."""
+        One that cannot be done now is logged in one line and the pedal plays on. While the web
+        page's claim waits (``claim``) a press answers it, and while the tuner is open a press
+        closes it; either does nothing else: True (the press is used up)."""
         claiming = self._claiming
         if claiming is not None and not claiming.is_set():
             claiming.set()

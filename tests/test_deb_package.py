@@ -166,7 +166,8 @@ exec python3 /tmp/rig/deb_play_readonly.py /tmp/rig'
     # Only the state directory was written, crash-safe: the state file and no temporary leftovers.
     state = json.loads((root / "var/lib/pedal/state.json").read_text())
     assert state["model"] == "b_crunch" and state["bypass"] is True
-    assert sorted(p.name for p in (root / "var/lib/pedal").iterdir()) == ["models", "state.json"]
+    assert sorted(p.name for p in (root / "var/lib/pedal").iterdir()) == ["models", "state.json", "web"]
+    assert not any((root / "var/lib/pedal/web").iterdir())   # the package made it for pedal-web; pedald writes none
     assert not (root / "usr/lib/pedal-write-test").exists()
 
 

@@ -166,6 +166,16 @@ def test_a_player_claims_the_pedal_switches_a_rig_uploads_and_tunes_from_a_phone
     until(browser, lambda b: any(li.text.startswith("plexi") for li in b.find_elements("css selector", "#sounds li")),
           "plexi in the list")
 
+    # Or dropped on the page (a drop event carrying the file, as a drag from the desktop makes).
+    browser.execute_script("""
+        const [name, text] = arguments;
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, {type: "application/json"}));
+        document.getElementById("drop").dispatchEvent(
+            new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    """, "dropped.json", DATA.decode())
+    until(browser, lambda b: shown(b, "upload-result").startswith("added dropped"), "the dropped upload", timeout=60)
+
     # A capture whose name is markup shows as text: nothing runs.
     hostile = directory / "<img src=x onerror=document.title=1>.json"
     hostile.write_bytes(DATA)

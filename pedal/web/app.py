@@ -41,7 +41,8 @@ from pedal.commands import EQ_RANGES, GATE_RANGES, LEVEL_RANGES
 from pedal.store import ModelStore, StoreError
 from pedal.uploads import UploadError, install_cabinet, install_model
 from pedal.web.link import LinkError, PedaldLink
-from pedal.web.passwords import PasswordError, check_password, generation, password_set, store_password
+from pedal.web.passwords import (PasswordError, check_new, check_password, generation, password_set,
+                                 store_password)
 from pedal.web.sessions import SESSION_S, LoginLimiter, Sessions
 
 log = logging.getLogger("pedal-web")
@@ -207,15 +208,16 @@ async def _password(request):
             return _error(403, "the current password is wrong")
     else:
         token = body.get("claim")
-        good_until = app[CLAIMS].pop(token, 0.0) if isinstance(token, str) else 0.0
-        if good_until < time.monotonic():
+        if not isinstance(token, str) or app[CLAIMS].get(token, 0.0) < time.monotonic():
             return _error(403, "press the footswitch first (claim the pedal)")
     try:
+        check_new(body.get("password"))              # a password refused keeps the claim for another try
         await _off_loop(store_password, path, body.get("password"))
     except PasswordError as error:
         return _error(400, str(error))
     except OSError as error:
         return _error(500, f"cannot store the password: {error.strerror or error}")
+    app[CLAIMS].clear()
     app[SESSIONS].close_all()
     session = app[SESSIONS].open(generation(path))
     log.info("web: password set from %s", request.remote)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from pedal.files import write_atomically
 
-__all__ = ["MIN_LENGTH", "PasswordError", "check_password", "generation", "password_set", "store_password"]
+__all__ = ["MIN_LENGTH", "PasswordError", "check_new", "check_password", "generation", "password_set",
+           "store_password"]
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
@@ -37,6 +38,7 @@ def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 def check_new(password) -> str:
+    """``password`` when it may be one; PasswordError saying why not."""
     if not isinstance(password, str) or not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise PasswordError(f"a password is {MIN_LENGTH} to {MAX_LENGTH} characters")
     return password
