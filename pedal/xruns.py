@@ -109,7 +109,9 @@ class XrunLog:
         taken = []
         for index in range(first, noted):
             frames, side, gap_s, busy_s, major_faults = self._rows[index % ROWS]
-            taken.append(Xrun(round(frames / self.rate, 3), SIDES[int(side)],
+            # at_s to the microsecond: it names the frame (a millisecond is 48 of them; the tests
+            # and the recordings' alignment find the xrun's period from it).
+            taken.append(Xrun(round(frames / self.rate, 6), SIDES[int(side)],
                               self.cause_of(gap_s, busy_s, major_faults, stolen), round(gap_s, 5), round(busy_s, 5)))
         self._taken = noted
         return taken

@@ -7,6 +7,7 @@ shape; tests/test_midi_jack.py runs the real ones on JACK."""
 import json
 import os
 import queue
+from pathlib import Path
 import threading
 import time
 
@@ -207,7 +208,7 @@ def test_the_monitor_reads_as_a_player_would_say_it():
 def test_a_reader_that_dies_is_started_again_and_its_ports_count_as_unplugged(monkeypatch, caplog):
     from pedal.midi import reader
     monkeypatch.setattr(reader, "RESTART_S", 0.2)
-    process = reader.ReaderProcess("auto")
+    process = reader.ReaderProcess("auto", sequencer=Path("/"))   # as if there were one
     try:
         process.events(0.01)
         first = process._process
@@ -227,7 +228,8 @@ def test_the_reader_ends_when_pedald_does_even_killed(tmp_path):
     parent = subprocess.run([sys.executable, "-c", (
         "import os, signal, time\n"
         "from pedal.midi.reader import ReaderProcess\n"
-        "reader = ReaderProcess('auto'); reader.events(0.01)\n"
+        "from pathlib import Path\n"
+        "reader = ReaderProcess('auto', sequencer=Path('/')); reader.events(0.01)\n"
         "print(reader._process.pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")], capture_output=True, text=True, timeout=30)
     child = int(parent.stdout.split()[0])
@@ -248,3 +250,16 @@ def test_the_readers_lines_become_events():
     assert process._event(b"m b00764 fcb:out 1") == ("message", "fcb:out 1", bytes([0xB0, 7, 100]))
     assert process._event(b"- fcb:out 1") == ("closed", "fcb:out 1", b"") and process.names == []
     assert process._event(b"? what") is None
+
+
+def test_with_no_alsa_sequencer_no_reader_is_started_until_one_appears(tmp_path, caplog):
+    from pedal.midi.reader import ReaderProcess
+    sequencer = tmp_path / "seq"
+    process = ReaderProcess("auto", sequencer=sequencer)
+    try:
+        assert process.events(0.01) == [] and process._process is None
+        assert "no ALSA sequencer" in caplog.text
+        sequencer.touch()                          # snd-seq loaded: the next look starts one
+        wait_for(lambda: process.events(0.05) or process._process is not None, 5.0, "a reader")
+    finally:
+        process.close()

@@ -56,12 +56,12 @@ class Ports:
 
     def scan(self) -> tuple[list[str], list[str]]:
         """Opens the sources that appeared and closes those that went; (opened, closed) names."""
-        present = self._sources()
+        api, present = self._sources()
         closed = [name for name in self._open if name not in present]
         for name in closed:
             self._close(name)
             log.info("midi: %s unplugged", name)
-        opened = [name for name in present if name not in self._open and self._open_port(name)]
+        opened = [name for name in present if name not in self._open and self._open_port(name, api)]
         return opened, closed
 
     def read(self) -> list[tuple[str, bytes]]:
@@ -102,10 +102,13 @@ class Ports:
             return None
         return self._rtmidi.API_LINUX_ALSA
 
-    def _sources(self) -> list[str]:
+    def _sources(self) -> tuple[int | None, list[str]]:
+        """The rtmidi API in use and the sources it lists (none without one)."""
         api = self._api()
-        if api is None or time.monotonic() < self._retry_at:
-            return list(self._open) if api is not None else []
+        if api is None:
+            return None, []
+        if time.monotonic() < self._retry_at:
+            return api, list(self._open)
         try:
             if self._lister is None:
                 self._lister = self._rtmidi.MidiIn(api, self.client)
@@ -114,13 +117,13 @@ class Ports:
             self._say(f"cannot list MIDI ports ({error}); trying again every {RETRY_S:g} s")
             self._drop_lister()
             self._retry_at = time.monotonic() + RETRY_S
-            return []
+            return api, []
         self._said = ""
-        return [name for name in names if not name.startswith(f"{self.client}:")]
+        return api, [name for name in names if not name.startswith(f"{self.client}:")]
 
-    def _open_port(self, name: str) -> bool:
+    def _open_port(self, name: str, api: int) -> bool:
         try:
-            port = self._rtmidi.MidiIn(self._api_now(), self.client, queue_size_limit=QUEUE)
+            port = self._rtmidi.MidiIn(api, self.client, queue_size_limit=QUEUE)
             names = port.get_ports()
             port.open_port(names.index(name), "in")
         except Exception as error:   # noqa: BLE001 -- gone between list and open, or busy
@@ -129,9 +132,6 @@ class Ports:
         self._open[name] = port
         log.info("midi: listening to %s", name)
         return True
-
-    def _api_now(self) -> int:
-        return self._rtmidi.API_UNIX_JACK if self.backend == "jack" else self._rtmidi.API_LINUX_ALSA
 
     def _close(self, name: str) -> None:
         port = self._open.pop(name)

@@ -23,8 +23,9 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from pedal.midi.ports import BACKENDS, Ports
+from pedal.midi.ports import BACKENDS, SEQUENCER, Ports
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,11 @@ class ReaderProcess:
         >>> reader.close()
     """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, sequencer: Path = SEQUENCER) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown MIDI backend {backend!r}; one of: {', '.join(BACKENDS)}")
-        self.backend = backend
+        self.backend, self.sequencer = backend, sequencer
+        self._waiting_said = False
         self.names: list[str] = []
         self._process: subprocess.Popen | None = None
         self._pending = b""
@@ -97,7 +99,10 @@ class ReaderProcess:
             if self._closed:
                 return []
             if self._process is None and time.monotonic() >= self._start_at:
-                self._start()
+                if self._nothing_to_read():
+                    self._start_at = time.monotonic() + SCAN_S
+                else:
+                    self._start()
             process = self._process
         if process is None:
             time.sleep(min(timeout, max(0.0, self._start_at - time.monotonic())))
@@ -123,6 +128,16 @@ class ReaderProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(2.0)
+
+    def _nothing_to_read(self) -> bool:
+        """"auto" with no ALSA sequencer (a machine with no sound card, or none loaded yet): no
+        reader is started (a Python process, at pedald's start) until one appears."""
+        if self.backend != "auto" or self.sequencer.exists():
+            return False
+        if not self._waiting_said:
+            log.warning("midi: no ALSA sequencer (%s); MIDI waits for one", self.sequencer)
+            self._waiting_said = True
+        return True
 
     def _start(self) -> None:
         self._pending = b""
