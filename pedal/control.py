@@ -49,6 +49,11 @@ and the client half is one call (pedalctl uses it):
     {'ok': True, 'model': 'ts9', ...}
     >>> for line in stream("/run/pedal/control.sock", {"cmd": "tuner", "watch": True}): ...
 
+or, for a client that asks again and again (pedal-web), a connection kept open:
+
+    >>> with KeptConnection("/run/pedal/control.sock") as pedald:
+    ...     pedald.ask({"cmd": "status"}); pedald.ask({"cmd": "list"})
+
 A handler answers a stream by returning a Stream: each of its items goes to the client as
 a line of its own, on that connection's thread, until the client hangs up.
 
@@ -77,8 +82,8 @@ from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "Stream", "handle_line", "join_hint",
-           "peer_refusal", "request", "stream"]
+__all__ = ["COMMANDS", "ControlError", "ControlServer", "DEFAULT_SOCKET", "KeptConnection", "Stream", "handle_line",
+           "join_hint", "peer_refusal", "request", "stream"]
 
 DEFAULT_SOCKET = "/run/pedal/control.sock"
 COMMANDS = ("status", "list", "select", "next", "prev", "bypass", "set", "reload", "eq", "gate", "ir", "size",
@@ -334,6 +339,71 @@ def stream(socket_path: Path | str, message: dict, timeout: float = 5.0) -> Iter
     with _sent(socket_path, message, timeout) as connection, connection.makefile("rb") as lines:
         for line in lines:
             yield _response(line)
+
+
+class KeptConnection:
+    """One connection to the daemon for many requests, one at a time. pedald gives each connection
+    a thread of its own and checks its credentials; a client polling five times a second through
+    ``request`` would have it start and end dozens of threads a second beside the audio thread.
+
+    ``ask`` raises as ``request`` does. A connection the daemon closed while idle (it restarted)
+    is opened again once: the request never reached a daemon then. After a timeout or a
+    connection lost mid-answer the connection is closed (a late answer must not be read as the
+    next one's), and the next ``ask`` opens another.
+    """
+
+    def __init__(self, socket_path: Path | str, timeout: float = 5.0) -> None:
+        self.socket_path, self.timeout = socket_path, timeout
+        self._socket: socket.socket | None = None
+        self._lines = None
+
+    def ask(self, message: dict, timeout: float | None = None) -> dict:
+        line = json.dumps(message).encode() + b"\n"
+        if self._socket is not None:
+            try:
+                self._socket.sendall(line)
+            except OSError:   # the daemon closed it (EPIPE): nothing was asked
+                self.close()
+        if self._socket is None:
+            self._open()
+            try:
+                self._socket.sendall(line)
+            except OSError:
+                self.close()
+                raise
+        self._socket.settimeout(self.timeout if timeout is None else timeout)
+        try:
+            answer = self._lines.readline()
+        except OSError:
+            self.close()
+            raise
+        if not answer.endswith(b"\n"):
+            self.close()
+            if not answer:
+                raise ConnectionResetError("the daemon closed the connection before answering")
+        return _response(answer)
+
+    def _open(self) -> None:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.settimeout(self.timeout)
+            connection.connect(str(self.socket_path))
+        except OSError:
+            connection.close()
+            raise
+        self._socket, self._lines = connection, connection.makefile("rb")
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._lines.close()
+            self._socket.close()
+            self._socket = self._lines = None
+
+    def __enter__(self) -> "KeptConnection":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
 
 
 @contextlib.contextmanager

@@ -5,10 +5,11 @@ import os
 import socket
 import stat
 import threading
+import time
 
 import pytest
 
-from pedal.control import ControlError, ControlServer, handle_line, request
+from pedal.control import ControlError, ControlServer, KeptConnection, handle_line, request
 
 
 def make_handlers(calls):
@@ -125,6 +126,54 @@ def test_a_stale_socket_is_replaced_but_a_live_one_is_not_taken_over(server, tmp
 def test_the_client_says_when_no_daemon_is_there(tmp_path):
     with pytest.raises(FileNotFoundError):
         request(tmp_path / "none.sock", {"cmd": "status"})
+
+
+def test_a_kept_connection_asks_again_and_again_on_one_daemon_thread(tmp_path):
+    handlers = {"who": lambda m: {"thread": threading.get_ident()},
+                "slow": lambda m: time.sleep(0.5) or {"late": True}}
+    server = ControlServer(tmp_path / "control.sock", handlers)
+    server.start()
+    try:
+        with KeptConnection(server.path) as pedald:
+            threads = {pedald.ask({"cmd": "who"})["thread"] for _ in range(20)}
+            assert len(threads) == 1
+            assert pedald.ask({"cmd": "warp"})["ok"] is False      # a refusal keeps the connection
+            with pytest.raises(TimeoutError):
+                pedald.ask({"cmd": "slow"}, timeout=0.1)
+            time.sleep(0.6)                                        # the late answer is never read as the next
+            answer = pedald.ask({"cmd": "who"})
+            assert answer["ok"] and "late" not in answer
+    finally:
+        server.close()
+
+
+def test_a_kept_connection_the_daemon_dropped_while_idle_is_opened_again(tmp_path):
+    # A daemon that answers each connection once and hangs up, as one that restarted between requests.
+    path = tmp_path / "control.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+
+    def daemon():
+        for number in (1, 2):
+            connection, _ = listener.accept()
+            with connection:
+                connection.makefile("rb").readline()
+                connection.sendall(json.dumps({"ok": True, "daemon": number}).encode() + b"\n")
+
+    thread = threading.Thread(target=daemon)
+    thread.start()
+    try:
+        with KeptConnection(path) as pedald:
+            assert pedald.ask({"cmd": "status"})["daemon"] == 1
+            time.sleep(0.1)                                        # hung up meanwhile
+            assert pedald.ask({"cmd": "status"})["daemon"] == 2
+            thread.join(5)
+            with pytest.raises(OSError):                           # none there: said, not hidden
+                pedald.ask({"cmd": "status"}, timeout=0.5)
+    finally:
+        listener.close()
+        thread.join(5)
 
 
 def test_handle_line_never_raises():

@@ -102,7 +102,12 @@ def build_app(config, link: PedaldLink | None = None, config_path: str | None = 
     app.router.add_post("/api/library", _library)
     app.router.add_post("/api/rig", _rig)
     app.router.add_get("/api/live", _live)
+    app.on_cleanup.append(_close_link)
     return app
+
+
+async def _close_link(app) -> None:
+    app[LINK].close()
 
 
 # --- middlewares ---------------------------------------------------------------------------------
