@@ -235,6 +235,7 @@ class AudioInterface:
         self._prime_periods = max(1, min(prime_periods, settings.periods))
         self.xrun_notes = XrunLog(settings.rate, settings.period, self._prime_periods)
         self.xrun_account = XrunAccount()
+        self.gc_pauses = None   # a pedal.gc_pauses.GcPauses, when the process times its collections
         self._changed_at: int | None = None
         self._steal = steal_ticks()
         self._stopping = threading.Event()
@@ -301,7 +302,8 @@ class AudioInterface:
         line per XRUN_LOG_INTERVAL_S. Call from the control side, every housekeeping tick."""
         rate = self.settings.rate
         steal, self._steal = self._steal, steal_ticks()
-        for xrun in self.xrun_notes.take(stolen=self._steal > steal):
+        collected = self.gc_pauses.held_during if self.gc_pauses is not None else None
+        for xrun in self.xrun_notes.take(stolen=self._steal > steal, collected=collected):
             since_change = None if self._changed_at is None else abs(xrun.at_s - self._changed_at / rate)
             self.xrun_account.add(xrun, moment_of(xrun.at_s, since_change))
         new = self.xruns - self._reported_xruns

@@ -47,6 +47,7 @@ from pedal.control import ControlError, ControlServer
 from pedal.core import Engine, Model, ModelError
 from pedal.store import ModelStore, StoreError, stored_metadata
 from pedal.footswitch import LedState, PedalControls
+from pedal.gc_pauses import GcPauses
 from pedal.library import ModelLibrary
 from pedal.live_tuner import LiveTuner
 from pedal.midi.service import MidiService, start_midi
@@ -122,6 +123,7 @@ class Pedal:
         # thread needs) are short. Done before audio starts, never while it runs.
         gc.collect()
         gc.freeze()
+        self.audio.gc_pauses = GcPauses().install()   # each later collection timed, for status and xruns
         self.audio.start(self.config.realtime.priority)
         self.started_at = time.monotonic()
 
@@ -161,6 +163,8 @@ class Pedal:
         if self.server is not None:
             self.server.close()
         self.audio.stop()
+        if self.audio.gc_pauses is not None:
+            self.audio.gc_pauses.remove()
         self.engine.collect_garbage()
 
     # --- the library ------------------------------------------------------------------
@@ -916,7 +920,8 @@ class Pedal:
                     irs_dir=self.config.library.irs_dir, rigs_dir=str(self.rigs.directory), **self._size_status(),
                     tuner=self.tuner.state(), midi=self.midi.ports.names if self.midi else None,
                     ir=live.sound.ir, eq=settings_set(live.sound.eq), gate=settings_set(live.sound.gate),
-                    rig_changes=dict(self.state.rig_changes))
+                    rig_changes=dict(self.state.rig_changes),
+                    gc=self.audio.gc_pauses.as_status() if self.audio.gc_pauses is not None else None)
 
     def _size_status(self) -> dict:
         """status's "size" and "submodel": what the model playing plays (None without submodels)."""

@@ -13,8 +13,9 @@ An xrun is one of these, told apart by timing:
   "machine stall": the hypervisor did not run this machine's CPUs (the kernel's steal
   time rose in the same moment; a bare C SCHED_FIFO thread stalls as long then), or
   "page faults": the thread waited on the disk for a page (major faults since its
-  last xrun; with memory locked there should be none), or "late": held in this
-  process (the GIL behind a long C call, a lock) or by the scheduler;
+  last xrun; with memory locked there should be none), or "garbage collection": Python's
+  collector held the GIL meanwhile (pedal.gc_pauses saw a long one), or "late": held in
+  this process (the GIL behind a long C call, a lock) or by the scheduler;
 - "device": the audio thread was on time and the device side missed its deadline:
   on JACK's dummy driver the JACK client threads of ALSA's jack plugin (jackd logs
   "client ... was not finished"), on a sound card a USB or driver hiccup.
@@ -30,7 +31,9 @@ no device reports: the latency it holds drifted a period or more from the primed
 from __future__ import annotations
 
 import resource
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -43,10 +46,10 @@ CAPTURE, PLAYBACK, STREAM, LATENCY = 0, 1, 2, 3
 # "latency": the device held a period more or less than primed, and said nothing (JACK skipped
 # one of ALSA's jack clients for a cycle: playback stood still while capture went on); put back.
 SIDES = ("capture", "playback", "stream", "latency")
-CAUSES = ("device", "late", "machine stall", "page faults", "over budget")
+CAUSES = ("device", "late", "machine stall", "page faults", "garbage collection", "over budget")
 MOMENTS = ("first second", "change", "steady")
 ROWS = 256          # xruns kept for the control side to read; older ones are only counted
-_FIELDS = 5         # frames, side, gap_s, busy_s, major faults since the previous xrun
+_FIELDS = 6         # frames, side, gap_s, busy_s, major faults since the previous xrun, noted at (perf_counter)
 
 
 @dataclass(frozen=True)
@@ -87,32 +90,38 @@ class XrunLog:
         row = self._rows[self.noted % ROWS]
         row[0], row[1], row[2], row[3] = frames, side, gap_s, busy_s
         row[4] = usage.ru_majflt - before.ru_majflt
+        row[5] = time.perf_counter()
         self._thread_usage = usage
         self.noted += 1
 
-    def cause_of(self, gap_s: float, busy_s: float, major_faults: float, stolen: bool) -> str:
+    def cause_of(self, gap_s: float, busy_s: float, major_faults: float, stolen: bool, collected: bool = False) -> str:
         if busy_s > self.period_s:
-            return "over budget"
+            return "garbage collection" if collected else "over budget"
         if gap_s + busy_s <= self.slack_s:
             return "device"
         if stolen:
             return "machine stall"
         if major_faults:
             return "page faults"
+        if collected:
+            return "garbage collection"
         return "late"
 
-    def take(self, stolen: bool = False) -> list[Xrun]:
+    def take(self, stolen: bool = False, collected: Callable[[float, float], bool] | None = None) -> list[Xrun]:
         """The xruns noted since the last call, oldest first (at most ROWS of them). ``stolen``:
-        the machine's steal time rose since the last call (pedal.xruns.steal_ticks)."""
+        the machine's steal time rose since the last call (pedal.xruns.steal_ticks). ``collected``:
+        whether a long garbage collection overlapped a span of perf_counter seconds (GcPauses)."""
         noted = self.noted
         first = max(self._taken, noted - ROWS)
         taken = []
         for index in range(first, noted):
-            frames, side, gap_s, busy_s, major_faults = self._rows[index % ROWS]
+            frames, side, gap_s, busy_s, major_faults, noted_at = self._rows[index % ROWS]
+            held = collected is not None and collected(noted_at - gap_s - busy_s, noted_at)
             # at_s to the microsecond: it names the frame (a millisecond is 48 of them; the tests
             # and the recordings' alignment find the xrun's period from it).
             taken.append(Xrun(round(frames / self.rate, 6), SIDES[int(side)],
-                              self.cause_of(gap_s, busy_s, major_faults, stolen), round(gap_s, 5), round(busy_s, 5)))
+                              self.cause_of(gap_s, busy_s, major_faults, stolen, held), round(gap_s, 5),
+                              round(busy_s, 5)))
         self._taken = noted
         return taken
 

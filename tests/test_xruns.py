@@ -35,6 +35,24 @@ def test_a_late_audio_thread_is_a_machine_stall_when_the_steal_time_rose_and_lat
     assert (xrun.side, xrun.cause) == ("capture", "late")
 
 
+def test_a_late_audio_thread_blames_a_long_garbage_collection_that_overlapped_its_wait(notes):
+    import time
+    collections = []                            # the spans of long collections, perf_counter seconds
+    held = lambda start, end: any(b < end and e > start for b, e in collections)   # noqa: E731
+    began = time.perf_counter()
+    collections.append((began, began + PERIOD_S * 2))
+    time.sleep(PERIOD_S * 3)
+    notes.note(CAPTURE, 0, gap_s=time.perf_counter() - began, busy_s=0.0)
+    time.sleep(PERIOD_S * 4)
+    notes.note(CAPTURE, 0, gap_s=PERIOD_S * 3, busy_s=0.0)      # its wait began after the collection
+    notes.note(PLAYBACK, 0, gap_s=0.0, busy_s=PERIOD_S * 4)     # over budget of its own
+    time.sleep(PERIOD_S * 4)
+    collections.append((time.perf_counter() - PERIOD_S / 2, time.perf_counter()))
+    notes.note(PLAYBACK, 0, gap_s=0.0, busy_s=PERIOD_S * 4)     # a collection ran inside its processing
+    assert [x.cause for x in notes.take(collected=held)] == ["garbage collection", "late", "over budget",
+                                                              "garbage collection"]
+
+
 def test_the_slack_follows_the_period_the_device_gave(notes):
     notes.retime(128)
     notes.note(PLAYBACK, 0, gap_s=PERIOD_S * 3, busy_s=0.0)  # 1.5 periods of 128: within the buffer

@@ -114,12 +114,14 @@ def watch(daemon, sock, warmup, jack_realtime) -> int:
     print(f"soak: {SECONDS:g} s, xruns {last['xruns']} (by moment {causes['by_moment']}, by cause "
           f"{causes['by_cause']}), cpu avg {last['cpu']['avg_percent']:.1f}% "
           f"max {cpu_max:.1f}% of a {PERIOD}-frame period, memory after warm-up: rss {growth_rss:+d} KiB, "
-          f"python {trend_py:+.0f} bytes per 10 min (audio thread SCHED_FIFO: {last['realtime']}, "
+          f"python {trend_py:+.0f} bytes per 10 min, longest gc pause {last['gc']['longest_ms']:.2f} ms of "
+          f"{last['gc']['collections']} collections (audio thread SCHED_FIFO: {last['realtime']}, "
           f"jackd realtime: {jack_realtime}, {LOAD} spinning)", flush=True)
     if os.environ.get("SOAK_JSON"):
         print(json.dumps({"seconds": SECONDS, "period": PERIOD, "load": LOAD, "xruns": last["xruns"],
                           "xrun_causes": causes, "rss_growth_kb": growth_rss, "python_trend_bytes": round(trend_py),
-                          "cpu_avg_percent": last["cpu"]["avg_percent"], "cpu_max_percent": cpu_max}), flush=True)
+                          "cpu_avg_percent": last["cpu"]["avg_percent"], "cpu_max_percent": cpu_max,
+                          "gc": last["gc"]}), flush=True)
     return 0 if last["xruns"] == 0 and growth_rss <= MAX_GROWTH_KB and trend_py <= PYTHON_TREND_BYTES else 1
 
 
