@@ -1,7 +1,7 @@
 """How long Python's garbage collector held the GIL, and on which thread.
 
-A collection runs on whichever thread's allocation crosses gc's threshold (often the audio
-thread's: it makes a few objects every period) and holds the GIL throughout; the switch
+A collection runs on whichever thread's allocation crosses gc's threshold (the audio thread's
+among them: it makes a few objects every period) and holds the GIL throughout; the switch
 interval cannot break into it. So pedald times every collection (gc.callbacks) and keeps the
 longest, by thread, for status, and the moments of long ones, so that an xrun that fell in
 one can say so.

@@ -62,10 +62,10 @@ def pedal_and_page(tmp_path):
     with JackDummy(RATE, PERIOD, log_path=tmp_path / "jackd.log") as jack, \
             pedald_on(jack, tmp_path, config, seconds, mock_gpio=True) as daemon:
         web = start_pedal_web(config, tmp_path)
-        assert wait_for(lambda: listening(port), 30), "pedal-web did not listen within 30 s"
         browser = webdriver.Chrome(options=options,
                                    service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
         try:
+            assert wait_for(lambda: listening(port), 30), "pedal-web did not listen within 30 s"
             yield browser, f"http://127.0.0.1:{port}", daemon, tmp_path
         finally:
             browser.quit()
