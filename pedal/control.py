@@ -347,9 +347,9 @@ class KeptConnection:
     ``request`` would have it start and end dozens of threads a second beside the audio thread.
 
     ``ask`` raises as ``request`` does. A connection the daemon closed while idle (it restarted)
-    is opened again once: the request never reached a daemon then. After a timeout or a
-    connection lost mid-answer the connection is closed (a late answer must not be read as the
-    next one's), and the next ``ask`` opens another.
+    is opened again once: the request never reached a daemon then. After a timeout, a
+    connection lost mid-answer or an answer that is not one, the connection is closed (a late
+    answer must not be read as the next one's), and the next ``ask`` opens another.
     """
 
     def __init__(self, socket_path: Path | str, timeout: float = 5.0) -> None:
@@ -374,14 +374,12 @@ class KeptConnection:
         self._socket.settimeout(self.timeout if timeout is None else timeout)
         try:
             answer = self._lines.readline()
-        except OSError:
-            self.close()
-            raise
-        if not answer.endswith(b"\n"):
-            self.close()
             if not answer:
                 raise ConnectionResetError("the daemon closed the connection before answering")
-        return _response(answer)
+            return _response(answer)
+        except (OSError, ControlError):   # gone, late or out of step: a later answer must not be read
+            self.close()
+            raise
 
     def _open(self) -> None:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -21,7 +21,7 @@ from tests.support.two_rigs import GOLDEN, write_two_rigs
 from tests.support.paths import ROOT
 from tests.support.pedalctl import DATA
 from tests.support.waiting import daemon_status, wait_for
-from tests.support.web_visitor import PASSWORD
+from tests.support.web_visitor import PASSWORD, Visitor
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra)")
 pytest.importorskip("selenium.webdriver.support.select", reason="selenium is not installed (the test extra)")
@@ -65,7 +65,7 @@ def pedal_and_page(tmp_path):
         browser = webdriver.Chrome(options=options,
                                    service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
         try:
-            assert wait_for(lambda: listening(port), 30), "pedal-web did not listen within 30 s"
+            wait_for(lambda: _up(Visitor(f"http://127.0.0.1:{port}")), 30, "pedal-web to answer")
             yield browser, f"http://127.0.0.1:{port}", daemon, tmp_path
         finally:
             browser.quit()
@@ -79,14 +79,6 @@ def start_pedal_web(config, tmp_path) -> subprocess.Popen:
     """pedal-web as systemd/pedal-web.service runs it: below the audio, at nice 10."""
     return subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "pedal.web.server", "--config", str(config)],
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "pedal-web.log", "wb"))
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def chromium_processes() -> list[int]:
@@ -242,7 +234,6 @@ def test_a_client_polling_and_uploading_through_the_page_keeps_the_pedal_playing
     """pedal-web's work is another process's: pedald plays on, without an xrun, while a client polls
     the page's status 10 times a second for 4 s, then uploads 3 captures while polling (pedal-web
     validates each on this machine, running the capture, as pedalctl upload does)."""
-    from tests.support.web_visitor import Visitor
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "amp.json").write_bytes((GOLDEN / "wavenetva_c5_d3_k4_numbers.model.json").read_bytes())
     write_di_tone(tmp_path / "di.raw", 60.0)

@@ -81,20 +81,25 @@ def format_status(s: dict) -> str:
         ("cpu", f"avg {cpu.get('avg_percent', 0):.1f} %, max {cpu.get('max_percent', 0):.1f} % of the period "
                 f"(last 5 s: avg {cpu.get('recent_avg_percent', 0):.1f} %, max {cpu.get('recent_max_percent', 0):.1f} %)"),
         ("xruns", f"{s.get('xruns', 0)} since start" + _causes((s.get("xrun_causes") or {}).get("by_cause"))),
+        *_collections(s.get("gc")),
         ("peaks", f"in {_dbfs(peaks.get('input_dbfs'))}, out {_dbfs(peaks.get('output_dbfs'))}"),
         ("levels", f"input {s.get('input_gain_db', 0):+.1f} dB, output {s.get('output_level_db', 0):+.1f} dB"),
         ("cabinet", s.get("ir") or "off"),
         ("uptime", _duration(s.get("uptime_s", 0))),
     ]
-    collector = s.get("gc")
-    if isinstance(collector, dict):   # Python's garbage collector holds the GIL while it runs
-        lines.insert(-4, ("gc", f"{collector.get('collections', 0)} collections since start, longest "
-                                f"{collector.get('longest_ms', 0):.2f} ms"))
     return "\n".join(f"{key:10} {value}" for key, value in lines)
 
 
 def _causes(by_cause: dict | None) -> str:
     return f" ({', '.join(f'{cause} {n}' for cause, n in by_cause.items())})" if by_cause else ""
+
+
+def _collections(collector: dict | None) -> list[tuple[str, str]]:
+    """The gc line (Python's garbage collector holds the GIL while it runs); none from an older pedald."""
+    if not isinstance(collector, dict):
+        return []
+    return [("gc", f"{collector.get('collections', 0)} collections since start, longest "
+                   f"{collector.get('longest_ms', 0):.2f} ms")]
 
 
 def run_status(cli: Cli) -> int:

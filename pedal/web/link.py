@@ -52,11 +52,7 @@ class PedaldLink:
     def _ask(self, message: dict, timeout: float) -> dict:
         with self._lock:
             connection = self._idle.pop() if self._idle else KeptConnection(self.socket_path)
-        try:
-            answer = connection.ask(message, timeout)
-        except BaseException:   # out of step with pedald, or gone: dropped
-            connection.close()
-            raise
+        answer = connection.ask(message, timeout)   # one that failed has closed itself and is dropped
         with self._lock:
             if len(self._idle) < KEPT:
                 self._idle.append(connection)
